@@ -1,0 +1,317 @@
+// The test bed: one etcd and N kube-apiservers on loopback with TLS, token auth, RBAC and audit logs, seeded
+// as if Istio were installed, plus the load-balancer fixture. `up` is idempotent; `down` stops by pid.
+import { execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { Endpoint, kubeRequest } from "./kubeapi";
+import { backendDir, binDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
+import { pidOf, sleep, startProcess, stopAll, stopProcess } from "./procs";
+import { gatewayCrd, istioMeshConfig, istioSystemNamespace, istiodDeployment } from "./seed";
+import { ensureTools, Tools } from "./tools";
+
+export interface BedCluster {
+    index: number;
+    /** Cluster name used as the kubeconfig context and as Istio's cluster ID. */
+    name: string;
+    server: string;
+    port: number;
+    /** kubeconfig of the bed's admin user (system:masters); what users and tests get. */
+    kubeconfig: string;
+    /** kubeconfig of a user without any RBAC grant, for permission tests. */
+    viewerKubeconfig: string;
+    auditLog: string;
+    /** The admin user's name in audit logs. */
+    adminUser: string;
+}
+
+export interface BedState {
+    clusters: BedCluster[];
+    etcdPort: number;
+    ca: string;
+    /** Token of the bed's own user (seeding, load-balancer fixture); excluded from audit logs. */
+    bedToken: string;
+    adminTokens: string[];
+}
+
+type Log = (msg: string) => void;
+const defaultLog: Log = (m) => process.stderr.write(`bed: ${m}\n`);
+
+export function readState(): BedState | undefined {
+    try {
+        return JSON.parse(fs.readFileSync(stateFile, "utf8"));
+    } catch {
+        return undefined;
+    }
+}
+
+export function endpoint(state: BedState, cluster: BedCluster, token = state.adminTokens[cluster.index - 1]): Endpoint {
+    return { server: cluster.server, ca: state.ca, token };
+}
+
+export function bedEndpoint(state: BedState, cluster: BedCluster): Endpoint {
+    return endpoint(state, cluster, state.bedToken);
+}
+
+/** Environment for running the real tools against the bed (what `bed env` prints). */
+export function bedEnv(state: BedState | undefined = readState()): Record<string, string> {
+    if (!state) throw new Error("the bed is not up: run `npm run bed -- up`");
+    return {
+        PATH: [binDir, process.env.PATH ?? ""].join(path.delimiter),
+        PULUMI_BACKEND_URL: `file://${backendDir}`,
+        PULUMI_CONFIG_PASSPHRASE: configPassphrase,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        MULTINET_BED_KUBECONFIGS: state.clusters.map((c) => c.kubeconfig).join(":"),
+    };
+}
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.unref();
+        srv.on("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>, logFile?: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (await probe().catch(() => false)) return;
+        await sleep(200);
+    }
+    const tail = logFile && fs.existsSync(logFile) ? `\n--- last lines of ${logFile}:\n${fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n")}` : "";
+    throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s${tail}`);
+}
+
+function openssl(args: string[], cwd: string): void {
+    execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** One CA, one serving certificate for 127.0.0.1 and one service-account key serve every cluster. */
+function makePki(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=multinet-bed-ca"], dir);
+    openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=kube-apiserver"], dir);
+    fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n");
+    openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "3650", "-extfile", "san.ext"], dir);
+    const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+    fs.writeFileSync(path.join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
+    fs.writeFileSync(path.join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
+}
+
+function kubeconfigYaml(name: string, server: string, ca: string, user: string, token: string): string {
+    const caData = Buffer.from(ca).toString("base64");
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        `clusters:\n- name: ${name}\n  cluster:\n    server: ${server}\n    certificate-authority-data: ${caData}`,
+        `users:\n- name: ${user}\n  user:\n    token: ${token}`,
+        `contexts:\n- name: ${name}\n  context:\n    cluster: ${name}\n    user: ${user}`,
+        `current-context: ${name}`,
+        "",
+    ].join("\n");
+}
+
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: None
+  users: ["multinet-bed", "system:apiserver"]
+- level: None
+  nonResourceURLs: ["/healthz*", "/readyz*", "/livez*"]
+- level: Metadata
+`;
+
+function token(): string {
+    return crypto.randomBytes(24).toString("hex");
+}
+
+function writeBinDir(tools: Tools): void {
+    fs.rmSync(binDir, { recursive: true, force: true });
+    fs.mkdirSync(binDir, { recursive: true });
+    const link = (target: string, name: string) => fs.symlinkSync(target, path.join(binDir, name));
+    link(tools.pulumi, "pulumi");
+    link(tools.languageHost, "pulumi-language-nodejs");
+    link(tools.kubectl, "kubectl");
+    link(process.execPath, "node"); // the Node 22 that runs this script (node@22 from the npm registry)
+    // The dynamic-provider plugin: @pulumi/pulumi's dynamic provider, resolved from the program's folder.
+    const script = path.join(binDir, "pulumi-resource-pulumi-nodejs");
+    fs.writeFileSync(
+        script,
+        [
+            "#!/bin/sh",
+            `provider=$(node -p 'require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd(), ${JSON.stringify(repoRoot)}] })') || exit 1`,
+            'exec node "$provider" "$@"',
+            "",
+        ].join("\n"),
+        { mode: 0o755 },
+    );
+}
+
+async function startCluster(tools: Tools, state: BedState, cluster: BedCluster, log: Log): Promise<void> {
+    const dir = clusterDir(cluster.index);
+    const pki = path.join(runDir, "pki");
+    const name = `apiserver-${cluster.index}`;
+    startProcess(name, tools.kubeApiserver, [
+        `--etcd-servers=http://127.0.0.1:${state.etcdPort}`,
+        `--etcd-prefix=/${cluster.name}`,
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        `--secure-port=${cluster.port}`,
+        `--cert-dir=${dir}`,
+        `--tls-cert-file=${pki}/server.crt`,
+        `--tls-private-key-file=${pki}/server.key`,
+        `--client-ca-file=${pki}/ca.crt`,
+        `--token-auth-file=${dir}/tokens.csv`,
+        "--authorization-mode=RBAC",
+        `--service-account-issuer=https://${cluster.name}.bed.local`,
+        `--service-account-key-file=${pki}/sa.pub`,
+        `--service-account-signing-key-file=${pki}/sa.key`,
+        "--service-cluster-ip-range=10.96.0.0/16",
+        `--audit-policy-file=${runDir}/audit-policy.yaml`,
+        `--audit-log-path=${cluster.auditLog}`,
+        "--audit-log-format=json",
+        "--enable-priority-and-fairness=false",
+        "--endpoint-reconciler-type=none",
+        "--profiling=false",
+        "--v=1",
+    ]);
+    const ep = bedEndpoint(state, cluster);
+    await waitFor(`kube-apiserver of ${cluster.name}`, 90_000, async () => (await kubeRequest(ep, "GET", "/readyz")).status === 200, path.join(runDir, "logs", `${name}.log`));
+    log(`${cluster.name} ready at ${cluster.server}`);
+}
+
+async function seed(state: BedState, cluster: BedCluster): Promise<void> {
+    const ep = bedEndpoint(state, cluster);
+    const apply = async (obj: any, apiPath: string) => {
+        const r = await kubeRequest(ep, "PATCH", `${apiPath}/${obj.metadata.name}?fieldManager=multinet-bed&force=true`, obj, "application/apply-patch+yaml");
+        if (r.status >= 300) throw new Error(`seeding ${cluster.name}: ${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`);
+    };
+    await apply(istioSystemNamespace, "/api/v1/namespaces");
+    await apply(gatewayCrd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+    if (cluster.index === 1) {
+        await apply(istioMeshConfig, "/api/v1/namespaces/istio-system/configmaps");
+        await apply(istiodDeployment(cluster.name), "/apis/apps/v1/namespaces/istio-system/deployments");
+    }
+    await waitFor(`gateway CRD on ${cluster.name}`, 30_000, async () => (await kubeRequest(ep, "GET", "/apis/networking.istio.io/v1/gateways")).status === 200);
+}
+
+async function healthy(state: BedState): Promise<boolean> {
+    if (pidOf("etcd") === undefined || pidOf("lb-fixture") === undefined) return false;
+    for (const c of state.clusters) {
+        if (pidOf(`apiserver-${c.index}`) === undefined) return false;
+        const ok = await kubeRequest(bedEndpoint(state, c), "GET", "/readyz").then((r) => r.status === 200, () => false);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/** Brings up a bed of `count` clusters, reusing a healthy one of the same size. */
+export async function up(count = 3, log: Log = defaultLog): Promise<BedState> {
+    if (!Number.isInteger(count) || count < 1 || count > 16) throw new Error(`--clusters must be an integer from 1 to 16, got ${count}`);
+    const tools = ensureTools(log);
+    const existing = readState();
+    if (existing && existing.clusters.length === count && (await healthy(existing))) {
+        writeBinDir(tools);
+        log(`already up with ${count} clusters`);
+        return existing;
+    }
+    const started = Date.now();
+    await down(() => undefined);
+    fs.mkdirSync(runDir, { recursive: true });
+    writeBinDir(tools);
+    makePki(path.join(runDir, "pki"));
+    fs.writeFileSync(path.join(runDir, "audit-policy.yaml"), auditPolicy);
+    fs.mkdirSync(backendDir, { recursive: true });
+
+    const etcdPort = await freePort();
+    const etcdPeerPort = await freePort();
+    const ca = fs.readFileSync(path.join(runDir, "pki", "ca.crt"), "utf8");
+    const state: BedState = { clusters: [], etcdPort, ca, bedToken: token(), adminTokens: [] };
+    for (let i = 1; i <= count; i++) {
+        const dir = clusterDir(i);
+        fs.mkdirSync(dir, { recursive: true });
+        const port = await freePort();
+        const name = `cluster-${i}`;
+        const server = `https://127.0.0.1:${port}`;
+        const admin = token();
+        const viewer = token();
+        state.adminTokens.push(admin);
+        fs.writeFileSync(
+            path.join(dir, "tokens.csv"),
+            [`${state.bedToken},multinet-bed,1,"system:masters"`, `${admin},admin,2,"system:masters"`, `${viewer},viewer,3`, ""].join("\n"),
+            { mode: 0o600 },
+        );
+        const kubeconfig = path.join(dir, "kubeconfig");
+        const viewerKubeconfig = path.join(dir, "viewer.kubeconfig");
+        fs.writeFileSync(kubeconfig, kubeconfigYaml(name, server, ca, "admin", admin), { mode: 0o600 });
+        fs.writeFileSync(viewerKubeconfig, kubeconfigYaml(name, server, ca, "viewer", viewer), { mode: 0o600 });
+        state.clusters.push({ index: i, name, server, port, kubeconfig, viewerKubeconfig, auditLog: path.join(dir, "audit.log"), adminUser: "admin" });
+    }
+
+    startProcess("etcd", tools.etcd, [
+        "--name=bed",
+        `--data-dir=${runDir}/etcd`,
+        `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+        `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+        `--initial-cluster=bed=http://127.0.0.1:${etcdPeerPort}`,
+        "--unsafe-no-fsync",
+        "--log-level=warn",
+    ]);
+    await waitFor("etcd", 30_000, async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, path.join(runDir, "logs", "etcd.log"));
+
+    await Promise.all(state.clusters.map((c) => startCluster(tools, state, c, log)));
+    await Promise.all(state.clusters.map((c) => seed(state, c)));
+    fs.writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+    startLbFixture();
+    log(`up: ${count} clusters in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return state;
+}
+
+function startLbFixture(): void {
+    const tsx = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
+    startProcess("lb-fixture", process.execPath, [tsx, path.join(__dirname, "lb-fixture.ts"), runDir]);
+}
+
+/** Stops every bed process and removes the run folder (the tool cache stays). */
+export async function down(log: Log = defaultLog): Promise<void> {
+    await stopAll();
+    fs.rmSync(runDir, { recursive: true, force: true });
+    log("down");
+}
+
+/** Stops one cluster's API server (fault tests); `startClusterAgain` brings it back on the same port. */
+export async function stopCluster(index: number): Promise<void> {
+    await stopProcess(`apiserver-${index}`);
+}
+
+export async function startClusterAgain(index: number, log: Log = defaultLog): Promise<void> {
+    const state = readState();
+    const cluster = state?.clusters.find((c) => c.index === index);
+    if (!state || !cluster) throw new Error(`no bed cluster ${index}`);
+    await startCluster(ensureTools(log), state, cluster, log);
+}
+
+export function pauseLoadBalancer(paused: boolean): void {
+    if (paused) fs.writeFileSync(lbPausedFlag, "");
+    else fs.rmSync(lbPausedFlag, { force: true });
+}
+
+export async function status(): Promise<string> {
+    const state = readState();
+    if (!state) return "down";
+    const lines = [`etcd pid ${pidOf("etcd") ?? "-"} (127.0.0.1:${state.etcdPort})`, `lb-fixture pid ${pidOf("lb-fixture") ?? "-"}${fs.existsSync(lbPausedFlag) ? " (paused)" : ""}`];
+    for (const c of state.clusters) {
+        const ready = await kubeRequest(bedEndpoint(state, c), "GET", "/readyz").then((r) => r.status === 200, () => false);
+        lines.push(`${c.name} pid ${pidOf(`apiserver-${c.index}`) ?? "-"} ${c.server} ${ready ? "ready" : "NOT READY"} kubeconfig ${c.kubeconfig}`);
+    }
+    return lines.join("\n");
+}

@@ -1,0 +1,52 @@
+// A minimal HTTPS client for the bed's own calls (readiness, the load-balancer fixture, test assertions).
+// The package under test uses @kubernetes/client-node; the bed stays independent of it on purpose.
+import * as https from "https";
+
+export interface Endpoint {
+    server: string;
+    ca: string;
+    token: string;
+}
+
+export interface Response {
+    status: number;
+    body: any;
+}
+
+export function kubeRequest(ep: Endpoint, method: string, path: string, body?: unknown, contentType = "application/json"): Promise<Response> {
+    const url = new URL(path, ep.server);
+    const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+        const req = https.request(
+            url,
+            {
+                method,
+                ca: ep.ca,
+                timeout: 10_000,
+                headers: {
+                    Authorization: `Bearer ${ep.token}`,
+                    Accept: "application/json",
+                    ...(payload === undefined ? {} : { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) }),
+                },
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c) => chunks.push(c));
+                res.on("end", () => {
+                    const text = Buffer.concat(chunks).toString("utf8");
+                    let parsed: unknown = text;
+                    try {
+                        parsed = JSON.parse(text);
+                    } catch {
+                        /* plain text */
+                    }
+                    resolve({ status: res.statusCode ?? 0, body: parsed });
+                });
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`timeout: ${method} ${url}`)));
+        req.on("error", reject);
+        if (payload !== undefined) req.write(payload);
+        req.end();
+    });
+}

@@ -1,0 +1,80 @@
+// Background processes of the bed: started detached with a pid file, stopped by pid. Every command line
+// carries the bed's run folder, so leftovers of a crashed run are found and stopped too.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { pidDir, runDir } from "./paths";
+
+export function startProcess(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+    fs.mkdirSync(pidDir, { recursive: true });
+    const logDir = path.join(runDir, "logs");
+    fs.mkdirSync(logDir, { recursive: true });
+    const log = fs.openSync(path.join(logDir, `${name}.log`), "a");
+    const child = spawn(bin, args, { detached: true, stdio: ["ignore", log, log], env });
+    fs.closeSync(log);
+    child.on("error", () => undefined); // reported below: no pid
+    if (child.pid === undefined) throw new Error(`could not start ${name} (${bin})`);
+    fs.writeFileSync(path.join(pidDir, `${name}.pid`), String(child.pid));
+    child.unref();
+    return child.pid;
+}
+
+export function pidOf(name: string): number | undefined {
+    try {
+        const pid = Number(fs.readFileSync(path.join(pidDir, `${name}.pid`), "utf8"));
+        return isOurs(pid) ? pid : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+function cmdline(pid: number): string | undefined {
+    try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+    } catch {
+        return undefined;
+    }
+}
+
+/** A pid is ours only while its command line names the run folder (pids get reused). */
+function isOurs(pid: number): boolean {
+    return Number.isInteger(pid) && pid > 0 && (cmdline(pid)?.includes(runDir) ?? false);
+}
+
+/** Every live process whose command line names the run folder: pid files first, then a scan of /proc. */
+export function ourProcesses(): number[] {
+    const pids = new Set<number>();
+    for (const entry of fs.readdirSync("/proc")) {
+        const pid = Number(entry);
+        if (pid !== process.pid && isOurs(pid)) pids.add(pid);
+    }
+    return [...pids];
+}
+
+export async function stopProcess(name: string): Promise<void> {
+    const pid = pidOf(name);
+    if (pid !== undefined) await terminate([pid]);
+    fs.rmSync(path.join(pidDir, `${name}.pid`), { force: true });
+}
+
+export async function stopAll(): Promise<void> {
+    await terminate(ourProcesses());
+    fs.rmSync(pidDir, { recursive: true, force: true });
+}
+
+async function terminate(pids: number[]): Promise<void> {
+    const signal = (pid: number, sig: NodeJS.Signals) => {
+        try {
+            process.kill(pid, sig);
+        } catch {
+            /* already gone */
+        }
+    };
+    pids.forEach((pid) => signal(pid, "SIGTERM"));
+    const deadline = Date.now() + 10_000;
+    while (pids.some(isOurs) && Date.now() < deadline) await sleep(100);
+    pids.filter(isOurs).forEach((pid) => signal(pid, "SIGKILL"));
+    while (pids.some(isOurs)) await sleep(50);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,174 @@
+// Finds or builds the real binaries the bed runs: the Pulumi CLI and Node.js language host, kube-apiserver,
+// kubectl and etcd. Order: an explicit MULTINET_* path, a matching binary on PATH, the cache, a Go build.
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { repoRoot, toolsDir } from "./paths";
+
+export interface Tools {
+    pulumi: string;
+    languageHost: string;
+    kubeApiserver: string;
+    kubectl: string;
+    etcd: string;
+}
+
+interface GoBuild {
+    /** Wrapper module under test/bed/go. */
+    module: string;
+    /** Module whose version names the cache folder. */
+    versionOf: string;
+    packages: string[];
+    /** Binary name when a single package's folder name is not it (go.etcd.io/etcd/server/v3 -> etcd). */
+    binary?: string;
+    ldflags?: (version: string) => string;
+}
+
+const builds = {
+    pulumi: {
+        module: "pulumi",
+        versionOf: "github.com/pulumi/pulumi/pkg/v3",
+        packages: ["github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"],
+        ldflags: (v: string) => `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${v}`,
+    },
+    languageHost: {
+        module: "langhost",
+        versionOf: "github.com/pulumi/pulumi/sdk/v3",
+        packages: ["github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"],
+        ldflags: (v: string) => `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${v}`,
+    },
+    kubernetes: {
+        module: "kube",
+        versionOf: "k8s.io/kubernetes",
+        packages: ["k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kubectl"],
+        // kubectl and the API server report this version instead of v0.0.0-master.
+        ldflags: (v: string) =>
+            ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]
+                .map((p) => `-X ${p}.gitVersion=${v} -X ${p}.gitMajor=1 -X ${p}.gitMinor=${v.split(".")[1]}`)
+                .join(" "),
+    },
+    etcd: { module: "etcd", versionOf: "go.etcd.io/etcd/server/v3", packages: ["go.etcd.io/etcd/server/v3"], binary: "etcd" },
+} satisfies Record<string, GoBuild>;
+
+const overrides = {
+    pulumi: "MULTINET_PULUMI",
+    languageHost: "MULTINET_PULUMI_LANGUAGE_NODEJS",
+    kubeApiserver: "MULTINET_KUBE_APISERVER",
+    kubectl: "MULTINET_KUBECTL",
+    etcd: "MULTINET_ETCD",
+} as const;
+
+/** The @pulumi/pulumi version the project depends on; the CLI must be the same version. */
+export function pulumiNpmVersion(): string {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"));
+    return pkg.dependencies["@pulumi/pulumi"].replace(/^[^\d]*/, "");
+}
+
+export function goModuleVersion(build: GoBuild): string {
+    const goMod = fs.readFileSync(path.join(repoRoot, "test", "bed", "go", build.module, "go.mod"), "utf8");
+    const m = goMod.match(new RegExp(`^\\s*(?:require\\s+)?${build.versionOf.replace(/\./g, "\\.")}\\s+(v\\S+)`, "m"));
+    if (!m) throw new Error(`test/bed/go/${build.module}/go.mod does not require ${build.versionOf}`);
+    return m[1];
+}
+
+function onPath(name: string): string | undefined {
+    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        const candidate = path.join(dir, name);
+        if (dir && isExecutable(candidate)) return candidate;
+    }
+    return undefined;
+}
+
+function isExecutable(file: string): boolean {
+    try {
+        fs.accessSync(file, fs.constants.X_OK);
+        return fs.statSync(file).isFile();
+    } catch {
+        return false;
+    }
+}
+
+function versionOutput(bin: string, args: string[]): string {
+    const r = spawnSync(bin, args, { encoding: "utf8", timeout: 20_000, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
+}
+
+function fromOverride(tool: keyof typeof overrides): string | undefined {
+    const value = process.env[overrides[tool]];
+    if (!value) return undefined;
+    if (!isExecutable(value)) throw new Error(`${overrides[tool]}=${value} is not an executable file`);
+    return value;
+}
+
+function missingGoMessage(what: string): string {
+    return [
+        `The test bed needs ${what}, which is built from Go modules on first use, but no Go toolchain ('go') is on PATH.`,
+        `Install Go 1.25 or newer, or point these variables at pre-built binaries:`,
+        ...Object.values(overrides).map((v) => `  ${v}`),
+        `(${overrides.pulumi} must be version v${pulumiNpmVersion()}, the @pulumi/pulumi version in package.json.)`,
+    ].join("\n");
+}
+
+/** Builds (once) the packages of a wrapper module into the cache; returns the folder holding the binaries. */
+function goBuild(build: GoBuild, log: (msg: string) => void): string {
+    const version = goModuleVersion(build);
+    const outDir = path.join(toolsDir, `${build.module}-${version}`);
+    const names = build.binary ? [build.binary] : build.packages.map((p) => p.split("/").pop()!);
+    const binaries = names.map((n) => path.join(outDir, n));
+    if (binaries.every(isExecutable)) return outDir;
+
+    if (!onPath("go")) throw new Error(missingGoMessage(names.join(", ")));
+    const tmp = `${outDir}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    const started = Date.now();
+    log(`building ${names.join(", ")} ${version} from Go modules (first run only; minutes)...`);
+    const ldflags = ["-s -w", build.ldflags?.(version) ?? ""].join(" ").trim();
+    execFileSync(
+        "go",
+        ["build", "-mod=readonly", "-trimpath", "-buildvcs=false", `-ldflags=${ldflags}`, "-o", build.binary ? path.join(tmp, build.binary) : tmp + path.sep, ...build.packages],
+        { cwd: path.join(repoRoot, "test", "bed", "go", build.module), stdio: ["ignore", "inherit", "inherit"] },
+    );
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.renameSync(tmp, outDir); // atomic: a killed build never leaves a half-written cache entry
+    log(`built ${build.module} ${version} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return outDir;
+}
+
+/** Resolves every tool, building what is missing. */
+export function ensureTools(log: (msg: string) => void = (m) => process.stderr.write(`bed: ${m}\n`)): Tools {
+    const wantPulumi = `v${pulumiNpmVersion()}`;
+    const pulumiBuildVersion = goModuleVersion(builds.pulumi);
+    if (pulumiBuildVersion !== wantPulumi) {
+        throw new Error(`test/bed/go/pulumi/go.mod builds ${pulumiBuildVersion} but package.json depends on @pulumi/pulumi ${wantPulumi}; keep them equal`);
+    }
+
+    let pulumi = fromOverride("pulumi");
+    let languageHost = fromOverride("languageHost");
+    if (!pulumi) {
+        const candidate = onPath("pulumi");
+        if (candidate && versionOutput(candidate, ["version"]) === wantPulumi) {
+            pulumi = candidate;
+            const beside = path.join(path.dirname(candidate), "pulumi-language-nodejs");
+            languageHost ??= isExecutable(beside) ? beside : undefined;
+        }
+    }
+    pulumi ??= path.join(goBuild(builds.pulumi, log), "pulumi");
+    languageHost ??= path.join(goBuild(builds.languageHost, log), "pulumi-language-nodejs");
+
+    let kubeApiserver = fromOverride("kubeApiserver");
+    let kubectl = fromOverride("kubectl");
+    if (!kubeApiserver || !kubectl) {
+        const dir = goBuild(builds.kubernetes, log);
+        kubeApiserver ??= path.join(dir, "kube-apiserver");
+        kubectl ??= path.join(dir, "kubectl");
+    }
+    let etcd = fromOverride("etcd");
+    if (!etcd) {
+        const candidate = onPath("etcd");
+        const etcdMinor = goModuleVersion(builds.etcd).split(".").slice(0, 2).join(".").slice(1);
+        if (candidate && versionOutput(candidate, ["--version"]).includes(`etcd Version: ${etcdMinor}.`)) etcd = candidate;
+    }
+    etcd ??= path.join(goBuild(builds.etcd, log), "etcd");
+    return { pulumi, languageHost, kubeApiserver, kubectl, etcd };
+}
