@@ -136,7 +136,8 @@ function writeBinDir(tools: Tools): void {
     fs.rmSync(binDir, { recursive: true, force: true });
     fs.mkdirSync(binDir, { recursive: true });
     const link = (target: string, name: string) => fs.symlinkSync(target, path.join(binDir, name));
-    link(tools.pulumi, "pulumi");
+    // Copied, not linked: the CLI looks for its language host beside its own resolved path.
+    fs.copyFileSync(tools.pulumi, path.join(binDir, "pulumi"));
     link(tools.languageHost, "pulumi-language-nodejs");
     link(tools.kubectl, "kubectl");
     link(process.execPath, "node"); // the Node 22 that runs this script (node@22 from the npm registry)
@@ -202,7 +203,9 @@ async function seed(state: BedState, cluster: BedCluster): Promise<void> {
     await waitFor(`gateway CRD on ${cluster.name}`, 30_000, async () => (await kubeRequest(ep, "GET", "/apis/networking.istio.io/v1/gateways")).status === 200);
 }
 
-async function healthy(state: BedState): Promise<boolean> {
+/** True when every process of the bed runs and every API server is ready. */
+export async function healthy(state: BedState | undefined = readState()): Promise<boolean> {
+    if (!state) return false;
     if (pidOf("etcd") === undefined || pidOf("lb-fixture") === undefined) return false;
     for (const c of state.clusters) {
         if (pidOf(`apiserver-${c.index}`) === undefined) return false;

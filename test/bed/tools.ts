@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { repoRoot, toolsDir } from "./paths";
+import { binDir, repoRoot, toolsDir } from "./paths";
 
 export interface Tools {
     pulumi: string;
@@ -73,6 +73,7 @@ export function goModuleVersion(build: GoBuild): string {
 
 function onPath(name: string): string | undefined {
     for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        if (path.resolve(dir) === binDir) continue; // the bed's own PATH entry is an output, not a source
         const candidate = path.join(dir, name);
         if (dir && isExecutable(candidate)) return candidate;
     }

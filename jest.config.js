@@ -1,0 +1,24 @@
+// Two projects: `unit` (pure code, no servers) and `bed` (the real Pulumi engine against the bed's API servers).
+// The bed project's global setup brings the bed up (building what is missing) and takes down what it started.
+const tsJest = { "^.+\\.ts$": ["ts-jest", { tsconfig: "test/tsconfig.json" }] };
+
+module.exports = {
+    projects: [
+        {
+            displayName: "unit",
+            testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+            transform: tsJest,
+            testEnvironment: "node",
+        },
+        {
+            displayName: "bed",
+            testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
+            transform: tsJest,
+            testEnvironment: "node",
+            globalSetup: "<rootDir>/test/bed/jest-global-setup.ts",
+            globalTeardown: "<rootDir>/test/bed/jest-global-teardown.ts",
+            slowTestThreshold: 120,
+        },
+    ],
+    testTimeout: 15 * 60 * 1000,
+};

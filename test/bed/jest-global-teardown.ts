@@ -1,0 +1,9 @@
+import * as fs from "fs";
+import { down } from "./bed";
+import { startedMarker } from "./jest-global-setup";
+
+export default async function globalTeardown(): Promise<void> {
+    if (!fs.existsSync(startedMarker)) return;
+    fs.rmSync(startedMarker, { force: true });
+    await down();
+}

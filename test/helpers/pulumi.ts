@@ -1,0 +1,81 @@
+// Runs the real Pulumi CLI of the bed against a program folder, one stack per test, state in the bed's backend.
+import { execFile } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { bedEnv, readState } from "../bed/bed";
+
+export interface RunResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+export interface PreviewJson {
+    steps: { op: string; urn: string; diffReasons?: string[]; replaceReasons?: string[]; detailedDiff?: Record<string, unknown> }[];
+    diagnostics?: { urn?: string; severity: string; message: string }[];
+    changeSummary?: Record<string, number>;
+}
+
+export class Stack {
+    readonly name: string;
+
+    constructor(readonly programDir: string, prefix: string) {
+        this.name = `${prefix}-${crypto.randomBytes(3).toString("hex")}`;
+    }
+
+    run(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+        const env = { ...process.env, ...bedEnv(), PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...extraEnv };
+        return new Promise((resolve) => {
+            const dashDash = args.indexOf("--");
+            const at = dashDash < 0 ? args.length : dashDash; // flags go before a `--`
+            const argv = [...args.slice(0, at), "--stack", this.name, "--non-interactive", ...args.slice(at)];
+            execFile("pulumi", argv, { cwd: this.programDir, env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+                resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
+            });
+        });
+    }
+
+    async ok(args: string[]): Promise<RunResult> {
+        const r = await this.run(args);
+        if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+        return r;
+    }
+
+    async init(config: Record<string, { value: string; secret?: boolean }>): Promise<void> {
+        await this.ok(["stack", "init"]);
+        for (const [key, { value, secret }] of Object.entries(config)) {
+            await this.ok(["config", "set", ...(secret ? ["--secret"] : ["--plaintext"]), key, "--", value]);
+        }
+    }
+
+    up(): Promise<RunResult> {
+        return this.ok(["up", "--yes", "--skip-preview"]);
+    }
+
+    async preview(): Promise<PreviewJson> {
+        const r = await this.run(["preview", "--json"]);
+        try {
+            return JSON.parse(r.stdout);
+        } catch {
+            throw new Error(`pulumi preview --json printed no JSON (${r.code}):\n${r.stdout}\n${r.stderr}`);
+        }
+    }
+
+    async exportState(): Promise<string> {
+        return (await this.ok(["stack", "export"])).stdout;
+    }
+
+    /** Destroys what is left and removes the stack and its config file. */
+    async remove(): Promise<void> {
+        await this.run(["destroy", "--yes", "--skip-preview"]);
+        await this.run(["stack", "rm", "--yes", "--force"]);
+        fs.rmSync(path.join(this.programDir, `Pulumi.${this.name}.yaml`), { force: true });
+    }
+}
+
+export function bedKubeconfig(index: number): string {
+    const state = readState();
+    if (!state) throw new Error("bed is not up");
+    return fs.readFileSync(state.clusters[index - 1].kubeconfig, "utf8");
+}
