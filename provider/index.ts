@@ -1,1 +1,7 @@
-export {};
+// Entry point of the dynamic providers. The serialized provider closures in state only `require` this module
+// and call into it, so state stays small and a fixed package version fixes every operation, delete included.
+export { eastWestGatewayProvider } from "./resources/eastWestGateway";
+export { gatewayRuleProvider } from "./resources/gatewayRule";
+export { interconnectProvider } from "./resources/interconnect";
+export { networkGroupProvider } from "./resources/networkGroup";
+export * as plan from "./plan";

@@ -34,7 +34,8 @@ const builds = {
     languageHost: {
         module: "langhost",
         versionOf: "github.com/pulumi/pulumi/sdk/v3",
-        packages: ["github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"],
+        packages: ["pulumi-multinet/bed/langhost"],
+        binary: "pulumi-language-nodejs",
         ldflags: (v: string) => `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${v}`,
     },
     kubernetes: {

@@ -1,0 +1,133 @@
+// The one adapter around @kubernetes/client-node (ESM-only: loaded with require() on Node >= 22.12, and kept
+// out of the pure planner so unit tests never load it). Every error names the cluster and says what to do.
+import * as crypto from "crypto";
+import { fieldManager } from "./plan/names";
+import type { KubeObject } from "./plan/render";
+
+export interface ClusterAccess {
+    name: string;
+    /** kubeconfig text; its current context is used. Never logged or put in an error. */
+    kubeconfig: string;
+}
+
+type Verb = "get" | "list" | "apply" | "delete";
+
+export class ClusterError extends Error {
+    constructor(readonly cluster: string, message: string, readonly status?: number) {
+        super(`cluster "${cluster}": ${message}`);
+        this.name = "ClusterError";
+    }
+}
+
+const clients = new Map<string, Cluster>();
+
+function k8s(): any {
+    return require("@kubernetes/client-node");
+}
+
+export class Cluster {
+    private readonly api: any;
+    readonly server: string;
+
+    private constructor(readonly name: string, kubeconfig: string) {
+        const lib = k8s();
+        const kc = new lib.KubeConfig();
+        try {
+            kc.loadFromString(kubeconfig);
+        } catch (e) {
+            throw new ClusterError(name, `its kubeconfig does not parse (${firstLine(e)}); pass the text of a valid kubeconfig file`);
+        }
+        const current = kc.getCurrentCluster();
+        if (!current?.server) {
+            throw new ClusterError(name, `its kubeconfig has no current context with a cluster server; set current-context to the context of "${name}"`);
+        }
+        this.server = current.server;
+        this.api = lib.KubernetesObjectApi.makeApiClient(kc);
+    }
+
+    /** One client per kubeconfig per process: discovery is cached, connections reused. */
+    static connect(access: ClusterAccess): Cluster {
+        const key = `${access.name}\0${crypto.createHash("sha256").update(access.kubeconfig).digest("hex")}`;
+        let c = clients.get(key);
+        if (!c) {
+            c = new Cluster(access.name, access.kubeconfig);
+            clients.set(key, c);
+        }
+        return c;
+    }
+
+    async get<T extends KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+        try {
+            return await this.api.read({ apiVersion, kind, metadata: { name, namespace } });
+        } catch (e) {
+            if (status(e) === 404) return undefined;
+            throw this.error(e, "get", kind, name, namespace);
+        }
+    }
+
+    async list<T extends KubeObject>(apiVersion: string, kind: string, labelSelector: string, namespace?: string): Promise<T[]> {
+        try {
+            const r = await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+            return r.items ?? [];
+        } catch (e) {
+            if (status(e) === 404) return [];
+            throw this.error(e, "list", kind, undefined, namespace);
+        }
+    }
+
+    /** Server-side apply with the package's field manager. `force` only for objects we own. */
+    async apply<T extends KubeObject>(obj: KubeObject, force: boolean): Promise<T> {
+        try {
+            return await this.api.patch(obj, undefined, undefined, fieldManager, force, k8s().PatchStrategy.ServerSideApply);
+        } catch (e) {
+            throw this.error(e, "apply", obj.kind, obj.metadata.name, obj.metadata.namespace);
+        }
+    }
+
+    async delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void> {
+        try {
+            await this.api.delete({ apiVersion, kind, metadata: { name, namespace } });
+        } catch (e) {
+            if (status(e) === 404) return;
+            throw this.error(e, "delete", kind, name, namespace);
+        }
+    }
+
+    private error(e: unknown, verb: Verb, kind: string, name?: string, namespace?: string): ClusterError {
+        const code = status(e);
+        const what = `${kind}${namespace ? ` ${namespace}/` : " "}${name ?? "(all)"}`;
+        const reason = bodyMessage(e);
+        if (code === undefined) {
+            return new ClusterError(this.name, `cannot reach the API server at ${this.server} to ${verb} ${what} (${firstLine(e)}); check that the cluster is up and the kubeconfig is current`);
+        }
+        if (code === 401) return new ClusterError(this.name, `the API server rejected the kubeconfig's credentials (401) on ${verb} ${what}; renew the token or certificate`, code);
+        if (code === 403) {
+            const perm = verb === "apply" ? "get, create and patch" : verb;
+            return new ClusterError(this.name, `the kubeconfig's user lacks permission to ${perm} ${kind} in ${namespace ? `namespace ${namespace}` : "the cluster"} (403: ${reason}); grant it (see the README's "Permissions")`, code);
+        }
+        if (code === 409 && verb === "apply") {
+            return new ClusterError(this.name, `server-side apply conflict on ${what}: ${reason}. Another field manager owns these fields; it is not overridden silently — remove or reconcile its value first`, code);
+        }
+        return new ClusterError(this.name, `${verb} ${what} failed (${code}): ${reason}`, code);
+    }
+}
+
+export function status(e: unknown): number | undefined {
+    const code = (e as any)?.code;
+    return typeof code === "number" && code >= 100 ? code : undefined;
+}
+
+function bodyMessage(e: unknown): string {
+    const body = (e as any)?.body;
+    try {
+        const parsed = typeof body === "string" ? JSON.parse(body) : body;
+        if (parsed?.message) return parsed.message;
+    } catch {
+        /* not JSON */
+    }
+    return firstLine(e);
+}
+
+function firstLine(e: unknown): string {
+    return String((e as any)?.message ?? e).split("\n")[0];
+}

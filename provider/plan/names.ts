@@ -1,0 +1,46 @@
+// Names, labels and ports shared by everything the package writes (Istio's own names where Istio defines them).
+
+/** The one server-side-apply field manager of every write. */
+export const fieldManager = "pulumi-multinet";
+
+export const labels = {
+    /** Istio: the default network of a cluster's pods when set on the system namespace. */
+    network: "topology.istio.io/network",
+    managedBy: "app.kubernetes.io/managed-by",
+    mesh: "multinet.pulumi.io/mesh",
+    networkGroup: "multinet.pulumi.io/network-group",
+} as const;
+
+export const annotations = {
+    /** Which stack and mesh wrote an object; another owner's object is never taken over silently. */
+    owner: "multinet.pulumi.io/owner",
+    /** The pod-template annotation `kubectl rollout restart` sets; changing it rolls the Deployment. */
+    restartedAt: "kubectl.kubernetes.io/restartedAt",
+} as const;
+
+export const managedByValue = "pulumi-multinet";
+
+export const gatewayRuleName = "cross-network-gateway";
+
+export const eastWest = {
+    name: "istio-eastwestgateway",
+    serviceAccount: "istio-eastwestgateway-service-account",
+    selector: { istio: "eastwestgateway" },
+    ports: [
+        { name: "status-port", port: 15021 },
+        { name: "tls", port: 15443 },
+        { name: "tls-istiod", port: 15012 },
+        { name: "tls-webhook", port: 15017 },
+    ],
+} as const;
+
+/** Port of the east-west gateway's AUTO_PASSTHROUGH server, the one meshNetworks points at. */
+export const crossNetworkPort = 15443;
+
+export const defaults = {
+    namespace: "istio-system",
+    deployment: "istiod",
+    configMap: "istio",
+    replicas: 1,
+    addressTimeoutSeconds: 300,
+} as const;

@@ -1,0 +1,184 @@
+// Input validation, pure: zod schemas for each resource's plain arguments and the cross-resource rules of the
+// product (a cluster in one group, no Pod CIDR overlap inside a group, a gateway on a member cluster, ...).
+// Every message names the field and the fix; callers prefix the resource.
+import * as ipaddr from "ipaddr.js";
+import { z } from "zod";
+
+const dns1123Label = z
+    .string()
+    .max(63, "must be at most 63 characters")
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. \"east-1\")");
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, { message: "is not a valid CIDR; write it as address/prefix, e.g. \"10.20.0.0/16\"" });
+
+const ipAddress = z.string().refine((v) => ipaddr.isValid(v) && !v.includes("/"), { message: "is not a valid IPv4 or IPv6 address, e.g. \"203.0.113.7\"" });
+
+const qualifiedName = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const annotationKey = z.string().refine((k) => qualifiedName.test(k) && (k.split("/")[0].length <= 253 || !k.includes("/")), {
+    message: "is not a valid annotation key: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters (e.g. \"service.beta.kubernetes.io/aws-load-balancer-type\")",
+});
+
+export function parseCidr(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
+    try {
+        return ipaddr.parseCIDR(value);
+    } catch {
+        return undefined;
+    }
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+    const pa = parseCidr(a);
+    const pb = parseCidr(b);
+    if (!pa || !pb || pa[0].kind() !== pb[0].kind()) return false;
+    return pa[0].match(pb as any) || pb[0].match(pa as any);
+}
+
+export const clusterSchema = z.object({
+    name: dns1123Label,
+    podCidrs: z.array(cidr).default([]),
+});
+
+export const multiNetworkingSchema = z
+    .object({
+        meshId: dns1123Label,
+        controlPlane: z.object({
+            cluster: z.string(),
+            namespace: dns1123Label.default("istio-system"),
+            deployment: dns1123Label.default("istiod"),
+            configMap: dns1123Label.default("istio"),
+        }),
+        clusters: z.array(clusterSchema).min(1, "needs at least one cluster"),
+    })
+    .superRefine((v, ctx) => {
+        const seen = new Set<string>();
+        v.clusters.forEach((c, i) => {
+            if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: ["clusters", i, "name"], message: `"${c.name}" is declared twice; cluster names must be unique` });
+            seen.add(c.name);
+        });
+        if (!seen.has(v.controlPlane.cluster)) {
+            ctx.addIssue({ code: "custom", path: ["controlPlane", "cluster"], message: `"${v.controlPlane.cluster}" is not one of clusters[].name (${[...seen].join(", ")}); declare it in clusters or name a declared one` });
+        }
+    });
+
+export const networkGroupSchema = z.object({
+    networkName: dns1123Label,
+    clusters: z
+        .array(z.string())
+        .min(1, "needs at least one cluster; to remove every cluster, delete the NetworkGroup")
+        .superRefine((cs, ctx) => {
+            cs.forEach((c, i) => {
+                if (cs.indexOf(c) !== i) ctx.addIssue({ code: "custom", path: [i], message: `"${c}" is listed twice` });
+            });
+        }),
+});
+
+export const eastWestGatewaySchema = z.object({
+    cluster: z.string(),
+    replicas: z.number().int("must be a whole number").min(1, "must be at least 1").default(1),
+    serviceAnnotations: z.record(annotationKey, z.string()).default({}),
+    address: ipAddress.optional(),
+    addressTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
+});
+
+export const interconnectSchema = z.object({
+    controlPlaneRestart: z.enum(["onMembershipChange", "never"]).default("onMembershipChange"),
+});
+
+/** Parses `value` or throws one Error whose lines read `<resource>: <field>: <problem>`. */
+export function parseArgs<S extends z.ZodTypeAny>(schema: S, value: unknown, resource: string): z.output<S> {
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    throw new ValidationError(resource, r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
+}
+
+export class ValidationError extends Error {
+    constructor(readonly resource: string, readonly problems: string[]) {
+        super(problems.map((p) => `${resource}: ${p}`).join("\n"));
+        this.name = "ValidationError";
+    }
+}
+
+function formatPath(path: PropertyKey[]): string {
+    return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "") || "(args)";
+}
+
+// ---- cross-resource rules ------------------------------------------------------------------------------
+
+export interface GroupView {
+    networkName: string;
+    clusters: string[];
+}
+
+/**
+ * Rules for one group against the mesh's declared clusters and the groups declared before it:
+ * declared clusters, one group per cluster, unique network names, no Pod CIDR overlap inside the group.
+ */
+export function groupProblems(group: GroupView, declared: { name: string; podCidrs: string[] }[], others: GroupView[]): string[] {
+    const problems: string[] = [];
+    const byName = new Map(declared.map((c) => [c.name, c]));
+    group.clusters.forEach((c, i) => {
+        if (!byName.has(c)) problems.push(`clusters[${i}]: "${c}" is not declared in the MultiNetworking's clusters (${[...byName.keys()].join(", ")}); add it there first`);
+        const other = others.find((g) => g.clusters.includes(c));
+        if (other) problems.push(`clusters[${i}]: "${c}" already belongs to network group "${other.networkName}"; a cluster is in one group only — remove it from "${other.networkName}" to move it`);
+    });
+    const same = others.find((g) => g.networkName === group.networkName);
+    if (same) problems.push(`networkName: "${group.networkName}" is already used by another NetworkGroup of this mesh; choose another name`);
+    const members = group.clusters.map((c) => byName.get(c)).filter((c) => c !== undefined);
+    for (let i = 0; i < members.length; i++) {
+        for (let j = i + 1; j < members.length; j++) {
+            for (const a of members[i].podCidrs) {
+                for (const b of members[j].podCidrs) {
+                    if (cidrsOverlap(a, b)) {
+                        problems.push(
+                            `clusters: Pod CIDRs overlap: "${members[i].name}" has ${a} and "${members[j].name}" has ${b}. ` +
+                                `Pods of one group must reach each other directly; put these clusters in different network groups`,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    return problems;
+}
+
+export interface GatewayView {
+    cluster: string;
+    networkName: string;
+}
+
+export function gatewayProblems(gateway: GatewayView, group: GroupView, others: GatewayView[]): string[] {
+    const problems: string[] = [];
+    if (!group.clusters.includes(gateway.cluster)) {
+        problems.push(`cluster: "${gateway.cluster}" is not a member of network group "${group.networkName}" (${group.clusters.join(", ")}); put the gateway on a member cluster or add the cluster to the group`);
+    }
+    if (others.some((g) => g.cluster === gateway.cluster)) {
+        problems.push(`cluster: "${gateway.cluster}" already has an east-west gateway; at most one gateway per cluster — raise its replicas instead`);
+    }
+    return problems;
+}
+
+export interface MemberView {
+    networkName: string;
+    gateways: { name: string; networkName: string; address?: string }[];
+    addresses?: string[];
+}
+
+export function memberProblems(members: MemberView[]): string[] {
+    const problems: string[] = [];
+    members.forEach((m, i) => {
+        const at = `members[${i}] ("${m.networkName}")`;
+        if (members.findIndex((o) => o.networkName === m.networkName) !== i) problems.push(`${at}: network group "${m.networkName}" is listed twice; list each group once`);
+        if (m.gateways.length === 0) problems.push(`${at}.gateways: a network group joins the interconnect only through at least one EastWestGateway; create one on a member cluster and list it`);
+        m.gateways.forEach((g, j) => {
+            if (g.networkName !== m.networkName) problems.push(`${at}.gateways[${j}]: gateway "${g.name}" belongs to network group "${g.networkName}", not "${m.networkName}"; list it under its own group`);
+        });
+        const known = m.gateways.map((g) => g.address);
+        // Addresses assigned by the cloud are unknown until the gateways exist; only user-set ones are checked here.
+        if (known.every((a) => a !== undefined)) {
+            (m.addresses ?? []).forEach((a, j) => {
+                if (!known.includes(a)) problems.push(`${at}.addresses[${j}]: "${a}" is not the address of any of its gateways (${known.join(", ")}); pick one of them or leave addresses out`);
+            });
+        }
+    });
+    return problems;
+}

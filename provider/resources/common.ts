@@ -1,0 +1,76 @@
+// Shared by the resource providers: cluster access from the secret kubeconfig map, ownership checks,
+// optimistic-concurrency retries, and preview's unknown values.
+import { Cluster, ClusterError, status } from "../kube";
+import { annotations } from "../plan/names";
+import type { KubeObject } from "../plan/render";
+
+/** The engine's placeholder for a value not known during preview. */
+export const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function hasUnknowns(value: unknown): boolean {
+    return JSON.stringify(value ?? null).includes(unknown);
+}
+
+/** Inputs every resource carries. `kubeconfigs` is a secret: cluster name -> kubeconfig text. */
+export interface CommonInputs {
+    meshId: string;
+    /** `<project>/<stack>`: who wrote an object. */
+    owner: string;
+    kubeconfigs: Record<string, string>;
+}
+
+export function cluster(inputs: CommonInputs, name: string): Cluster {
+    const kubeconfig = inputs.kubeconfigs?.[name];
+    if (!kubeconfig) throw new ClusterError(name, "no kubeconfig given for it; declare it in the MultiNetworking's clusters");
+    return Cluster.connect({ name, kubeconfig });
+}
+
+export function ownerValue(inputs: Pick<CommonInputs, "owner" | "meshId">): string {
+    return `${inputs.owner}/${inputs.meshId}`;
+}
+
+export function ownerOf(obj: KubeObject | undefined): string | undefined {
+    return obj?.metadata.annotations?.[annotations.owner];
+}
+
+/** Refuses to write over an object another stack or tool made. */
+export function assertOwned(c: Cluster, obj: KubeObject | undefined, owner: string, hint: string): void {
+    if (!obj) return;
+    const found = ownerOf(obj);
+    if (found === owner) return;
+    const by = found ? `by another stack or mesh ("${found}")` : "by something other than pulumi-multinet";
+    throw new ClusterError(c.name, `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name} already exists, made ${by}; it is not taken over. ${hint}`);
+}
+
+/** Runs `attempt` again when an optimistic-concurrency precondition (resourceVersion) failed. */
+export async function retryOnConflict<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
+    for (let i = 1; ; i++) {
+        try {
+            return await attempt();
+        } catch (e) {
+            const conflict = (e instanceof ClusterError && e.status === 409) || status(e) === 409;
+            if (!conflict || i >= tries || !String((e as Error).message).includes("the object has been modified")) throw e;
+        }
+    }
+}
+
+export async function forEachCluster<T>(names: string[], fn: (name: string) => Promise<T>): Promise<T[]> {
+    return Promise.all(names.map(fn));
+}
+
+/** Deep equality of JSON values, ignoring key order (the API server may reorder what we sent). */
+export function sameJson(a: unknown, b: unknown): boolean {
+    return canonical(a) === canonical(b);
+}
+
+function canonical(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+    if (v && typeof v === "object") {
+        return `{${Object.keys(v)
+            .filter((k) => (v as any)[k] !== undefined)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`)
+            .join(",")}}`;
+    }
+    return JSON.stringify(v ?? null);
+}

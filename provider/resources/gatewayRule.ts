@@ -1,0 +1,73 @@
+// The "enable" switch: the cross-network Gateway Rule on the control-plane cluster. Deleting it (disabling)
+// is refused while any network group of the mesh still labels a cluster, whichever stack made it.
+import type * as pulumi from "@pulumi/pulumi";
+import { labels, gatewayRuleName } from "../plan/names";
+import { gatewayRule, gatewayRuleSpec, KubeObject } from "../plan/render";
+import { assertOwned, cluster, CommonInputs, forEachCluster, ownerOf, ownerValue, sameJson } from "./common";
+
+export interface GatewayRuleInputs extends CommonInputs {
+    controlPlaneCluster: string;
+    namespace: string;
+    /** Every cluster of the mesh, searched for network groups before disabling. */
+    clusters: string[];
+}
+
+export interface GatewayRuleOutputs extends GatewayRuleInputs {
+    gatewayRule: string;
+    /** The rule's spec as last seen in the cluster; null when it was deleted by hand. */
+    liveSpec: unknown;
+}
+
+const gvk = { apiVersion: "networking.istio.io/v1", kind: "Gateway" };
+
+async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
+    const c = cluster(inputs, inputs.controlPlaneCluster);
+    const owner = ownerValue(inputs);
+    assertOwned(c, await c.get(gvk.apiVersion, gvk.kind, gatewayRuleName, inputs.namespace), owner, "Delete it, or enable multi-networking from the stack that made it.");
+    const applied = await c.apply<KubeObject>(gatewayRule({ meshId: inputs.meshId, owner }, inputs.namespace), true);
+    return { ...inputs, gatewayRule: `${inputs.namespace}/${gatewayRuleName}`, liveSpec: applied.spec };
+}
+
+export const gatewayRuleProvider = {
+    async create(inputs: GatewayRuleInputs): Promise<pulumi.dynamic.CreateResult> {
+        const outs = await apply(inputs);
+        return { id: `${inputs.controlPlaneCluster}/${outs.gatewayRule}`, outs };
+    },
+
+    async diff(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.DiffResult> {
+        const replaces = (["controlPlaneCluster", "namespace", "meshId"] as const).filter((k) => olds[k] !== news[k]);
+        const changes = replaces.length > 0 || !sameJson(olds.liveSpec, gatewayRuleSpec()) || !sameJson(olds.kubeconfigs, news.kubeconfigs) || !sameJson(olds.clusters, news.clusters) || olds.owner !== news.owner;
+        return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.controlPlaneCluster === news.controlPlaneCluster };
+    },
+
+    async update(_id: string, _olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await apply(news) };
+    },
+
+    async read(id: string, props: GatewayRuleOutputs): Promise<pulumi.dynamic.ReadResult> {
+        const c = cluster(props, props.controlPlaneCluster);
+        const live = await c.get<KubeObject>(gvk.apiVersion, gvk.kind, gatewayRuleName, props.namespace);
+        return { id, props: { ...props, liveSpec: live?.spec ?? null } };
+    },
+
+    async delete(_id: string, props: GatewayRuleOutputs): Promise<void> {
+        const selector = `${labels.mesh}=${props.meshId},${labels.networkGroup}`;
+        const groups = (
+            await forEachCluster(props.clusters, async (name) => {
+                const namespaces = await cluster(props, name).list<KubeObject>("v1", "Namespace", selector);
+                return namespaces.map((ns) => `"${ns.metadata.labels?.[labels.networkGroup]}" on cluster "${name}"`);
+            })
+        ).flat();
+        if (groups.length > 0) {
+            throw new Error(
+                `multi-networking of mesh "${props.meshId}" cannot be disabled while network groups exist: ${groups.join(", ")}. ` +
+                    `Delete every NetworkGroup of the mesh first (also those of other stacks), then disable it.`,
+            );
+        }
+        const c = cluster(props, props.controlPlaneCluster);
+        const live = await c.get<KubeObject>(gvk.apiVersion, gvk.kind, gatewayRuleName, props.namespace);
+        if (ownerOf(live) === ownerValue(props)) {
+            await c.delete(gvk.apiVersion, gvk.kind, gatewayRuleName, props.namespace);
+        }
+    },
+};

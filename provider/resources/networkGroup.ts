@@ -1,0 +1,107 @@
+// A network group: the label topology.istio.io/network=<network> on the Istio system namespace of each member.
+// Server-side apply does the bookkeeping: a label that someone else set to the same value stays when we leave,
+// one set to another value is a conflict we report. A cluster moving between two groups of one stack works in
+// either order: a group only releases a namespace whose group label still names it.
+import type * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "../kube";
+import { labels } from "../plan/names";
+import { KubeObject, networkLabelPatch } from "../plan/render";
+import { cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownerValue, retryOnConflict, sameJson } from "./common";
+
+export interface NetworkGroupInputs extends CommonInputs {
+    networkName: string;
+    namespace: string;
+    clusters: string[];
+}
+
+export interface NetworkGroupOutputs extends NetworkGroupInputs {
+    /** Network label of each member's namespace as last seen (drift shows here). */
+    live: Record<string, string | null>;
+}
+
+async function readNamespace(c: Cluster, name: string): Promise<KubeObject | undefined> {
+    return c.get<KubeObject>("v1", "Namespace", name);
+}
+
+/** Why this group may not claim the cluster's namespace, or undefined. Reads only. */
+async function claimProblem(inputs: NetworkGroupInputs, name: string): Promise<string | undefined> {
+    const c = cluster(inputs, name);
+    const ns = await readNamespace(c, inputs.namespace);
+    if (!ns) return `cluster "${name}" has no namespace "${inputs.namespace}"; install Istio there first or set the MultiNetworking's controlPlane.namespace`;
+    const owner = ownerOf(ns);
+    const group = ns.metadata.labels?.[labels.networkGroup];
+    const network = ns.metadata.labels?.[labels.network];
+    if (group && owner && owner !== ownerValue(inputs)) {
+        return `cluster "${name}" already belongs to network group "${group}" of "${owner}"; a cluster is in one group only — remove it there first`;
+    }
+    if (!group && network && network !== inputs.networkName) {
+        return `namespace ${inputs.namespace} on cluster "${name}" is already labelled ${labels.network}=${network} by something other than pulumi-multinet; it is not taken over silently — remove that label (kubectl label namespace ${inputs.namespace} ${labels.network}-) or name the group "${network}"`;
+    }
+    return undefined;
+}
+
+async function claim(inputs: NetworkGroupInputs, name: string): Promise<string> {
+    const c = cluster(inputs, name);
+    const ns = await readNamespace(c, inputs.namespace);
+    // Forced only where this stack already holds the namespace: then a changed label is drift to heal.
+    const ours = ns?.metadata.labels?.[labels.networkGroup] !== undefined && ownerOf(ns) === ownerValue(inputs);
+    await c.apply(networkLabelPatch({ meshId: inputs.meshId, owner: ownerValue(inputs) }, inputs.namespace, inputs.networkName), ours);
+    return inputs.networkName;
+}
+
+/** Takes our labels off, unless another group of this stack has claimed the namespace meanwhile. */
+async function release(props: NetworkGroupInputs, name: string): Promise<void> {
+    const c = cluster(props, name);
+    await retryOnConflict(async () => {
+        const ns = await readNamespace(c, props.namespace);
+        if (!ns || ns.metadata.labels?.[labels.networkGroup] !== props.networkName || ownerOf(ns) !== ownerValue(props)) return;
+        // An apply without our fields drops them; resourceVersion makes it fail if a move raced us.
+        await c.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: props.namespace, resourceVersion: (ns.metadata as any).resourceVersion } }, false);
+    });
+}
+
+async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<NetworkGroupOutputs> {
+    const removed = (olds?.clusters ?? []).filter((c) => !news.clusters.includes(c));
+    const live: Record<string, string | null> = {};
+    await forEachCluster(news.clusters, async (name) => {
+        live[name] = await claim(news, name);
+    });
+    await forEachCluster(removed, (name) => release(olds!, name));
+    return { ...news, live };
+}
+
+export const networkGroupProvider = {
+    async check(_olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<pulumi.dynamic.CheckResult> {
+        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
+        const problems = (await forEachCluster(news.clusters, (name) => claimProblem(news, name).catch((e: Error) => e.message))).filter((p): p is string => !!p);
+        return { inputs: news, failures: problems.map((reason) => ({ property: "clusters", reason })) };
+    },
+
+    async create(inputs: NetworkGroupInputs): Promise<pulumi.dynamic.CreateResult> {
+        return { id: `${inputs.meshId}/${inputs.networkName}`, outs: await converge(undefined, inputs) };
+    },
+
+    async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.DiffResult> {
+        const replaces = (["networkName", "meshId", "namespace"] as const).filter((k) => olds[k] !== news[k]);
+        const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName);
+        const changes = replaces.length > 0 || drift || !sameJson([...olds.clusters].sort(), [...news.clusters].sort()) || !sameJson(olds.kubeconfigs, news.kubeconfigs) || olds.owner !== news.owner;
+        return { changes, replaces };
+    },
+
+    async update(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await converge(olds, news) };
+    },
+
+    async read(id: string, props: NetworkGroupOutputs): Promise<pulumi.dynamic.ReadResult> {
+        const live: Record<string, string | null> = {};
+        await forEachCluster(props.clusters, async (name) => {
+            const ns = await readNamespace(cluster(props, name), props.namespace);
+            live[name] = ns?.metadata.labels?.[labels.network] ?? null;
+        });
+        return { id, props: { ...props, live } };
+    },
+
+    async delete(_id: string, props: NetworkGroupOutputs): Promise<void> {
+        await forEachCluster(props.clusters, (name) => release(props, name));
+    },
+};

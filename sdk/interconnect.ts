@@ -1,0 +1,120 @@
+import * as pulumi from "@pulumi/pulumi";
+import { classifyInterconnect, RestartPolicy, restartWarning } from "../provider/plan/changes";
+import type { InterconnectMember } from "../provider/plan/meshNetworks";
+import { interconnectSchema, memberProblems, parseArgs } from "../provider/plan/validate";
+import { MultinetResource, ownerIdentity, providers } from "./dynamic";
+import { EastWestGateway } from "./eastWestGateway";
+import { fail, MultiNetworking, validate } from "./multiNetworking";
+import { NetworkGroup } from "./networkGroup";
+
+export interface InterconnectMemberArgs {
+    /** A group that joins the interconnect. Each group at most once. */
+    networkGroup: NetworkGroup;
+    /** The group's east-west gateways through which other groups reach it: at least one, all of this group. */
+    gateways: EastWestGateway[];
+    /** Which of those gateways' addresses to publish. Default: all of them. */
+    addresses?: string[];
+}
+
+export interface InterconnectArgs {
+    /** The mesh's multi-networking. */
+    multiNetworking: MultiNetworking;
+    /** The groups that reach each other. */
+    members: InterconnectMemberArgs[];
+    /**
+     * `"onMembershipChange"` (default): roll the control-plane Deployment once per update in which networks join or
+     * leave, as the hosted product does. `"never"`: rely on istiod's hot reload of meshNetworks.
+     */
+    controlPlaneRestart?: RestartPolicy;
+}
+
+/**
+ * The interconnect: writes one `meshNetworks` entry per member (endpoints `fromRegistry` each member cluster,
+ * gateways the chosen addresses on port 15443) into the control plane's mesh ConfigMap, preserving entries it
+ * does not own. `pulumi preview` warns, on this resource, when an update will restart the control plane.
+ */
+export class Interconnect extends pulumi.ComponentResource {
+    /** Network names that are interconnected. */
+    readonly networks: pulumi.Output<string[]>;
+    /** Our meshNetworks entries, rendered as YAML. */
+    readonly meshNetworks: pulumi.Output<string>;
+    /** How many control-plane restarts this stack's interconnect has made. */
+    readonly controlPlaneRestarts: pulumi.Output<number>;
+
+    constructor(name: string, args: InterconnectArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("multinet:index:Interconnect", name, {}, opts);
+        const label = `Interconnect "${name}"`;
+        const mn = args?.multiNetworking;
+        if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this);
+        const { controlPlaneRestart } = validate(this, () => parseArgs(interconnectSchema, { controlPlaneRestart: args.controlPlaneRestart }, label));
+        const members = args.members ?? [];
+        members.forEach((m, i) => {
+            if (!(m?.networkGroup instanceof NetworkGroup)) fail(this, label, [`members[${i}].networkGroup: pass a NetworkGroup`]);
+            if (!Array.isArray(m.gateways) || m.gateways.some((g) => !(g instanceof EastWestGateway))) fail(this, label, [`members[${i}].gateways: pass a list of EastWestGateway resources`]);
+        });
+        fail(
+            this,
+            label,
+            memberProblems(
+                members.map((m) => ({
+                    networkName: m.networkGroup.spec.networkName,
+                    gateways: m.gateways.map((g) => ({ name: g.spec.name, networkName: g.spec.networkName, address: g.spec.address })),
+                    addresses: m.addresses,
+                })),
+            ),
+        );
+
+        const memberInputs = members.map((m) =>
+            pulumi.all(m.gateways.map((g) => g.address)).apply((gatewayAddresses): InterconnectMember => {
+                const chosen = m.addresses ?? gatewayAddresses;
+                const unknown = chosen.filter((a) => !gatewayAddresses.includes(a));
+                if (unknown.length) {
+                    throw new pulumi.ResourceError(`${label}: members ("${m.networkGroup.spec.networkName}").addresses: ${unknown.join(", ")} is not an address of its gateways (${gatewayAddresses.join(", ")}); pick one of them or leave addresses out`, this);
+                }
+                return { network: m.networkGroup.spec.networkName, clusters: [...m.networkGroup.spec.clusters], addresses: [...chosen] };
+            }),
+        );
+        const cp = mn.controlPlane;
+        const warnRestart = new pulumi.ResourceHook(
+            `multinet-restart-${mn.meshId}-${name}`,
+            (hook) => {
+                // Members may be unknown in a preview (gateway addresses not assigned yet); network names never are.
+                const joinedNetworks = (inputs?: Record<string, any>) => ((inputs?.networks ?? []) as string[]).map((network) => ({ network, clusters: [], addresses: [] }));
+                const policy = hook.newInputs?.controlPlaneRestart ?? hook.oldInputs?.controlPlaneRestart ?? "onMembershipChange";
+                const change = classifyInterconnect(joinedNetworks(hook.oldInputs), joinedNetworks(hook.newInputs), policy);
+                const message = restartWarning(change, cp.deployment, cp.namespace, cp.cluster);
+                if (message) pulumi.log.warn(message, this);
+            },
+            { onDryRun: true },
+        );
+        const ic = new MultinetResource(
+            providers.interconnect,
+            name,
+            {
+                meshId: mn.meshId,
+                owner: ownerIdentity(),
+                kubeconfigs: mn.secretKubeconfigs([cp.cluster]),
+                controlPlaneCluster: cp.cluster,
+                namespace: cp.namespace,
+                configMap: cp.configMap,
+                deployment: cp.deployment,
+                members: pulumi.all(memberInputs),
+                controlPlaneRestart,
+                networks: members.map((m) => m.networkGroup.spec.networkName).sort(),
+                meshNetworks: undefined,
+                liveMeshNetworks: undefined,
+                controlPlaneRestarts: undefined,
+                original: undefined,
+            },
+            {
+                parent: this,
+                dependsOn: [mn.rule, ...members.map((m) => m.networkGroup.group)],
+                hooks: { beforeCreate: [warnRestart], beforeUpdate: [warnRestart] },
+            },
+        );
+        this.networks = (ic as any).networks;
+        this.meshNetworks = (ic as any).meshNetworks;
+        this.controlPlaneRestarts = (ic as any).controlPlaneRestarts;
+        this.registerOutputs({ networks: this.networks, meshNetworks: this.meshNetworks, controlPlaneRestarts: this.controlPlaneRestarts });
+    }
+}
