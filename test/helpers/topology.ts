@@ -1,0 +1,105 @@
+// Drives test/programs/topology: a stack whose whole topology is one JSON config value.
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { bedEndpoint, BedState, readState } from "../bed/bed";
+import { kubeRequest } from "../bed/kubeapi";
+import { PreviewJson, RunResult, Stack } from "./pulumi";
+
+export interface Topology {
+    meshId: string;
+    controlPlane: { cluster: string };
+    clusters: { name: string; podCidrs?: string[] }[];
+    groups: { name: string; networkName?: string; clusters: string[] }[];
+    gateways: { name: string; group: string; cluster: string; replicas?: number; serviceAnnotations?: Record<string, string>; address?: string; addressTimeoutSeconds?: number }[];
+    interconnect?: { members: { group: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart?: "onMembershipChange" | "never" };
+}
+
+export const topologyProgram = path.join(__dirname, "..", "programs", "topology");
+
+/** Bed cluster N is named `cluster-N`. */
+export const clusterName = (n: number) => `cluster-${n}`;
+
+export class TopologyStack extends Stack {
+    constructor(prefix: string) {
+        super(topologyProgram, prefix);
+    }
+
+    async create(clusterCount = readState()!.clusters.length): Promise<void> {
+        const state = readState()!;
+        const kubeconfigs = Object.fromEntries(state.clusters.slice(0, clusterCount).map((c) => [c.name, fs.readFileSync(c.kubeconfig, "utf8")]));
+        await this.init({ kubeconfigs: { value: JSON.stringify(kubeconfigs), secret: true } });
+    }
+
+    async setTopology(t: Topology): Promise<void> {
+        await this.ok(["config", "set", "--plaintext", "topology", "--", JSON.stringify(t)]);
+    }
+
+    async previewOf(t: Topology): Promise<PreviewJson> {
+        await this.setTopology(t);
+        return this.preview();
+    }
+
+    async apply(t: Topology): Promise<RunResult> {
+        await this.setTopology(t);
+        return this.up();
+    }
+
+    async outputs(): Promise<any> {
+        return JSON.parse((await this.ok(["stack", "output", "--json", "--show-secrets"])).stdout);
+    }
+}
+
+export function warnings(p: PreviewJson): string[] {
+    return (p.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message.trim());
+}
+
+export function errors(p: PreviewJson): string[] {
+    return (p.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message.trim());
+}
+
+/** Reads straight from a bed API server with the bed's own user (kept out of the audit counts). */
+export class Live {
+    readonly state: BedState = readState()!;
+
+    async get(cluster: number, apiPath: string): Promise<any | undefined> {
+        const r = await kubeRequest(bedEndpoint(this.state, this.state.clusters[cluster - 1]), "GET", apiPath);
+        if (r.status === 404) return undefined;
+        if (r.status !== 200) throw new Error(`GET ${apiPath} on cluster ${cluster}: ${r.status} ${JSON.stringify(r.body)}`);
+        return r.body;
+    }
+
+    async send(cluster: number, method: string, apiPath: string, body?: unknown, contentType?: string): Promise<any> {
+        const r = await kubeRequest(bedEndpoint(this.state, this.state.clusters[cluster - 1]), method, apiPath, body, contentType);
+        if (r.status >= 300 && r.status !== 404) throw new Error(`${method} ${apiPath} on cluster ${cluster}: ${r.status} ${JSON.stringify(r.body)}`);
+        return r.body;
+    }
+
+    async namespaceLabels(cluster: number, ns = "istio-system"): Promise<Record<string, string>> {
+        return (await this.get(cluster, `/api/v1/namespaces/${ns}`)).metadata.labels ?? {};
+    }
+
+    async meshConfigMap(): Promise<any> {
+        return this.get(1, "/api/v1/namespaces/istio-system/configmaps/istio");
+    }
+
+    async meshNetworks(): Promise<Record<string, any>> {
+        const text = (await this.meshConfigMap()).data?.meshNetworks;
+        return text ? (YAML.parse(text).networks ?? {}) : {};
+    }
+
+    /** The istiod Deployment's generation: it grows by one per pod-template change (each restart). */
+    async istiodGeneration(): Promise<number> {
+        return (await this.get(1, "/apis/apps/v1/namespaces/istio-system/deployments/istiod")).metadata.generation;
+    }
+
+    /** Write requests (create, update, patch, delete) the admin user made on a cluster, from its audit log. */
+    auditWrites(cluster: number): number {
+        const log = this.state.clusters[cluster - 1].auditLog;
+        if (!fs.existsSync(log)) return 0;
+        return fs
+            .readFileSync(log, "utf8")
+            .split("\n")
+            .filter((l) => l && /"verb":"(create|update|patch|delete|deletecollection)"/.test(l) && l.includes(`"username":"admin"`)).length;
+    }
+}

@@ -1,0 +1,44 @@
+// Builds the topology described by config `topology` (see test/helpers/topology.ts); kubeconfigs come from the
+// secret config `kubeconfigs` (cluster name -> kubeconfig text).
+import * as pulumi from "@pulumi/pulumi";
+import * as multinet from "pulumi-multinet";
+
+interface Topology {
+    meshId: string;
+    controlPlane: { cluster: string };
+    clusters: { name: string; podCidrs?: string[] }[];
+    groups: { name: string; networkName?: string; clusters: string[] }[];
+    gateways: { name: string; group: string; cluster: string; replicas?: number; serviceAnnotations?: Record<string, string>; address?: string; addressTimeoutSeconds?: number }[];
+    interconnect?: { members: { group: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart?: "onMembershipChange" | "never" };
+}
+
+const cfg = new pulumi.Config();
+const t = cfg.requireObject<Topology>("topology");
+const kubeconfigs = cfg.requireSecretObject<Record<string, string>>("kubeconfigs");
+
+const mn = new multinet.MultiNetworking(t.meshId, {
+    meshId: t.meshId,
+    controlPlane: t.controlPlane,
+    clusters: t.clusters.map((c) => ({ ...c, kubeconfig: kubeconfigs.apply((k) => k[c.name] ?? "") })),
+});
+const groups = new Map(t.groups.map((g) => [g.name, new multinet.NetworkGroup(g.name, { multiNetworking: mn, networkName: g.networkName, clusters: g.clusters })]));
+const gateways = new Map(
+    t.gateways.map((g) => {
+        const { group, name, ...rest } = g;
+        return [name, new multinet.EastWestGateway(name, { networkGroup: groups.get(group)!, ...rest })];
+    }),
+);
+const ic = t.interconnect
+    ? new multinet.Interconnect(t.meshId, {
+          multiNetworking: mn,
+          controlPlaneRestart: t.interconnect.controlPlaneRestart,
+          members: t.interconnect.members.map((m) => ({ networkGroup: groups.get(m.group)!, gateways: m.gateways.map((g) => gateways.get(g)!), addresses: m.addresses })),
+      })
+    : undefined;
+
+export const gatewayRule = mn.gatewayRule;
+export const networks = Object.fromEntries([...groups].map(([n, g]) => [n, { networkName: g.networkName, clusters: g.clusters }]));
+export const addresses = Object.fromEntries([...gateways].map(([n, g]) => [n, g.address]));
+export const interconnected = ic?.networks;
+export const meshNetworks = ic?.meshNetworks;
+export const controlPlaneRestarts = ic?.controlPlaneRestarts;
