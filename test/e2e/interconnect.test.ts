@@ -1,0 +1,137 @@
+// The interconnect table: for each change, what the preview warns AND what the API server shows must agree
+// with each other and with the row. Rows run in order on one stack; each starts from the previous row's state.
+import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../helpers/topology";
+
+const live = new Live();
+
+const clusters = [
+    { name: c(1), podCidrs: ["10.1.0.0/16"] },
+    { name: c(2), podCidrs: ["10.2.0.0/16"] },
+    { name: c(3), podCidrs: ["10.2.0.0/16"] },
+    { name: c(4), podCidrs: ["10.4.0.0/16"] },
+];
+const gateways = [
+    { name: "gw-g1", group: "g1", cluster: c(2) },
+    { name: "gw-g2", group: "g2", cluster: c(3) },
+    { name: "gw-g3", group: "g3", cluster: c(4), address: "203.0.113.200" },
+];
+const groups = [
+    { name: "g1", clusters: [c(1), c(2)] },
+    { name: "g2", clusters: [c(3)] },
+    { name: "g3", clusters: [c(4)] },
+];
+/** Gateways after the address and replica rows. */
+const scaled = [{ ...gateways[0], replicas: 3 }, gateways[1], { ...gateways[2], address: "203.0.113.201" }];
+const member = (g: string) => ({ group: g, gateways: [`gw-${g}`] });
+
+function topology(over: { members: string[]; groups?: typeof groups; gateways?: Topology["gateways"] }): Topology {
+    return {
+        meshId: "mesh-ic",
+        controlPlane: { cluster: c(1) },
+        clusters,
+        groups: over.groups ?? groups,
+        gateways: over.gateways ?? gateways,
+        interconnect: { members: over.members.map(member) },
+    };
+}
+
+interface Row {
+    name: string;
+    topology: Topology;
+    /** Networks the restart warning must name as joining / leaving; undefined: no restart warning. */
+    restart?: { join: string[]; leave: string[] };
+    /** Clusters the move warning must name. */
+    moves?: string[];
+    /** meshNetworks after the update: network -> [endpoints, gateway addresses (undefined: any one address)]. */
+    mesh: Record<string, [string[], string[] | undefined]>;
+}
+
+const rows: Row[] = [
+    { name: "first join of two groups", topology: topology({ members: ["g1", "g2"] }), restart: { join: ["g1", "g2"], leave: [] }, mesh: { g1: [[c(1), c(2)], undefined], g2: [[c(3)], undefined] } },
+    { name: "a third group joins", topology: topology({ members: ["g1", "g2", "g3"] }), restart: { join: ["g3"], leave: [] }, mesh: { g1: [[c(1), c(2)], undefined], g2: [[c(3)], undefined], g3: [[c(4)], ["203.0.113.200"]] } },
+    { name: "a group leaves", topology: topology({ members: ["g1", "g2"] }), restart: { join: [], leave: ["g3"] }, mesh: { g1: [[c(1), c(2)], undefined], g2: [[c(3)], undefined] } },
+    { name: "one joins while another leaves", topology: topology({ members: ["g1", "g3"] }), restart: { join: ["g3"], leave: ["g2"] }, mesh: { g1: [[c(1), c(2)], undefined], g3: [[c(4)], ["203.0.113.200"]] } },
+    {
+        name: "address change",
+        topology: topology({ members: ["g1", "g3"], gateways: [gateways[0], gateways[1], { ...gateways[2], address: "203.0.113.201" }] }),
+        mesh: { g1: [[c(1), c(2)], undefined], g3: [[c(4)], ["203.0.113.201"]] },
+    },
+    {
+        name: "replica change",
+        topology: topology({ members: ["g1", "g3"], gateways: scaled }),
+        mesh: { g1: [[c(1), c(2)], undefined], g3: [[c(4)], ["203.0.113.201"]] },
+    },
+    {
+        name: "a cluster moves between joined groups",
+        topology: topology({ members: ["g1", "g3"], groups: [{ name: "g1", clusters: [c(2)] }, groups[1], { name: "g3", clusters: [c(1), c(4)] }], gateways: scaled }),
+        moves: [c(1)],
+        mesh: { g1: [[c(2)], undefined], g3: [[c(1), c(4)], ["203.0.113.201"]] },
+    },
+    {
+        name: "a cluster is removed from a joined group",
+        topology: topology({ members: ["g1", "g3"], groups: [{ name: "g1", clusters: [c(2)] }, groups[1], { name: "g3", clusters: [c(4)] }], gateways: scaled }),
+        mesh: { g1: [[c(2)], undefined], g3: [[c(4)], ["203.0.113.201"]] },
+    },
+    {
+        name: "a cluster is added to a joined group",
+        topology: topology({ members: ["g1", "g3"], groups: [{ name: "g1", clusters: [c(1), c(2)] }, groups[1], { name: "g3", clusters: [c(4)] }], gateways: scaled }),
+        mesh: { g1: [[c(1), c(2)], undefined], g3: [[c(4)], ["203.0.113.201"]] },
+    },
+];
+// The last row repeats the previous topology: a no-op.
+rows.push({ ...rows[rows.length - 1], name: "no-op", moves: undefined });
+
+describe("interconnect: preview warnings agree with the control plane", () => {
+    const stack = new TopologyStack("ic");
+    beforeAll(async () => {
+        await stack.create(4);
+        await stack.apply({ ...topology({ members: [] }), interconnect: undefined });
+    });
+    afterAll(() => stack.remove());
+
+    let restartsSoFar = 0;
+    test.each(rows.map((r) => [r.name, r] as const))("%s", async (_name, row) => {
+        const generation = await live.istiodGeneration();
+        const preview = await stack.previewOf(row.topology);
+        const warned = warnings(preview);
+        const restartWarnings = warned.filter((w) => w.includes("restarts the mesh control plane"));
+        const moveWarnings = warned.filter((w) => w.includes("moves from network"));
+
+        // what the preview says
+        if (row.restart) {
+            expect(restartWarnings).toHaveLength(1);
+            for (const n of row.restart.join) expect(restartWarnings[0]).toMatch(new RegExp(`"${n}".* join`));
+            for (const n of row.restart.leave) expect(restartWarnings[0]).toMatch(new RegExp(`"${n}".* leave`));
+            expect(restartWarnings[0]).toContain(`Deployment istio-system/istiod on cluster "${c(1)}"`);
+        } else {
+            expect(restartWarnings).toEqual([]);
+        }
+        expect(moveWarnings.map((w) => w.match(/cluster "([^"]+)"/)?.[1])).toEqual(row.moves ?? []);
+        if (!row.restart && !row.moves) expect(warned).toEqual([]);
+
+        // what happens
+        const up = await stack.apply(row.topology);
+        const rolled = (await live.istiodGeneration()) - generation;
+        expect(rolled).toBe(row.restart ? 1 : 0);
+        if (row.restart) expect(up.stdout).toContain("restarts the mesh control plane");
+        restartsSoFar += rolled;
+        expect((await stack.outputs()).controlPlaneRestarts).toBe(restartsSoFar);
+
+        const mesh = await live.meshNetworks();
+        expect(Object.keys(mesh).sort()).toEqual(Object.keys(row.mesh).sort());
+        for (const [network, [endpoints, addresses]] of Object.entries(row.mesh)) {
+            expect(mesh[network].endpoints).toEqual(endpoints.map((e) => ({ fromRegistry: e })));
+            expect(mesh[network].gateways).toHaveLength(addresses?.length ?? 1);
+            mesh[network].gateways.forEach((g: any, i: number) => {
+                expect(g.port).toBe(15443);
+                expect(g.address).toEqual(addresses ? addresses[i] : expect.stringMatching(/^203\.0\.113\.\d+$/));
+            });
+        }
+        if (row.name === "no-op") expect(preview.changeSummary).toEqual({ same: expect.any(Number) });
+    });
+
+    test("destroy leaves meshNetworks as it was before the stack", async () => {
+        await stack.ok(["destroy", "--yes", "--skip-preview"]);
+        expect((await live.meshConfigMap()).data.meshNetworks).toBeUndefined();
+    });
+});
