@@ -14,8 +14,17 @@ const cidr = z.string().refine((v) => parseCidr(v) !== undefined, { message: "is
 const ipAddress = z.string().refine((v) => ipaddr.isValid(v) && !v.includes("/"), { message: "is not a valid IPv4 or IPv6 address, e.g. \"203.0.113.7\"" });
 
 const qualifiedName = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const annotationKey = z.string().refine((k) => qualifiedName.test(k) && (k.split("/")[0].length <= 253 || !k.includes("/")), {
-    message: "is not a valid annotation key: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters (e.g. \"service.beta.kubernetes.io/aws-load-balancer-type\")",
+const annotations = z.record(z.string(), z.string()).superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) {
+        const prefix = key.includes("/") ? key.split("/")[0] : "";
+        if (!qualifiedName.test(key) || prefix.length > 253) {
+            ctx.addIssue({
+                code: "custom",
+                path: [key],
+                message: "is not a valid annotation key: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters (e.g. \"service.beta.kubernetes.io/aws-load-balancer-type\")",
+            });
+        }
+    }
 });
 
 export function parseCidr(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
@@ -75,7 +84,7 @@ export const networkGroupSchema = z.object({
 export const eastWestGatewaySchema = z.object({
     cluster: z.string(),
     replicas: z.number().int("must be a whole number").min(1, "must be at least 1").default(1),
-    serviceAnnotations: z.record(annotationKey, z.string()).default({}),
+    serviceAnnotations: annotations.default({}),
     address: ipAddress.optional(),
     addressTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
 });
@@ -99,7 +108,8 @@ export class ValidationError extends Error {
 }
 
 function formatPath(path: PropertyKey[]): string {
-    return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "") || "(args)";
+    const plain = /^[A-Za-z_$][\w$]*$/;
+    return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : !plain.test(String(p)) ? `${acc}[${JSON.stringify(p)}]` : acc ? `${acc}.${String(p)}` : String(p)), "") || "(args)";
 }
 
 // ---- cross-resource rules ------------------------------------------------------------------------------
