@@ -1,17 +1,28 @@
 // Quickstart: cluster "hosted" runs the mesh control plane; "hosted" and "east-1" share a Pod network (group
 // "east"); "west-1" has its own (group "west"). One east-west gateway per group; both groups interconnected.
+// An optional fourth cluster "south-1" (config `south1`) adds group "south", which joins too.
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as multinet from "pulumi-multinet";
 
 const cfg = new pulumi.Config();
 
+/** A cluster's kubeconfig: stack config (secret), else the local test bed's cluster N (MULTINET_BED_KUBECONFIGS). */
+function kubeconfig(key: string, bedCluster: number): pulumi.Output<string> | undefined {
+    const bed = process.env.MULTINET_BED_KUBECONFIGS?.split(":")[bedCluster - 1];
+    return cfg.getSecret(key) ?? (bed ? pulumi.secret(fs.readFileSync(bed, "utf8")) : undefined);
+}
+const required = (key: string, bedCluster: number) => kubeconfig(key, bedCluster) ?? cfg.requireSecret(key);
+const south = kubeconfig("south1", 4);
+
 const mn = new multinet.MultiNetworking("mesh1", {
     meshId: "mesh1",
     controlPlane: { cluster: "hosted" },
     clusters: [
-        { name: "hosted", kubeconfig: cfg.requireSecret("hosted"), podCidrs: ["10.10.0.0/16"] },
-        { name: "east-1", kubeconfig: cfg.requireSecret("east1"), podCidrs: ["10.20.0.0/16"] },
-        { name: "west-1", kubeconfig: cfg.requireSecret("west1"), podCidrs: ["10.20.0.0/16"] },
+        { name: "hosted", kubeconfig: required("hosted", 1), podCidrs: ["10.10.0.0/16"] },
+        { name: "east-1", kubeconfig: required("east1", 2), podCidrs: ["10.20.0.0/16"] },
+        { name: "west-1", kubeconfig: required("west1", 3), podCidrs: ["10.20.0.0/16"] },
+        ...(south ? [{ name: "south-1", kubeconfig: south, podCidrs: ["10.20.0.0/16"] }] : []),
     ],
 });
 
@@ -26,12 +37,18 @@ const gwEast = new multinet.EastWestGateway("east-1", {
 });
 const gwWest = new multinet.EastWestGateway("west-1", { networkGroup: west, cluster: "west-1", address: "203.0.113.7" });
 
+const members: multinet.InterconnectMemberArgs[] = [
+    { networkGroup: east, gateways: [gwEast] },
+    { networkGroup: west, gateways: [gwWest] },
+];
+if (south) {
+    const southGroup = new multinet.NetworkGroup("south", { multiNetworking: mn, clusters: ["south-1"] });
+    members.push({ networkGroup: southGroup, gateways: [new multinet.EastWestGateway("south-1", { networkGroup: southGroup, cluster: "south-1" })] });
+}
+
 const ic = new multinet.Interconnect("mesh1", {
     multiNetworking: mn,
-    members: [
-        { networkGroup: east, gateways: [gwEast] },
-        { networkGroup: west, gateways: [gwWest] },
-    ],
+    members,
     controlPlaneRestart: "onMembershipChange",
 });
 

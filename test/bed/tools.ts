@@ -1,6 +1,7 @@
 // Finds or builds the real binaries the bed runs: the Pulumi CLI and Node.js language host, kube-apiserver,
 // kubectl and etcd. Order: an explicit MULTINET_* path, a matching binary on PATH, the cache, a Go build.
 import { execFileSync, spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { binDir, repoRoot, toolsDir } from "./paths";
@@ -111,10 +112,18 @@ function missingGoMessage(what: string): string {
     ].join("\n");
 }
 
+/** Short hash of a wrapper module's files: editing it (or its pins) invalidates the cached binaries. */
+function sourceHash(module: string): string {
+    const dir = path.join(repoRoot, "test", "bed", "go", module);
+    const hash = crypto.createHash("sha256");
+    for (const f of fs.readdirSync(dir).sort()) hash.update(f).update(fs.readFileSync(path.join(dir, f)));
+    return hash.digest("hex").slice(0, 10);
+}
+
 /** Builds (once) the packages of a wrapper module into the cache; returns the folder holding the binaries. */
 function goBuild(build: GoBuild, log: (msg: string) => void): string {
     const version = goModuleVersion(build);
-    const outDir = path.join(toolsDir, `${build.module}-${version}`);
+    const outDir = path.join(toolsDir, `${build.module}-${version}-${sourceHash(build.module)}`);
     const names = build.binary ? [build.binary] : build.packages.map((p) => p.split("/").pop()!);
     const binaries = names.map((n) => path.join(outDir, n));
     if (binaries.every(isExecutable)) return outDir;

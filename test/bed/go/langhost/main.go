@@ -78,7 +78,11 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	config, err := json.Marshal(req.GetConfig())
+	configMap := req.GetConfig()
+	if configMap == nil {
+		configMap = map[string]string{} // the SDK expects an object, also when the stack has no config
+	}
+	config, err := json.Marshal(configMap)
 	if err != nil {
 		return nil, err
 	}
@@ -86,10 +90,22 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if err != nil {
 		return nil, err
 	}
+	env := append(os.Environ(), "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
+	// Runtime options of Pulumi.yaml (runtime.options): the ones a TypeScript program needs.
+	opts := req.GetInfo().GetOptions().AsMap()
+	if v, ok := opts["typescript"].(bool); ok {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(v))
+	}
+	if v, ok := opts["tsconfig"].(string); ok && v != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+v)
+	}
+	if v, ok := opts["nodeargs"].(string); ok && v != "" {
+		args = append(strings.Fields(v), args...)
+	}
 	cmd := exec.CommandContext(ctx, node, args...)
 	cmd.Dir = req.GetPwd()
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
+	cmd.Env = env
 	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) && exit.ExitCode() == exitAfterUserMessage {
