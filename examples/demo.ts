@@ -1,0 +1,137 @@
+// `npm run demo`: the quickstart end to end with the real Pulumi engine, on a local test bed (default) or on
+// clusters you name. Prints a summary, then previews a follow-up change (group "south" joins) and its warning.
+//
+//   npm run demo                                   local bed of four clusters, stopped afterwards
+//   npm run demo -- --keep                         leave the bed and the stack up to explore
+//   npm run demo -- --kubeconfig hosted=~/h.yaml --kubeconfig east1=~/e.yaml --kubeconfig west1=~/w.yaml [--kubeconfig south1=...]
+//   npm run demo -- --context hosted=prod-hub --context east1=prod-east ...   (contexts of your default kubeconfig)
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { bedEnv, down, up } from "../test/bed/bed";
+import { backendDir, configPassphrase } from "../test/bed/paths";
+import { ensureTools } from "../test/bed/tools";
+
+const program = path.join(__dirname, "quickstart");
+const stackName = "demo";
+const keys = ["hosted", "east1", "west1", "south1"];
+const say = (msg: string) => console.log(`\x1b[1m==> ${msg}\x1b[0m`);
+
+interface Options {
+    keep: boolean;
+    kubeconfigs: Record<string, string>;
+}
+
+function parseArgs(argv: string[]): Options {
+    const opts: Options = { keep: false, kubeconfigs: {} };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--keep") opts.keep = true;
+        else if (a === "--kubeconfig" || a === "--context") {
+            const [key, value] = (argv[++i] ?? "").split("=");
+            if (!keys.includes(key) || !value) throw new Error(`${a} takes <cluster>=<value> with cluster one of ${keys.join(", ")}`);
+            opts.kubeconfigs[key] = a === "--kubeconfig" ? fs.readFileSync(value.replace(/^~/, os.homedir()), "utf8") : contextKubeconfig(value);
+        } else throw new Error(`unknown argument ${a}; see the header of examples/demo.ts`);
+    }
+    const given = Object.keys(opts.kubeconfigs);
+    if (given.length && !["hosted", "east1", "west1"].every((k) => given.includes(k))) throw new Error("real clusters need at least hosted, east1 and west1");
+    return opts;
+}
+
+/** A standalone kubeconfig for one context of the default kubeconfig ($KUBECONFIG or ~/.kube/config). */
+function contextKubeconfig(context: string): string {
+    const k8s = require("@kubernetes/client-node");
+    const kc = new k8s.KubeConfig();
+    kc.loadFromDefault();
+    if (!kc.getContextObject(context)) throw new Error(`no context "${context}" in your kubeconfig`);
+    kc.setCurrentContext(context);
+    return kc.exportConfig();
+}
+
+function pulumi(args: string[], env: NodeJS.ProcessEnv, input?: string, quiet = args.includes("--json")): Promise<{ code: number; stdout: string }> {
+    return new Promise((resolve) => {
+        const child = spawn("pulumi", [...args, "--stack", stackName, "--non-interactive"], { cwd: program, env, stdio: ["pipe", "pipe", "inherit"] });
+        let stdout = "";
+        child.stdout.on("data", (d) => {
+            stdout += d;
+            if (!quiet) process.stdout.write(d);
+        });
+        child.stdin.end(input ?? "");
+        child.on("close", (code) => resolve({ code: code ?? 1, stdout }));
+    });
+}
+
+async function must(p: Promise<{ code: number; stdout: string }>, what: string) {
+    const r = await p;
+    if (r.code !== 0) throw new Error(`${what} failed`);
+    return r;
+}
+
+async function main(): Promise<void> {
+    const opts = parseArgs(process.argv.slice(2));
+    const onBed = Object.keys(opts.kubeconfigs).length === 0;
+    say("Getting the tools (the first run builds Pulumi, kube-apiserver and etcd from Go modules: several minutes)");
+    ensureTools((m) => console.log(`    ${m}`));
+
+    let env: NodeJS.ProcessEnv;
+    if (onBed) {
+        say("Starting a local test bed: four Kubernetes API servers with Istio's objects and a load-balancer fixture");
+        const state = await up(4, (m) => console.log(`    ${m}`));
+        env = { ...process.env, ...bedEnv(state) };
+        state.clusters.forEach((c, i) => (opts.kubeconfigs[keys[i]] = fs.readFileSync(c.kubeconfig, "utf8")));
+    } else {
+        fs.mkdirSync(backendDir, { recursive: true });
+        env = { ...process.env, ...bedEnv({ clusters: [] } as any), PULUMI_BACKEND_URL: `file://${backendDir}`, PULUMI_CONFIG_PASSPHRASE: configPassphrase };
+        delete env.MULTINET_BED_KUBECONFIGS;
+    }
+    env.MULTINET_BED_KUBECONFIGS = ""; // the quickstart takes kubeconfigs from stack config here
+    const south = opts.kubeconfigs.south1;
+
+    let ok = false;
+    try {
+        await pulumi(["stack", "rm", "--yes", "--force"], env, undefined, true); // a leftover of an interrupted demo
+        await must(pulumi(["stack", "init"], env), "pulumi stack init");
+        for (const key of ["hosted", "east1", "west1"]) await must(pulumi(["config", "set", "--secret", key], env, opts.kubeconfigs[key]), `pulumi config set ${key}`);
+
+        say("pulumi up: the quickstart (groups east and west, one gateway each, interconnected)");
+        await must(pulumi(["up", "--yes", "--skip-preview"], env), "pulumi up");
+        const out = JSON.parse((await must(pulumi(["stack", "output", "--json"], env), "pulumi stack output")).stdout);
+
+        say("Summary");
+        console.log(`    Gateway Rule        ${out.gatewayRule}`);
+        for (const [group, clusters] of Object.entries(out.groups as Record<string, string[]>)) console.log(`    network group       ${group.padEnd(6)} clusters ${clusters.join(", ")}`);
+        console.log(`    east-west gateway   east-1 on east-1  address ${out.eastAddress}`);
+        console.log(`    east-west gateway   west-1 on west-1  address ${out.westAddress}`);
+        console.log(`    interconnected      ${out.interconnected.join(", ")}`);
+        console.log(`    control-plane restarts: ${out.controlPlaneRestarts}`);
+
+        if (south) {
+            say('Preview of a follow-up change: a fourth cluster in group "south" joins the interconnect');
+            await must(pulumi(["config", "set", "--secret", "south1"], env, south), "pulumi config set south1");
+            const preview = JSON.parse((await pulumi(["preview", "--json"], env)).stdout);
+            const warnings = (preview.diagnostics ?? []).filter((d: any) => d.severity === "warning");
+            for (const w of warnings) console.log(`    \x1b[33mwarning\x1b[0m on ${w.urn.split("::").slice(-2).join(" ")}: ${w.message.trim().replace(/^warning: /, "")}`);
+            if (!warnings.length) console.log("    no restart warning (unexpected)");
+            console.log("    Nothing was changed: that was a preview.");
+            await pulumi(["config", "rm", "south1"], env, undefined, true);
+        }
+        ok = true;
+    } finally {
+        if (!opts.keep) {
+            say(onBed ? "Cleaning up: pulumi destroy, then stopping the bed" : "Cleaning up: pulumi destroy");
+            const destroyed = await pulumi(["destroy", "--yes", "--skip-preview"], env, undefined, true);
+            console.log(destroyed.code === 0 ? "    destroyed" : `    pulumi destroy failed:\n${destroyed.stdout}`);
+            if (destroyed.code === 0) await pulumi(["stack", "rm", "--yes"], env, undefined, true);
+            if (onBed) await down((m) => console.log(`    ${m}`));
+        } else {
+            say(`Kept. Explore with: eval "$(npm run --silent bed -- env)"; cd examples/quickstart; pulumi stack select ${stackName}`);
+        }
+    }
+    if (ok) say("Done");
+}
+
+main().catch((e) => {
+    console.error(`demo: ${e instanceof Error ? e.message : e}`);
+    process.exitCode = 1;
+});
