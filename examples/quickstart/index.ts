@@ -5,23 +5,22 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as multinet from "pulumi-multinet";
 
-const cfg = new pulumi.Config();
-
-/** A cluster's kubeconfig: stack config (secret), else the local test bed's cluster N (MULTINET_BED_KUBECONFIGS). */
-function kubeconfig(key: string, bedCluster: number): pulumi.Output<string> | undefined {
-    const bed = process.env.MULTINET_BED_KUBECONFIGS?.split(":")[bedCluster - 1];
-    return cfg.getSecret(key) ?? (bed ? pulumi.secret(fs.readFileSync(bed, "utf8")) : undefined);
+/** A cluster's kubeconfig: stack config (`pulumi config set --secret <key> < file`), else the local bed's cluster N. */
+function kubeconfig(key: string, bedCluster: number): pulumi.Output<string> {
+    const bedFile = process.env.MULTINET_BED_KUBECONFIGS?.split(":")[bedCluster - 1];
+    return new pulumi.Config().getSecret(key) ?? (bedFile ? pulumi.secret(fs.readFileSync(bedFile, "utf8")) : new pulumi.Config().requireSecret(key));
 }
-const required = (key: string, bedCluster: number) => kubeconfig(key, bedCluster) ?? cfg.requireSecret(key);
-const south = kubeconfig("south1", 4);
+
+// The optional fourth cluster: only with config `south1`, or on a bed of four clusters.
+const south = new pulumi.Config().getSecret("south1") ?? (process.env.MULTINET_BED_KUBECONFIGS?.split(":")[3] ? kubeconfig("south1", 4) : undefined);
 
 const mn = new multinet.MultiNetworking("mesh1", {
     meshId: "mesh1",
     controlPlane: { cluster: "hosted" },
     clusters: [
-        { name: "hosted", kubeconfig: required("hosted", 1), podCidrs: ["10.10.0.0/16"] },
-        { name: "east-1", kubeconfig: required("east1", 2), podCidrs: ["10.20.0.0/16"] },
-        { name: "west-1", kubeconfig: required("west1", 3), podCidrs: ["10.20.0.0/16"] },
+        { name: "hosted", kubeconfig: kubeconfig("hosted", 1), podCidrs: ["10.10.0.0/16"] },
+        { name: "east-1", kubeconfig: kubeconfig("east1", 2), podCidrs: ["10.20.0.0/16"] },
+        { name: "west-1", kubeconfig: kubeconfig("west1", 3), podCidrs: ["10.20.0.0/16"] },
         ...(south ? [{ name: "south-1", kubeconfig: south, podCidrs: ["10.20.0.0/16"] }] : []),
     ],
 });

@@ -1,0 +1,61 @@
+// Every example as CI runs it on the bed: type-check, preview, up, a second preview with no changes, destroy.
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { Live, warnings } from "../helpers/topology";
+import { Stack } from "../helpers/pulumi";
+
+const examples = path.join(__dirname, "..", "..", "examples");
+const live = new Live();
+
+async function lifecycle(name: string, between?: (stack: Stack) => Promise<void>): Promise<void> {
+    const dir = path.join(examples, name);
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json"), "--noEmit"], { stdio: "pipe" });
+    const stack = new Stack(dir, name);
+    try {
+        await stack.init({});
+        const first = await stack.preview();
+        expect(first.changeSummary?.create).toBeGreaterThan(0);
+        await stack.up();
+        const again = await stack.preview();
+        expect(again.changeSummary).toEqual({ same: expect.any(Number) });
+        await between?.(stack);
+        await stack.ok(["destroy", "--yes", "--skip-preview"]);
+    } finally {
+        await stack.remove();
+    }
+}
+
+test("quickstart", () => lifecycle("quickstart"));
+
+test("overlapping-cidrs: fine in two groups, refused at preview in one", () =>
+    lifecycle("overlapping-cidrs", async (stack) => {
+        const writes = [1, 2].map((c) => live.auditWrites(c));
+        await stack.ok(["config", "set", "oneGroup", "true"]);
+        const refused = await stack.preview();
+        const errors = (refused.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message).join("\n");
+        expect(errors).toContain(`NetworkGroup "all": clusters: Pod CIDRs overlap: "blue" has 10.42.0.0/16 and "green" has 10.42.0.0/16`);
+        expect([1, 2].map((c) => live.auditWrites(c))).toEqual(writes);
+        await stack.ok(["config", "rm", "oneGroup"]);
+    }));
+
+test("move-cluster: the preview warns about sidecars, not about the control plane; the gateway keeps its address", () =>
+    lifecycle("move-cluster", async (stack) => {
+        const before = JSON.parse((await stack.ok(["stack", "output", "--json"])).stdout).cGatewayAddress;
+        const generation = await live.istiodGeneration();
+        await stack.ok(["config", "set", "moveC", "true"]);
+        const said = warnings(await stack.preview());
+        expect(said).toEqual([expect.stringContaining(`cluster "c" moves from network "west" to "east"`)]);
+        await stack.up();
+        expect(JSON.parse((await stack.ok(["stack", "output", "--json"])).stdout).cGatewayAddress).toBe(before);
+        expect(await live.istiodGeneration()).toBe(generation);
+    }));
+
+test("gateway-address: an address update restarts nothing", () =>
+    lifecycle("gateway-address", async (stack) => {
+        const generation = await live.istiodGeneration();
+        await stack.ok(["config", "set", "westAddress", "203.0.113.51"]);
+        expect(warnings(await stack.preview())).toEqual([]);
+        await stack.up();
+        expect(await live.istiodGeneration()).toBe(generation);
+        expect(JSON.stringify(await live.meshNetworks())).toContain("203.0.113.51");
+    }));
