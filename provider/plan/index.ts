@@ -4,3 +4,4 @@ export * from "./meshNetworks";
 export * from "./names";
 export * from "./render";
 export * from "./validate";
+export * from "./planner";

@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { labels, gatewayRuleName } from "../plan/names";
 import { gatewayRule, gatewayRuleSpec, KubeObject } from "../plan/render";
-import { assertOwned, cluster, CommonInputs, forEachCluster, ownerOf, ownerValue, sameJson } from "./common";
+import { assertOwned, cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownerValue, sameJson } from "./common";
 
 export interface GatewayRuleInputs extends CommonInputs {
     controlPlaneCluster: string;
@@ -29,6 +29,21 @@ async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
 }
 
 export const gatewayRuleProvider = {
+    /** At preview: every declared cluster's kubeconfig parses, reaches its API server and may read the Istio namespace. */
+    async check(_olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs): Promise<pulumi.dynamic.CheckResult> {
+        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
+        const problems = await forEachCluster(news.clusters, async (name) => {
+            try {
+                const ns = await cluster(news, name).get("v1", "Namespace", news.namespace);
+                return ns ? undefined : `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`;
+            } catch (e) {
+                return (e as Error).message;
+            }
+        });
+        const failures = problems.filter((p): p is string => !!p).map((reason) => ({ property: "clusters", reason: `MultiNetworking of mesh "${news.meshId}": ${reason}` }));
+        return { inputs: news, failures };
+    },
+
     async create(inputs: GatewayRuleInputs): Promise<pulumi.dynamic.CreateResult> {
         const outs = await apply(inputs);
         return { id: `${inputs.controlPlaneCluster}/${outs.gatewayRule}`, outs };

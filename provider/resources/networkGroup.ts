@@ -74,7 +74,7 @@ export const networkGroupProvider = {
     async check(_olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<pulumi.dynamic.CheckResult> {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const problems = (await forEachCluster(news.clusters, (name) => claimProblem(news, name).catch((e: Error) => e.message))).filter((p): p is string => !!p);
-        return { inputs: news, failures: problems.map((reason) => ({ property: "clusters", reason })) };
+        return { inputs: news, failures: problems.map((reason) => ({ property: "clusters", reason: `NetworkGroup "${news.networkName}": ${reason}` })) };
     },
 
     async create(inputs: NetworkGroupInputs): Promise<pulumi.dynamic.CreateResult> {

@@ -1,0 +1,165 @@
+// Faults (a cluster lost mid-update, an unreachable control plane, a load balancer that never answers, a killed
+// `pulumi up`) and drift (five kinds): each converges with the next `pulumi up`, nothing lost or duplicated.
+import { spawn } from "child_process";
+import { bedEnv, pauseLoadBalancer, startClusterAgain, stopCluster } from "../bed/bed";
+import { eastWest, labels } from "../../provider/plan/names";
+import { clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram } from "../helpers/topology";
+
+const live = new Live();
+const ns = "/api/v1/namespaces/istio-system";
+
+const topology: Topology = {
+    meshId: "mesh-f",
+    controlPlane: { cluster: c(1) },
+    clusters: [{ name: c(1) }, { name: c(2) }, { name: c(3) }],
+    groups: [
+        { name: "east", clusters: [c(1), c(2)] },
+        { name: "west", clusters: [c(3)] },
+    ],
+    gateways: [
+        { name: "gw-east", group: "east", cluster: c(2), serviceAnnotations: { "example.com/lb": "external" } },
+        { name: "gw-west", group: "west", cluster: c(3), addressTimeoutSeconds: 30 },
+    ],
+    interconnect: { members: [{ group: "east", gateways: ["gw-east"] }, { group: "west", gateways: ["gw-west"] }] },
+};
+
+/** What the bed holds of ours: one of each object, no strays. */
+async function ourObjects(): Promise<string[]> {
+    const found: string[] = [];
+    for (const n of [1, 2, 3]) {
+        for (const p of [`${ns}/services`, "/apis/apps/v1/namespaces/istio-system/deployments", `${ns}/serviceaccounts`, "/apis/networking.istio.io/v1/namespaces/istio-system/gateways"]) {
+            const list = await live.get(n, `${p}?labelSelector=${encodeURIComponent(`${labels.managedBy}=pulumi-multinet`)}`);
+            for (const item of list.items) found.push(`${c(n)}/${item.kind ?? p.split("/").pop()}/${item.metadata.name}`);
+        }
+    }
+    return found.sort();
+}
+
+describe("faults", () => {
+    const stack = new TopologyStack("faults");
+    beforeAll(async () => {
+        await stack.create(3);
+        await stack.apply(topology);
+    });
+    afterAll(async () => {
+        pauseLoadBalancer(false);
+        await startClusterAgain(3).catch(() => undefined);
+        await stack.remove();
+    });
+
+    test("a member cluster's API server stops in the middle of pulumi up; the next up converges", async () => {
+        const expected = await ourObjects();
+        pauseLoadBalancer(true); // hold the update on cluster-3's gateway while the server goes away
+        await stack.setTopology({ ...topology, gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, serviceAnnotations: { "example.com/zone": "b" } }] });
+        const running = stack.run(["up", "--yes", "--skip-preview"]);
+        await new Promise((r) => setTimeout(r, 4000));
+        await stopCluster(3);
+        const failed = await running;
+        expect(failed.code).not.toBe(0);
+        expect(failed.stdout + failed.stderr).toContain(`cluster "cluster-3"`);
+        await startClusterAgain(3);
+        pauseLoadBalancer(false);
+        await stack.up();
+        expect(await ourObjects()).toEqual(expected);
+        expect((await live.get(3, `/apis/apps/v1/namespaces/istio-system/deployments/${eastWest.name}`)).spec.replicas).toBe(2);
+        expect(await live.get(3, `/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets/${eastWest.name}`)).toBeDefined();
+        expect((await stack.preview()).changeSummary).toEqual({ same: expect.any(Number) });
+    });
+
+    test("the control-plane cluster is unreachable during preview: a clear error, nothing written elsewhere", async () => {
+        const writes = [2, 3].map((n) => live.auditWrites(n));
+        await stopCluster(1);
+        try {
+            const preview = await stack.previewOf({ ...topology, gateways: [{ ...topology.gateways[0], replicas: 3 }, topology.gateways[1]] });
+            expect(errors(preview).join("\n")).toMatch(/cluster "cluster-1": cannot reach the API server at https:\/\/127\.0\.0\.1:\d+/);
+        } finally {
+            await startClusterAgain(1);
+        }
+        expect([2, 3].map((n) => live.auditWrites(n))).toEqual(writes);
+        await stack.setTopology(topology);
+    });
+
+    test("the load balancer never assigns an address: a helpful failure, then convergence once it does", async () => {
+        pauseLoadBalancer(true);
+        const t: Topology = { ...topology, gateways: [topology.gateways[0], { ...topology.gateways[1], addressTimeoutSeconds: 3 }], interconnect: undefined };
+        await live.send(3, "DELETE", `${ns}/services/${eastWest.name}`); // a fresh Service has no address yet
+        await stack.ok(["refresh", "--yes", "--skip-preview"]);
+        await stack.setTopology(t);
+        const failed = await stack.run(["up", "--yes", "--skip-preview"]);
+        expect(failed.code).not.toBe(0);
+        const out = failed.stdout + failed.stderr;
+        expect(out).toContain(`got no load-balancer address within 3 s`);
+        expect(out).toContain("set `address`");
+        pauseLoadBalancer(false);
+        await stack.apply(topology);
+        expect((await live.get(3, `${ns}/services/${eastWest.name}`)).status.loadBalancer.ingress[0].ip).toMatch(/^203\.0\.113\./);
+        expect(Object.keys(await live.meshNetworks()).sort()).toEqual(["east", "west"]);
+    });
+
+    test("a pulumi up killed mid-update, then the README's recovery steps, converges", async () => {
+        const expected = await ourObjects();
+        pauseLoadBalancer(true);
+        await stack.setTopology({ ...topology, gateways: [{ ...topology.gateways[0], replicas: 2 }, topology.gateways[1]] });
+        const env = { ...process.env, ...bedEnv(), PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
+        // Its own process group, so the kill takes the CLI, the language host, the program and the providers.
+        const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stack.name], { cwd: topologyProgram, env, stdio: "ignore", detached: true });
+        const exited = new Promise((r) => child.on("exit", r));
+        await new Promise((r) => setTimeout(r, 5000));
+        process.kill(-child.pid!, "SIGKILL");
+        await exited;
+        pauseLoadBalancer(false);
+        await stack.ok(["cancel", "--yes"]).catch(() => undefined);
+        await stack.ok(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
+        await stack.up();
+        expect(await ourObjects()).toEqual(expected);
+        expect((await live.get(2, `/apis/apps/v1/namespaces/istio-system/deployments/${eastWest.name}`)).spec.replicas).toBe(2);
+        expect((await stack.preview()).changeSummary).toEqual({ same: expect.any(Number) });
+    });
+});
+
+describe("drift: refresh reports it, up heals it, restarts only where the rules say", () => {
+    const stack = new TopologyStack("drift");
+    beforeAll(async () => {
+        await stack.create(3);
+        await stack.apply(topology);
+    });
+    afterAll(() => stack.remove());
+
+    const rulePath = "/apis/networking.istio.io/v1/namespaces/istio-system/gateways/cross-network-gateway";
+    const kinds: [string, () => Promise<unknown>, () => Promise<void>][] = [
+        [
+            "Gateway Rule edited",
+            () => live.send(1, "PATCH", rulePath, { spec: { servers: [{ port: { number: 443, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }] } }, "application/merge-patch+json"),
+            async () => expect((await live.get(1, rulePath)).spec.servers[0].port.number).toBe(15443),
+        ],
+        ["Gateway Rule deleted", () => live.send(1, "DELETE", rulePath), async () => expect(await live.get(1, rulePath)).toBeDefined()],
+        [
+            "network label changed",
+            () => live.send(3, "PATCH", ns, { metadata: { labels: { [labels.network]: "rogue" } } }, "application/merge-patch+json"),
+            async () => expect((await live.namespaceLabels(3))[labels.network]).toBe("west"),
+        ],
+        [
+            "gateway Service annotation changed",
+            () => live.send(2, "PATCH", `${ns}/services/${eastWest.name}`, { metadata: { annotations: { "example.com/lb": "internal" } } }, "application/merge-patch+json"),
+            async () => expect((await live.get(2, `${ns}/services/${eastWest.name}`)).metadata.annotations["example.com/lb"]).toBe("external"),
+        ],
+        [
+            "meshNetworks edited by hand",
+            () => live.send(1, "PATCH", `${ns}/configmaps/istio`, { data: { meshNetworks: "networks:\n  east:\n    endpoints: []\n    gateways: []\n" } }, "application/merge-patch+json"),
+            async () => expect(Object.keys(await live.meshNetworks()).sort()).toEqual(["east", "west"]),
+        ],
+    ];
+
+    test.each(kinds)("%s", async (_name, drift, healed) => {
+        await drift();
+        const refreshed = await stack.ok(["refresh", "--yes", "--skip-preview"]);
+        expect(refreshed.stdout).toMatch(/~ +pulumi-nodejs:dynamic:Resource|updated/);
+        const preview = await stack.preview();
+        expect(preview.changeSummary?.update).toBe(1);
+        const generation = await live.istiodGeneration();
+        await stack.up();
+        await healed();
+        expect(await live.istiodGeneration()).toBe(generation); // healing changes no membership: no restart
+        expect((await stack.preview()).changeSummary).toEqual({ same: expect.any(Number) });
+    });
+});
