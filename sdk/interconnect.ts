@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { classifyInterconnect, RestartPolicy, restartWarning } from "../provider/plan/changes";
-import type { InterconnectMember } from "../provider/plan/meshNetworks";
 import { interconnectSchema, memberProblems, parseArgs } from "../provider/plan/validate";
 import { MultinetResource, ownerIdentity, providers } from "./dynamic";
 import { EastWestGateway } from "./eastWestGateway";
@@ -64,16 +63,19 @@ export class Interconnect extends pulumi.ComponentResource {
             ),
         );
 
-        const memberInputs = members.map((m) =>
-            pulumi.all(m.gateways.map((g) => g.address)).apply((gatewayAddresses): InterconnectMember => {
+        // Only `addresses` waits for the gateways; names and clusters stay known, so a preview can compare them.
+        const memberInputs = members.map((m) => ({
+            network: m.networkGroup.spec.networkName,
+            clusters: [...m.networkGroup.spec.clusters],
+            addresses: pulumi.all(m.gateways.map((g) => g.address)).apply((gatewayAddresses) => {
                 const chosen = m.addresses ?? gatewayAddresses;
                 const unknown = chosen.filter((a) => !gatewayAddresses.includes(a));
                 if (unknown.length) {
                     throw new pulumi.ResourceError(`${label}: members ("${m.networkGroup.spec.networkName}").addresses: ${unknown.join(", ")} is not an address of its gateways (${gatewayAddresses.join(", ")}); pick one of them or leave addresses out`, this);
                 }
-                return { network: m.networkGroup.spec.networkName, clusters: [...m.networkGroup.spec.clusters], addresses: [...chosen] };
+                return [...chosen];
             }),
-        );
+        }));
         const cp = mn.controlPlane;
         const warnRestart = new pulumi.ResourceHook(
             `multinet-restart-${mn.meshId}-${name}`,
@@ -98,7 +100,7 @@ export class Interconnect extends pulumi.ComponentResource {
                 namespace: cp.namespace,
                 configMap: cp.configMap,
                 deployment: cp.deployment,
-                members: pulumi.all(memberInputs),
+                members: memberInputs,
                 controlPlaneRestart,
                 networks: members.map((m) => m.networkGroup.spec.networkName).sort(),
                 meshNetworks: undefined,

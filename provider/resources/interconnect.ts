@@ -119,6 +119,10 @@ export const interconnectProvider = {
     },
 
     async diff(_id: string, olds: InterconnectOutputs, news: InterconnectInputs): Promise<pulumi.dynamic.DiffResult> {
+        // In a preview, a gateway being updated has an unknown address. The update keeps its Service and so its
+        // address; assume the old one rather than announce an interconnect update that will not happen. The real
+        // `up` diffs again with the actual address.
+        news = { ...news, members: news.members.map((m) => (hasUnknowns(m.addresses) ? { ...m, addresses: olds.members.find((o) => o.network === m.network)?.addresses ?? m.addresses } : m)) };
         const replaces = (["controlPlaneCluster", "namespace", "configMap", "meshId"] as const).filter((k) => olds[k] !== news[k]);
         const drift = olds.liveMeshNetworks !== olds.meshNetworks;
         const fields = ["members", "controlPlaneRestart", "deployment", "kubeconfigs", "owner"] as const;

@@ -1,6 +1,7 @@
 // Faults (a cluster lost mid-update, an unreachable control plane, a load balancer that never answers, a killed
 // `pulumi up`) and drift (five kinds): each converges with the next `pulumi up`, nothing lost or duplicated.
 import { spawn } from "child_process";
+import * as fs from "fs";
 import { bedEnv, pauseLoadBalancer, startClusterAgain, stopCluster } from "../bed/bed";
 import { eastWest, labels } from "../../provider/plan/names";
 import { clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram } from "../helpers/topology";
@@ -22,6 +23,24 @@ const topology: Topology = {
     ],
     interconnect: { members: [{ group: "east", gateways: ["gw-east"] }, { group: "west", gateways: ["gw-west"] }] },
 };
+
+/** Every live descendant of a process, from /proc. */
+function descendants(root: number): number[] {
+    const parent = new Map<number, number>();
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+        } catch {
+            /* gone */
+        }
+    }
+    const out: number[] = [];
+    const walk = (pid: number) => parent.forEach((pp, p) => pp === pid && (out.push(p), walk(p)));
+    walk(root);
+    return out;
+}
 
 /** What the bed holds of ours: one of each object, no strays. */
 async function ourObjects(): Promise<string[]> {
@@ -50,7 +69,8 @@ describe("faults", () => {
     test("a member cluster's API server stops in the middle of pulumi up; the next up converges", async () => {
         const expected = await ourObjects();
         pauseLoadBalancer(true); // hold the update on cluster-3's gateway while the server goes away
-        await stack.setTopology({ ...topology, gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, serviceAnnotations: { "example.com/zone": "b" } }] });
+        // A new requested address keeps the update waiting on cluster-3 while its server goes away.
+        await stack.setTopology({ ...topology, gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, address: "203.0.113.95" }] });
         const running = stack.run(["up", "--yes", "--skip-preview"]);
         await new Promise((r) => setTimeout(r, 4000));
         await stopCluster(3);
@@ -59,10 +79,11 @@ describe("faults", () => {
         expect(failed.stdout + failed.stderr).toContain(`cluster "cluster-3"`);
         await startClusterAgain(3);
         pauseLoadBalancer(false);
-        await stack.up();
+        await stack.apply({ ...topology, gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, address: "203.0.113.95" }] });
         expect(await ourObjects()).toEqual(expected);
         expect((await live.get(3, `/apis/apps/v1/namespaces/istio-system/deployments/${eastWest.name}`)).spec.replicas).toBe(2);
         expect(await live.get(3, `/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets/${eastWest.name}`)).toBeDefined();
+        expect((await live.meshNetworks()).west.gateways).toEqual([{ address: "203.0.113.95", port: 15443 }]);
         expect((await stack.preview()).changeSummary).toEqual({ same: expect.any(Number) });
     });
 
@@ -99,13 +120,16 @@ describe("faults", () => {
     test("a pulumi up killed mid-update, then the README's recovery steps, converges", async () => {
         const expected = await ourObjects();
         pauseLoadBalancer(true);
-        await stack.setTopology({ ...topology, gateways: [{ ...topology.gateways[0], replicas: 2 }, topology.gateways[1]] });
+        // The new requested address holds the update (load balancer paused) until the kill.
+        const target: Topology = { ...topology, gateways: [{ ...topology.gateways[0], replicas: 2 }, { ...topology.gateways[1], address: "203.0.113.96" }] };
+        await stack.setTopology(target);
         const env = { ...process.env, ...bedEnv(), PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
-        // Its own process group, so the kill takes the CLI, the language host, the program and the providers.
-        const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stack.name], { cwd: topologyProgram, env, stdio: "ignore", detached: true });
+        const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stack.name], { cwd: topologyProgram, env, stdio: "ignore" });
         const exited = new Promise((r) => child.on("exit", r));
         await new Promise((r) => setTimeout(r, 5000));
-        process.kill(-child.pid!, "SIGKILL");
+        expect(child.exitCode).toBeNull(); // still mid-update
+        // Plugins run in process groups of their own: kill the whole tree, as a crash of the machine would.
+        for (const pid of [child.pid!, ...descendants(child.pid!)]) process.kill(pid, "SIGKILL");
         await exited;
         pauseLoadBalancer(false);
         await stack.ok(["cancel", "--yes"]).catch(() => undefined);
