@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { eastWestGatewaySchema, gatewayProblems, parseArgs } from "../provider/plan/validate";
-import { MultinetResource, ownerIdentity, providers } from "./dynamic";
-import { fail, validate } from "./multiNetworking";
+import { MultinetResource, providers } from "./dynamic";
+import { fail, validate } from "./errors";
 import { NetworkGroup } from "./networkGroup";
 
 export interface EastWestGatewayArgs {
@@ -51,9 +51,7 @@ export class EastWestGateway extends pulumi.ComponentResource {
             providers.eastWestGateway,
             name,
             {
-                meshId: mn.meshId,
-                owner: ownerIdentity(),
-                kubeconfigs: mn.secretKubeconfigs([parsed.cluster]),
+                ...mn.commonInputs([parsed.cluster]),
                 cluster: parsed.cluster,
                 namespace: mn.controlPlane.namespace,
                 network: group.spec.networkName,

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { classifyInterconnect, RestartPolicy, restartWarning } from "../provider/plan/changes";
 import { interconnectSchema, memberProblems, parseArgs } from "../provider/plan/validate";
-import { MultinetResource, ownerIdentity, providers } from "./dynamic";
+import { MultinetResource, providers } from "./dynamic";
 import { EastWestGateway } from "./eastWestGateway";
-import { fail, MultiNetworking, validate } from "./multiNetworking";
+import { fail, validate } from "./errors";
+import { MultiNetworking } from "./multiNetworking";
 import { NetworkGroup } from "./networkGroup";
 
 export interface InterconnectMemberArgs {
@@ -93,9 +94,7 @@ export class Interconnect extends pulumi.ComponentResource {
             providers.interconnect,
             name,
             {
-                meshId: mn.meshId,
-                owner: ownerIdentity(),
-                kubeconfigs: mn.secretKubeconfigs([cp.cluster]),
+                ...mn.commonInputs([cp.cluster]),
                 controlPlaneCluster: cp.cluster,
                 namespace: cp.namespace,
                 configMap: cp.configMap,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { multiNetworkingSchema, parseArgs, ValidationError } from "../provider/plan/validate";
+import { multiNetworkingSchema, parseArgs } from "../provider/plan/validate";
+import { validate } from "./errors";
 import { MultinetResource, ownerIdentity, providers } from "./dynamic";
 import type { EastWestGateway } from "./eastWestGateway";
 import type { NetworkGroup } from "./networkGroup";
@@ -77,9 +78,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
             providers.gatewayRule,
             `${name}-gateway-rule`,
             {
-                meshId: this.meshId,
-                owner: ownerIdentity(),
-                kubeconfigs: this.secretKubeconfigs(this.clusters.map((c) => c.name)),
+                ...this.commonInputs(this.clusters.map((c) => c.name)),
                 controlPlaneCluster: this.controlPlane.cluster,
                 namespace: this.controlPlane.namespace,
                 clusters: this.clusters.map((c) => c.name),
@@ -93,23 +92,16 @@ export class MultiNetworking extends pulumi.ComponentResource {
         this.registerOutputs({ gatewayRule: this.gatewayRule });
     }
 
-    /** @internal The kubeconfigs of `names` as one secret map (the `kubeconfigs` input of every resource). */
-    secretKubeconfigs(names: string[]): pulumi.Output<Record<string, string>> {
-        const entries = names.map((n) => pulumi.output(this.kubeconfigs[n]).apply((k) => [n, k] as const));
-        return pulumi.secret(pulumi.all(entries).apply((es) => Object.fromEntries(es)));
+    /**
+     * @internal The inputs every resource of this mesh carries: mesh id, owning stack, and the kubeconfigs of the
+     * clusters it touches as one secret map.
+     */
+    commonInputs(clusterNames: string[]) {
+        const entries = clusterNames.map((n) => pulumi.output(this.kubeconfigs[n]).apply((k) => [n, k] as const));
+        return {
+            meshId: this.meshId,
+            owner: ownerIdentity(),
+            kubeconfigs: pulumi.secret(pulumi.all(entries).apply((es) => Object.fromEntries(es))),
+        };
     }
-}
-
-/** Runs a validation; a ValidationError becomes a ResourceError on `resource` (shown at preview, nothing written). */
-export function validate<T>(resource: pulumi.Resource, fn: () => T): T {
-    try {
-        return fn();
-    } catch (e) {
-        if (e instanceof ValidationError) throw new pulumi.ResourceError(e.message, resource);
-        throw e;
-    }
-}
-
-export function fail(resource: pulumi.Resource, label: string, problems: string[]): void {
-    if (problems.length) throw new pulumi.ResourceError(problems.map((p) => `${label}: ${p}`).join("\n"), resource);
 }

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { movedClusters, moveWarning } from "../provider/plan/changes";
 import { groupProblems, networkGroupSchema, parseArgs } from "../provider/plan/validate";
-import { MultinetResource, ownerIdentity, providers } from "./dynamic";
-import { fail, MultiNetworking, validate } from "./multiNetworking";
+import { MultinetResource, providers } from "./dynamic";
+import { fail, validate } from "./errors";
+import { MultiNetworking } from "./multiNetworking";
 
 export interface NetworkGroupArgs {
     /** The mesh's multi-networking this group belongs to. */
@@ -63,9 +64,7 @@ export class NetworkGroup extends pulumi.ComponentResource {
             providers.networkGroup,
             name,
             {
-                meshId: mn.meshId,
-                owner: ownerIdentity(),
-                kubeconfigs: mn.secretKubeconfigs(this.spec.clusters),
+                ...mn.commonInputs(this.spec.clusters),
                 networkName,
                 namespace: mn.controlPlane.namespace,
                 clusters: this.spec.clusters,

@@ -54,35 +54,47 @@ async function waitForAddress(c: Cluster, inputs: EastWestGatewayInputs): Promis
     }
 }
 
-async function converge(inputs: EastWestGatewayInputs): Promise<EastWestGatewayOutputs> {
+function render(inputs: EastWestGatewayInputs): KubeObject[] {
+    return eastWestGatewayObjects({ meshId: inputs.meshId, owner: ownerValue(inputs) }, { ...inputs, address: inputs.requestedAddress });
+}
+
+function drifted(olds: EastWestGatewayOutputs): boolean {
+    return !sameJson(olds.live, { replicas: olds.replicas, serviceAnnotations: olds.serviceAnnotations, network: olds.network });
+}
+
+/** Applies what changed since `olds` (everything on create or after drift), then waits for the address. */
+async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWestGatewayInputs): Promise<EastWestGatewayOutputs> {
     const c = cluster(inputs, inputs.cluster);
-    const owner = ownerValue(inputs);
     const existing = await c.get<KubeObject>("v1", "Service", eastWest.name, inputs.namespace);
-    assertOwned(c, existing, owner, "Delete it, or manage the gateway from the stack that made it; one east-west gateway per cluster.");
-    const objects = eastWestGatewayObjects({ meshId: inputs.meshId, owner }, { ...inputs, address: inputs.requestedAddress });
-    for (const obj of objects) await c.apply(obj, true);
-    if (inputs.replicas <= 1) await c.delete("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace);
+    assertOwned(c, existing, ownerValue(inputs), "Delete it, or manage the gateway from the stack that made it; one east-west gateway per cluster.");
+    const before = olds && !drifted(olds) ? render(olds) : [];
+    for (const obj of render(inputs)) {
+        if (!before.some((b) => sameJson(b, obj))) await c.apply(obj, true);
+    }
+    // A PDB left from more replicas: known from the old state, looked up (a read, not a write) on create.
+    const stalePdb = olds ? olds.replicas > 1 : (await c.get("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace)) !== undefined;
+    if (inputs.replicas <= 1 && stalePdb) await c.delete("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace);
     const address = await waitForAddress(c, inputs);
     return { ...inputs, address, live: { replicas: inputs.replicas, serviceAnnotations: { ...inputs.serviceAnnotations }, network: inputs.network } };
 }
 
 export const eastWestGatewayProvider = {
     async create(inputs: EastWestGatewayInputs): Promise<pulumi.dynamic.CreateResult> {
-        const outs = await converge(inputs);
+        const outs = await converge(undefined, inputs);
         return { id: `${inputs.cluster}/${inputs.namespace}/${eastWest.name}`, outs };
     },
 
     async diff(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs): Promise<pulumi.dynamic.DiffResult> {
         const replaces = (["cluster", "namespace", "meshId"] as const).filter((k) => olds[k] !== news[k]);
-        const drift = !sameJson(olds.live, { replicas: olds.replicas, serviceAnnotations: olds.serviceAnnotations, network: olds.network });
+        const drift = drifted(olds);
         const fields = ["network", "replicas", "serviceAnnotations", "requestedAddress", "addressTimeoutSeconds", "kubeconfigs", "owner"] as const;
         const changes = replaces.length > 0 || drift || fields.some((k) => !sameJson(olds[k], news[k]));
         // Same names in the same namespace: the old objects must go before new ones can be applied there.
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.cluster === news.cluster };
     },
 
-    async update(_id: string, _olds: EastWestGatewayOutputs, news: EastWestGatewayInputs): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: await converge(news) };
+    async update(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await converge(olds, news) };
     },
 
     async read(id: string, props: EastWestGatewayOutputs): Promise<pulumi.dynamic.ReadResult> {

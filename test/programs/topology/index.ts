@@ -2,15 +2,7 @@
 // secret config `kubeconfigs` (cluster name -> kubeconfig text).
 import * as pulumi from "@pulumi/pulumi";
 import * as multinet from "pulumi-multinet";
-
-interface Topology {
-    meshId: string;
-    controlPlane: { cluster: string };
-    clusters: { name: string; podCidrs?: string[] }[];
-    groups: { name: string; networkName?: string; clusters: string[] }[];
-    gateways: { name: string; group: string; cluster: string; replicas?: number; serviceAnnotations?: Record<string, string>; address?: string; addressTimeoutSeconds?: number }[];
-    interconnect?: { members: { group: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart?: "onMembershipChange" | "never" };
-}
+import type { Topology } from "../../helpers/topology";
 
 const cfg = new pulumi.Config();
 const t = cfg.requireObject<Topology>("topology");
