@@ -115,6 +115,8 @@ async function main(): Promise<void> {
             if (!warnings.length) console.log("    no restart warning (unexpected)");
             console.log("    Nothing was changed: that was a preview.");
             await pulumi(["config", "rm", "south1"], env, undefined, true);
+        } else {
+            say("No fourth cluster given: add --kubeconfig south1=<file> to preview a group joining");
         }
         ok = true;
     } finally {
