@@ -9,8 +9,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bedEnv, down, up } from "../test/bed/bed";
-import { backendDir, configPassphrase } from "../test/bed/paths";
+import { bedEnv, down, toolEnv, up, writeBinDir } from "../test/bed/bed";
+import { backendDir } from "../test/bed/paths";
 import { ensureTools } from "../test/bed/tools";
 
 const program = path.join(__dirname, "quickstart");
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     const opts = parseArgs(process.argv.slice(2));
     const onBed = Object.keys(opts.kubeconfigs).length === 0;
     say("Getting the tools (the first run builds Pulumi, kube-apiserver and etcd from Go modules: several minutes)");
-    ensureTools((m) => console.log(`    ${m}`));
+    const tools = ensureTools((m) => console.log(`    ${m}`));
 
     let env: NodeJS.ProcessEnv;
     if (onBed) {
@@ -81,9 +81,9 @@ async function main(): Promise<void> {
         env = { ...process.env, ...bedEnv(state) };
         state.clusters.forEach((c, i) => (opts.kubeconfigs[keys[i]] = fs.readFileSync(c.kubeconfig, "utf8")));
     } else {
+        writeBinDir(tools);
         fs.mkdirSync(backendDir, { recursive: true });
-        env = { ...process.env, ...bedEnv({ clusters: [] } as any), PULUMI_BACKEND_URL: `file://${backendDir}`, PULUMI_CONFIG_PASSPHRASE: configPassphrase };
-        delete env.MULTINET_BED_KUBECONFIGS;
+        env = { ...process.env, ...toolEnv() };
     }
     env.MULTINET_BED_KUBECONFIGS = ""; // the quickstart takes kubeconfigs from stack config here
     const south = opts.kubeconfigs.south1;

@@ -54,16 +54,20 @@ export function bedEndpoint(state: BedState, cluster: BedCluster): Endpoint {
     return endpoint(state, cluster, state.bedToken);
 }
 
-/** Environment for running the real tools against the bed (what `bed env` prints). */
-export function bedEnv(state: BedState | undefined = readState()): Record<string, string> {
-    if (!state) throw new Error("the bed is not up: run `npm run bed -- up`");
+/** Environment for the bed's Pulumi CLI and kubectl with a local file backend (no clusters implied). */
+export function toolEnv(): Record<string, string> {
     return {
         PATH: [binDir, process.env.PATH ?? ""].join(path.delimiter),
         PULUMI_BACKEND_URL: `file://${backendDir}`,
         PULUMI_CONFIG_PASSPHRASE: configPassphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",
-        MULTINET_BED_KUBECONFIGS: state.clusters.map((c) => c.kubeconfig).join(":"),
     };
+}
+
+/** Environment for running the real tools against the bed (what `bed env` prints). */
+export function bedEnv(state: BedState | undefined = readState()): Record<string, string> {
+    if (!state) throw new Error("the bed is not up: run `npm run bed -- up`");
+    return { ...toolEnv(), MULTINET_BED_KUBECONFIGS: state.clusters.map((c) => c.kubeconfig).join(":") };
 }
 
 async function freePort(): Promise<number> {
@@ -132,7 +136,8 @@ function token(): string {
     return crypto.randomBytes(24).toString("hex");
 }
 
-function writeBinDir(tools: Tools): void {
+/** The bed's bin folder: the tools, Node 22 and the dynamic-provider plugin script, first on PATH. */
+export function writeBinDir(tools: Tools): void {
     fs.rmSync(binDir, { recursive: true, force: true });
     fs.mkdirSync(binDir, { recursive: true });
     const link = (target: string, name: string) => fs.symlinkSync(target, path.join(binDir, name));
