@@ -93,7 +93,12 @@ async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boo
 }
 
 function openssl(args: string[], cwd: string): void {
-    execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    try {
+        execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new Error("the bed makes its TLS certificates with openssl, which is not on PATH: install it (Debian: apt-get install openssl)");
+        throw e;
+    }
 }
 
 /** One CA, one serving certificate for 127.0.0.1 and one service-account key serve every cluster. */
