@@ -5,3 +5,4 @@ export { gatewayRuleProvider } from "./resources/gatewayRule";
 export { interconnectProvider } from "./resources/interconnect";
 export { networkGroupProvider } from "./resources/networkGroup";
 export * as plan from "./plan";
+export { joinedByStack } from "./resources/interconnect";

@@ -46,6 +46,7 @@ export class Interconnect extends pulumi.ComponentResource {
         const label = `Interconnect "${name}"`;
         const mn = args?.multiNetworking;
         if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this);
+        mn.interconnects++;
         const { controlPlaneRestart } = validate(this, () => parseArgs(interconnectSchema, { controlPlaneRestart: args.controlPlaneRestart }, label));
         const members = args.members ?? [];
         members.forEach((m, i) => {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { classifyInterconnect, restartWarning } from "../provider/plan/changes";
 import { multiNetworkingSchema, parseArgs } from "../provider/plan/validate";
 import { validate } from "./errors";
 import { MultinetResource, ownerIdentity, providers } from "./dynamic";
@@ -58,6 +59,8 @@ export class MultiNetworking extends pulumi.ComponentResource {
     readonly groups: NetworkGroup[] = [];
     /** @internal */
     readonly gateways: EastWestGateway[] = [];
+    /** @internal how many Interconnects of this mesh the program declares */
+    interconnects = 0;
 
     constructor(name: string, args: MultiNetworkingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("multinet:index:MultiNetworking", name, {}, opts);
@@ -90,6 +93,24 @@ export class MultiNetworking extends pulumi.ComponentResource {
         this.rule = rule;
         this.gatewayRule = (rule as any).gatewayRule;
         this.registerOutputs({ gatewayRule: this.gatewayRule });
+        if (pulumi.runtime.isDryRun()) this.warnIfInterconnectRemoved();
+    }
+
+    /**
+     * A program that drops its Interconnect leaves the engine to delete it, and no hook of ours runs for a resource
+     * that is gone. So the preview reads the ConfigMap's record of this stack's joined networks and says it here.
+     */
+    private warnIfInterconnectRemoved(): void {
+        const cp = this.controlPlane;
+        pulumi.output(this.kubeconfigs[cp.cluster]).apply(async (kubeconfig) => {
+            if (this.interconnects > 0 || !kubeconfig) return;
+            const { joinedByStack } = require("../provider") as typeof import("../provider");
+            const joined = await joinedByStack({ name: cp.cluster, kubeconfig }, cp, `${ownerIdentity()}/${this.meshId}`).catch(() => undefined);
+            if (!joined) return;
+            const change = classifyInterconnect(joined.networks.map((network) => ({ network, clusters: [], addresses: [] })), [], joined.controlPlaneRestart);
+            const message = restartWarning(change, cp.deployment, cp.namespace, cp.cluster);
+            if (message) pulumi.log.warn(`${message} (The Interconnect was removed from the program.)`, this);
+        });
     }
 
     /**

@@ -2,7 +2,7 @@
 // control-plane restart per update when networks join or leave (policy "onMembershipChange").
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { ClusterError } from "../kube";
+import { Cluster, ClusterAccess, ClusterError } from "../kube";
 import { classifyInterconnect, RestartPolicy } from "../plan/changes";
 import { extractEntries, InterconnectMember, mergeMeshNetworks, parseMeshNetworks, renderEntries } from "../plan/meshNetworks";
 import { KubeObject, restartPatch } from "../plan/render";
@@ -36,6 +36,7 @@ interface Ledger {
     owner: string;
     networks: string[];
     original: string | null;
+    controlPlaneRestart: RestartPolicy;
 }
 
 function readLedger(cm: KubeObject, owner: string): Ledger | undefined {
@@ -73,7 +74,7 @@ async function writeMeshNetworks(olds: InterconnectOutputs | undefined, news: In
                 name: news.configMap,
                 namespace: news.namespace,
                 resourceVersion: (cm.metadata as any).resourceVersion,
-                ...(leaving ? {} : { annotations: { [ledgerKey]: JSON.stringify({ owner, networks: Object.keys(ours), original } satisfies Ledger) } }),
+                ...(leaving ? {} : { annotations: { [ledgerKey]: JSON.stringify({ owner, networks: Object.keys(ours), original, controlPlaneRestart: news.controlPlaneRestart } satisfies Ledger) } }),
             },
             // We merged every foreign entry into `text`, so taking the field over loses nothing.
             ...(text === undefined ? {} : { data: { meshNetworks: text } }),
@@ -81,6 +82,16 @@ async function writeMeshNetworks(olds: InterconnectOutputs | undefined, news: In
         await c.apply(body, true);
         return { text, original };
     });
+}
+
+/**
+ * For a preview of a program that no longer declares an interconnect: the networks this stack's interconnect
+ * still has joined (from the ConfigMap's ledger) and its restart policy, or undefined.
+ */
+export async function joinedByStack(access: ClusterAccess, where: { namespace: string; configMap: string }, owner: string): Promise<Pick<Ledger, "networks" | "controlPlaneRestart"> | undefined> {
+    const cm = await Cluster.connect(access).get<KubeObject>("v1", "ConfigMap", where.configMap, where.namespace);
+    const ledger = cm && readLedger(cm, owner);
+    return ledger?.networks.length ? { networks: ledger.networks, controlPlaneRestart: ledger.controlPlaneRestart ?? "onMembershipChange" } : undefined;
 }
 
 async function restart(news: InterconnectInputs): Promise<void> {
