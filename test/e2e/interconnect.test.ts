@@ -42,8 +42,8 @@ interface Row {
     restart?: { join: string[]; leave: string[] };
     /** Clusters the move warning must name. */
     moves?: string[];
-    /** meshNetworks after the update: network -> [endpoints, gateway addresses (undefined: any one address)]. */
-    mesh: Record<string, [string[], string[] | undefined]>;
+    /** meshNetworks after the update: network -> [endpoints, gateway addresses, or how many of any (undefined: one)]. */
+    mesh: Record<string, [string[], string[] | number | undefined]>;
 }
 
 const rows: Row[] = [
@@ -75,6 +75,19 @@ const rows: Row[] = [
     {
         name: "a cluster is added to a joined group",
         topology: topology({ members: ["g1", "g3"], groups: [{ name: "g1", clusters: [c(1), c(2)] }, groups[1], { name: "g3", clusters: [c(4)] }], gateways: scaled }),
+        mesh: { g1: [[c(1), c(2)], undefined], g3: [[c(4)], ["203.0.113.201"]] },
+    },
+    {
+        name: "a gateway is added to a joined group",
+        topology: {
+            ...topology({ members: ["g1", "g3"], gateways: [...scaled, { name: "gw-g1b", group: "g1", cluster: c(1) }] }),
+            interconnect: { members: [{ group: "g1", gateways: ["gw-g1", "gw-g1b"] }, member("g3")] },
+        },
+        mesh: { g1: [[c(1), c(2)], 2], g3: [[c(4)], ["203.0.113.201"]] },
+    },
+    {
+        name: "a gateway is removed from a joined group",
+        topology: topology({ members: ["g1", "g3"], gateways: scaled }),
         mesh: { g1: [[c(1), c(2)], undefined], g3: [[c(4)], ["203.0.113.201"]] },
     },
 ];
@@ -122,10 +135,11 @@ describe("interconnect: preview warnings agree with the control plane", () => {
         expect(Object.keys(mesh).sort()).toEqual(Object.keys(row.mesh).sort());
         for (const [network, [endpoints, addresses]] of Object.entries(row.mesh)) {
             expect(mesh[network].endpoints).toEqual(endpoints.map((e) => ({ fromRegistry: e })));
-            expect(mesh[network].gateways).toHaveLength(addresses?.length ?? 1);
+            const exact = Array.isArray(addresses) ? addresses : undefined;
+            expect(mesh[network].gateways).toHaveLength(exact?.length ?? (typeof addresses === "number" ? addresses : 1));
             mesh[network].gateways.forEach((g: any, i: number) => {
                 expect(g.port).toBe(15443);
-                expect(g.address).toEqual(addresses ? addresses[i] : expect.stringMatching(/^203\.0\.113\.\d+$/));
+                expect(g.address).toEqual(exact ? exact[i] : expect.stringMatching(/^203\.0\.113\.\d+$/));
             });
         }
         if (row.name === "no-op") expect(preview.changeSummary).toEqual({ same: expect.any(Number) });

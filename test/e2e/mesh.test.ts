@@ -129,6 +129,14 @@ describe("mesh side on the bed", () => {
         expect((await live.get(1, rulePath)).spec.servers[0].port.number).toBe(15443);
     });
 
+    test("a new networkName replaces the group, and the preview says so", async () => {
+        const preview = await stack.previewOf({ ...base, groups: [base.groups[0], { ...base.groups[1], networkName: "west-2" }] });
+        const steps = preview.steps.filter((s) => s.urn.endsWith("::west"));
+        expect(steps.map((s) => s.op)).toContain("replace");
+        expect(steps.flatMap((s) => s.replaceReasons ?? [])).toContain("networkName");
+        await stack.setTopology(base);
+    });
+
     test("overlapping Pod CIDRs in one group are rejected at preview; nothing is written", async () => {
         const writes = [1, 2, 3].map((c) => live.auditWrites(c));
         const bad: Topology = { ...base, groups: [{ name: "east", clusters: [clusterName(1), clusterName(2), clusterName(3)] }], gateways: [base.gateways[0]] };
