@@ -1,6 +1,7 @@
 // The one adapter around @kubernetes/client-node (ESM-only: loaded with require() on Node >= 22.12, and kept
 // out of the pure planner so unit tests never load it). Every error names the cluster and says what to do.
 import * as crypto from "crypto";
+import { UserError } from "./errors";
 import { fieldManager } from "./plan/names";
 import type { KubeObject } from "./plan/render";
 
@@ -12,10 +13,9 @@ export interface ClusterAccess {
 
 type Verb = "get" | "list" | "apply" | "delete";
 
-export class ClusterError extends Error {
+export class ClusterError extends UserError {
     constructor(readonly cluster: string, message: string, readonly status?: number) {
         super(`cluster "${cluster}": ${message}`);
-        this.name = "ClusterError";
     }
 }
 

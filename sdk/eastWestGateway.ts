@@ -39,7 +39,7 @@ export class EastWestGateway extends pulumi.ComponentResource {
         super("multinet:index:EastWestGateway", name, {}, opts);
         const label = `EastWestGateway "${name}"`;
         const group = args?.networkGroup;
-        if (!(group instanceof NetworkGroup)) throw new pulumi.ResourceError(`${label}: networkGroup: pass the NetworkGroup this gateway serves`, this);
+        if (!(group instanceof NetworkGroup)) throw new pulumi.ResourceError(`${label}: networkGroup: pass the NetworkGroup this gateway serves`, this, true);
         const parsed = validate(this, () => parseArgs(eastWestGatewaySchema, { ...args, networkGroup: undefined }, label));
         const mn = group.multiNetworking;
         this.spec = { name, cluster: parsed.cluster, networkName: group.spec.networkName, address: parsed.address };

@@ -45,7 +45,7 @@ export class Interconnect extends pulumi.ComponentResource {
         super("multinet:index:Interconnect", name, {}, opts);
         const label = `Interconnect "${name}"`;
         const mn = args?.multiNetworking;
-        if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this);
+        if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
         mn.interconnects++;
         const { controlPlaneRestart } = validate(this, () => parseArgs(interconnectSchema, { controlPlaneRestart: args.controlPlaneRestart }, label));
         const members = args.members ?? [];
@@ -73,7 +73,7 @@ export class Interconnect extends pulumi.ComponentResource {
                 const chosen = m.addresses ?? gatewayAddresses;
                 const unknown = chosen.filter((a) => !gatewayAddresses.includes(a));
                 if (unknown.length) {
-                    throw new pulumi.ResourceError(`${label}: members ("${m.networkGroup.spec.networkName}").addresses: ${unknown.join(", ")} is not an address of its gateways (${gatewayAddresses.join(", ")}); pick one of them or leave addresses out`, this);
+                    throw new pulumi.ResourceError(`${label}: members ("${m.networkGroup.spec.networkName}").addresses: ${unknown.join(", ")} is not an address of its gateways (${gatewayAddresses.join(", ")}); pick one of them or leave addresses out`, this, true);
                 }
                 return [...chosen];
             }),

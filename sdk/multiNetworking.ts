@@ -69,7 +69,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
         );
         args.clusters.forEach((c, i) => {
             if (c.kubeconfig === undefined || c.kubeconfig === "") {
-                throw new pulumi.ResourceError(`MultiNetworking "${name}": clusters[${i}].kubeconfig: missing for cluster "${c.name}"; pass the kubeconfig text, e.g. cfg.requireSecret("${c.name}")`, this);
+                throw new pulumi.ResourceError(`MultiNetworking "${name}": clusters[${i}].kubeconfig: missing for cluster "${c.name}"; pass the kubeconfig text, e.g. cfg.requireSecret("${c.name}")`, this, true);
             }
         });
         this.meshId = parsed.meshId;

@@ -41,7 +41,7 @@ export class NetworkGroup extends pulumi.ComponentResource {
         super("multinet:index:NetworkGroup", name, {}, opts);
         const label = `NetworkGroup "${name}"`;
         const mn = args?.multiNetworking;
-        if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this);
+        if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
         this.spec = validate(this, () => parseArgs(networkGroupSchema, { networkName: args.networkName ?? name, clusters: args.clusters }, label));
         fail(this, label, groupProblems(this.spec, mn.clusters, mn.groups.map((g) => g.spec)));
         this.multiNetworking = mn;

@@ -1,6 +1,7 @@
 // The "enable" switch: the cross-network Gateway Rule on the control-plane cluster. Deleting it (disabling)
 // is refused while any network group of the mesh still labels a cluster, whichever stack made it.
 import type * as pulumi from "@pulumi/pulumi";
+import { UserError } from "../errors";
 import { labels, gatewayRuleName } from "../plan/names";
 import { gatewayRule, gatewayRuleSpec, KubeObject } from "../plan/render";
 import { assertOwned, cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownerValue, sameJson } from "./common";
@@ -74,7 +75,7 @@ export const gatewayRuleProvider = {
             })
         ).flat();
         if (groups.length > 0) {
-            throw new Error(
+            throw new UserError(
                 `multi-networking of mesh "${props.meshId}" cannot be disabled while network groups exist: ${groups.join(", ")}. ` +
                     `Delete every NetworkGroup of the mesh first (also those of other stacks), then disable it.`,
             );
