@@ -5,6 +5,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { auditCounts, auditOffset } from "../test/bed/audit";
 import { bedEnv, down, readState, up } from "../test/bed/bed";
 import { clusterName as c, Live, Topology, TopologyStack } from "../test/helpers/topology";
 import { eastWestGatewayObjects, gatewayRule, planMesh, renderEntries, MeshTopology } from "../provider/plan";
@@ -28,24 +29,11 @@ interface Measure {
 class AuditWindow {
     private readonly offsets: number[];
     constructor(private readonly logs: string[]) {
-        this.offsets = logs.map((l) => (fs.existsSync(l) ? fs.statSync(l).size : 0));
+        this.offsets = logs.map(auditOffset);
     }
     count(): Requests {
-        const reads: number[] = [];
-        const writes: number[] = [];
-        this.logs.forEach((log, i) => {
-            const text = fs.existsSync(log) ? fs.readFileSync(log).subarray(this.offsets[i]).toString("utf8") : "";
-            let r = 0;
-            let w = 0;
-            for (const line of text.split("\n")) {
-                if (!line.includes(`"username":"admin"`)) continue;
-                if (/"verb":"(get|list|watch)"/.test(line)) r++;
-                else if (/"verb":"/.test(line)) w++;
-            }
-            reads.push(r);
-            writes.push(w);
-        });
-        return { reads, writes };
+        const counts = this.logs.map((log, i) => auditCounts(log, this.offsets[i]));
+        return { reads: counts.map((c) => c.reads), writes: counts.map((c) => c.writes) };
     }
 }
 

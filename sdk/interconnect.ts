@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { classifyInterconnect, RestartPolicy, restartWarning } from "../provider/plan/changes";
+import { classifyMembership, RestartPolicy, restartWarning } from "../provider/plan/changes";
 import { interconnectSchema, memberProblems, parseArgs } from "../provider/plan/validate";
 import { MultinetResource, providers } from "./dynamic";
 import { EastWestGateway } from "./eastWestGateway";
@@ -82,10 +82,9 @@ export class Interconnect extends pulumi.ComponentResource {
         const warnRestart = new pulumi.ResourceHook(
             `multinet-restart-${mn.meshId}-${name}`,
             (hook) => {
-                // Members may be unknown in a preview (gateway addresses not assigned yet); network names never are.
-                const joinedNetworks = (inputs?: Record<string, any>) => ((inputs?.networks ?? []) as string[]).map((network) => ({ network, clusters: [], addresses: [] }));
+                // Addresses may be unknown in a preview (not assigned yet); network names never are.
                 const policy = hook.newInputs?.controlPlaneRestart ?? hook.oldInputs?.controlPlaneRestart ?? "onMembershipChange";
-                const change = classifyInterconnect(joinedNetworks(hook.oldInputs), joinedNetworks(hook.newInputs), policy);
+                const change = classifyMembership(hook.oldInputs?.networks ?? [], hook.newInputs?.networks ?? [], policy);
                 const message = restartWarning(change, cp.deployment, cp.namespace, cp.cluster);
                 if (message) pulumi.log.warn(message, this);
             },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { classifyInterconnect, restartWarning } from "../provider/plan/changes";
+import { classifyMembership, restartWarning } from "../provider/plan/changes";
 import { multiNetworkingSchema, parseArgs } from "../provider/plan/validate";
 import { validate } from "./errors";
 import { MultinetResource, ownerIdentity, providers } from "./dynamic";
@@ -105,9 +105,9 @@ export class MultiNetworking extends pulumi.ComponentResource {
         pulumi.output(this.kubeconfigs[cp.cluster]).apply(async (kubeconfig) => {
             if (this.interconnects > 0 || !kubeconfig) return;
             const { joinedByStack } = require("../provider") as typeof import("../provider");
-            const joined = await joinedByStack({ name: cp.cluster, kubeconfig }, cp, `${ownerIdentity()}/${this.meshId}`).catch(() => undefined);
+            const joined = await joinedByStack({ name: cp.cluster, kubeconfig }, cp, { owner: ownerIdentity(), meshId: this.meshId }).catch(() => undefined);
             if (!joined) return;
-            const change = classifyInterconnect(joined.networks.map((network) => ({ network, clusters: [], addresses: [] })), [], joined.controlPlaneRestart);
+            const change = classifyMembership(joined.networks, [], joined.controlPlaneRestart);
             const message = restartWarning(change, cp.deployment, cp.namespace, cp.cluster);
             if (message) pulumi.log.warn(`${message} (The Interconnect was removed from the program.)`, this);
         });

@@ -25,6 +25,12 @@ export function classifyInterconnect(before: InterconnectMember[], after: Interc
     return { joined, left, changed, restartsControlPlane: policy === "onMembershipChange" && joined.length + left.length > 0 };
 }
 
+/** The same classification from network names alone (what a preview always knows): joins and leaves only. */
+export function classifyMembership(before: string[], after: string[], policy: RestartPolicy): InterconnectChange {
+    const named = (networks: string[]) => networks.map((network) => ({ network, clusters: [], addresses: [] }));
+    return classifyInterconnect(named(before), named(after), policy);
+}
+
 export function restartWarning(change: InterconnectChange, deployment: string, namespace: string, cluster: string): string | undefined {
     if (!change.restartsControlPlane) return undefined;
     const parts = [

@@ -2,7 +2,7 @@
 // optimistic-concurrency retries, and preview's unknown values.
 import { Cluster, ClusterError, status } from "../kube";
 import { annotations } from "../plan/names";
-import type { KubeObject } from "../plan/render";
+import type { KubeObject, Ownership } from "../plan/render";
 
 /** The engine's placeholder for a value not known during preview. */
 export const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -27,6 +27,11 @@ export function cluster(inputs: CommonInputs, name: string): Cluster {
 
 export function ownerValue(inputs: Pick<CommonInputs, "owner" | "meshId">): string {
     return `${inputs.owner}/${inputs.meshId}`;
+}
+
+/** Mesh id and owner value as the renderer stamps them on objects. */
+export function ownership(inputs: Pick<CommonInputs, "owner" | "meshId">): Ownership {
+    return { meshId: inputs.meshId, owner: ownerValue(inputs) };
 }
 
 export function ownerOf(obj: KubeObject | undefined): string | undefined {

@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Cluster, ClusterError } from "../kube";
 import { eastWest, labels } from "../plan/names";
 import { eastWestGatewayObjects, KubeObject } from "../plan/render";
-import { assertOwned, cluster, CommonInputs, ownerOf, ownerValue, sameJson } from "./common";
+import { assertOwned, cluster, CommonInputs, ownerOf, ownership, ownerValue, sameJson } from "./common";
 
 export interface EastWestGatewayInputs extends CommonInputs {
     cluster: string;
@@ -55,7 +55,7 @@ async function waitForAddress(c: Cluster, inputs: EastWestGatewayInputs): Promis
 }
 
 function render(inputs: EastWestGatewayInputs): KubeObject[] {
-    return eastWestGatewayObjects({ meshId: inputs.meshId, owner: ownerValue(inputs) }, { ...inputs, address: inputs.requestedAddress });
+    return eastWestGatewayObjects(ownership(inputs), { ...inputs, address: inputs.requestedAddress });
 }
 
 function drifted(olds: EastWestGatewayOutputs): boolean {

@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../errors";
 import { labels, gatewayRuleName } from "../plan/names";
 import { gatewayRule, gatewayRuleSpec, KubeObject } from "../plan/render";
-import { assertOwned, cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownerValue, sameJson } from "./common";
+import { assertOwned, cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, sameJson } from "./common";
 
 export interface GatewayRuleInputs extends CommonInputs {
     controlPlaneCluster: string;
@@ -23,9 +23,8 @@ const gvk = { apiVersion: "networking.istio.io/v1", kind: "Gateway" };
 
 async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
     const c = cluster(inputs, inputs.controlPlaneCluster);
-    const owner = ownerValue(inputs);
-    assertOwned(c, await c.get(gvk.apiVersion, gvk.kind, gatewayRuleName, inputs.namespace), owner, "Delete it, or enable multi-networking from the stack that made it.");
-    const applied = await c.apply<KubeObject>(gatewayRule({ meshId: inputs.meshId, owner }, inputs.namespace), true);
+    assertOwned(c, await c.get(gvk.apiVersion, gvk.kind, gatewayRuleName, inputs.namespace), ownerValue(inputs), "Delete it, or enable multi-networking from the stack that made it.");
+    const applied = await c.apply<KubeObject>(gatewayRule(ownership(inputs), inputs.namespace), true);
     return { ...inputs, gatewayRule: `${inputs.namespace}/${gatewayRuleName}`, liveSpec: applied.spec };
 }
 

@@ -88,9 +88,13 @@ async function writeMeshNetworks(olds: InterconnectOutputs | undefined, news: In
  * For a preview of a program that no longer declares an interconnect: the networks this stack's interconnect
  * still has joined (from the ConfigMap's ledger) and its restart policy, or undefined.
  */
-export async function joinedByStack(access: ClusterAccess, where: { namespace: string; configMap: string }, owner: string): Promise<Pick<Ledger, "networks" | "controlPlaneRestart"> | undefined> {
+export async function joinedByStack(
+    access: ClusterAccess,
+    where: { namespace: string; configMap: string },
+    who: Pick<CommonInputs, "owner" | "meshId">,
+): Promise<Pick<Ledger, "networks" | "controlPlaneRestart"> | undefined> {
     const cm = await Cluster.connect(access).get<KubeObject>("v1", "ConfigMap", where.configMap, where.namespace);
-    const ledger = cm && readLedger(cm, owner);
+    const ledger = cm && readLedger(cm, ownerValue(who));
     return ledger?.networks.length ? { networks: ledger.networks, controlPlaneRestart: ledger.controlPlaneRestart ?? "onMembershipChange" } : undefined;
 }
 

@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../kube";
 import { labels } from "../plan/names";
 import { KubeObject, networkLabelPatch } from "../plan/render";
-import { cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownerValue, retryOnConflict, sameJson } from "./common";
+import { cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, retryOnConflict, sameJson } from "./common";
 
 export interface NetworkGroupInputs extends CommonInputs {
     networkName: string;
@@ -45,7 +45,7 @@ async function claim(inputs: NetworkGroupInputs, name: string): Promise<string> 
     const ns = await readNamespace(c, inputs.namespace);
     // Forced only where this stack already holds the namespace: then a changed label is drift to heal.
     const ours = ns?.metadata.labels?.[labels.networkGroup] !== undefined && ownerOf(ns) === ownerValue(inputs);
-    await c.apply(networkLabelPatch({ meshId: inputs.meshId, owner: ownerValue(inputs) }, inputs.namespace, inputs.networkName), ours);
+    await c.apply(networkLabelPatch(ownership(inputs), inputs.namespace, inputs.networkName), ours);
     return inputs.networkName;
 }
 

@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { auditCounts } from "../bed/audit";
 import { bedEndpoint, BedState, readState } from "../bed/bed";
 import { kubeRequest } from "../bed/kubeapi";
 import { PreviewJson, RunResult, Stack } from "./pulumi";
@@ -95,11 +96,6 @@ export class Live {
 
     /** Write requests (create, update, patch, delete) the admin user made on a cluster, from its audit log. */
     auditWrites(cluster: number): number {
-        const log = this.state.clusters[cluster - 1].auditLog;
-        if (!fs.existsSync(log)) return 0;
-        return fs
-            .readFileSync(log, "utf8")
-            .split("\n")
-            .filter((l) => l && /"verb":"(create|update|patch|delete|deletecollection)"/.test(l) && l.includes(`"username":"admin"`)).length;
+        return auditCounts(this.state.clusters[cluster - 1].auditLog).writes;
     }
 }
