@@ -9,9 +9,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bedEnv, down, toolEnv, up, writeBinDir } from "../test/bed/bed";
-import { backendDir } from "../test/bed/paths";
-import { ensureTools } from "../test/bed/tools";
+import { bedEnv, down, toolEnv, up, writeBinDir } from "../bed/bed";
+import { backendDir } from "../bed/paths";
+import { ensureTools } from "../bed/tools";
 
 const program = path.join(__dirname, "quickstart");
 const stackName = "demo";

@@ -1,7 +1,7 @@
 // Bad input: every case is refused during `pulumi preview` with a message naming the resource, the field and
 // the fix, and the API servers' audit logs show no write caused by it.
 import * as fs from "fs";
-import { readState } from "../bed/bed";
+import { readState } from "../../bed/bed";
 import { clusterName as c, errors, Live, Topology, TopologyStack } from "../helpers/topology";
 
 const live = new Live();

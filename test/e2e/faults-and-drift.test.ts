@@ -2,7 +2,7 @@
 // `pulumi up`) and drift (five kinds): each converges with the next `pulumi up`, nothing lost or duplicated.
 import { spawn } from "child_process";
 import * as fs from "fs";
-import { bedEnv, pauseLoadBalancer, startClusterAgain, stopCluster } from "../bed/bed";
+import { bedEnv, pauseLoadBalancer, startClusterAgain, stopCluster } from "../../bed/bed";
 import { eastWest, labels } from "../../provider/plan/names";
 import { clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram } from "../helpers/topology";
 

@@ -1,6 +1,6 @@
 // Teardown gives every cluster back as it was; a second stack never takes the first one's objects; no
 // credential ever appears in plain text.
-import { readState } from "../bed/bed";
+import { readState } from "../../bed/bed";
 import { labels } from "../../provider/plan/names";
 import { clusterName as c, errors, Live, Topology, TopologyStack } from "../helpers/topology";
 

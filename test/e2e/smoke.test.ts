@@ -1,7 +1,7 @@
 // The whole chain: real engine, dynamic provider, @kubernetes/client-node server-side apply, bed cluster 2.
 import * as path from "path";
-import { endpoint, readState } from "../bed/bed";
-import { kubeRequest } from "../bed/kubeapi";
+import { endpoint, readState } from "../../bed/bed";
+import { kubeRequest } from "../../bed/kubeapi";
 import { bedKubeconfig, Stack } from "../helpers/pulumi";
 
 const program = path.join(__dirname, "..", "programs", "smoke");

@@ -3,7 +3,7 @@ import { execFile } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { bedEnv, readState } from "../bed/bed";
+import { bedEnv, readState } from "../../bed/bed";
 
 export interface RunResult {
     code: number;

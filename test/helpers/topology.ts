@@ -2,9 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { auditCounts } from "../bed/audit";
-import { bedEndpoint, BedState, readState } from "../bed/bed";
-import { kubeRequest } from "../bed/kubeapi";
+import { auditCounts } from "../../bed/audit";
+import { bedEndpoint, BedState, readState } from "../../bed/bed";
+import { kubeRequest } from "../../bed/kubeapi";
 import { PreviewJson, RunResult, Stack } from "./pulumi";
 
 export interface Topology {

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { healthy, readState, up } from "./bed";
-import { cacheDir } from "./paths";
+import { healthy, readState, up } from "../bed/bed";
+import { cacheDir } from "../bed/paths";
 
 /** Marker: this jest run started the bed, so its teardown stops it. A bed started by hand is left running. */
 export const startedMarker = path.join(cacheDir, "started-by-jest");

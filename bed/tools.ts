@@ -15,7 +15,7 @@ export interface Tools {
 }
 
 interface GoBuild {
-    /** Wrapper module under test/bed/go. */
+    /** Wrapper module under bed/go. */
     module: string;
     /** Module whose version names the cache folder. */
     versionOf: string;
@@ -67,9 +67,9 @@ export function pulumiNpmVersion(): string {
 }
 
 export function goModuleVersion(build: GoBuild): string {
-    const goMod = fs.readFileSync(path.join(repoRoot, "test", "bed", "go", build.module, "go.mod"), "utf8");
+    const goMod = fs.readFileSync(path.join(repoRoot, "bed", "go", build.module, "go.mod"), "utf8");
     const m = goMod.match(new RegExp(`^\\s*(?:require\\s+)?${build.versionOf.replace(/\./g, "\\.")}\\s+(v\\S+)`, "m"));
-    if (!m) throw new Error(`test/bed/go/${build.module}/go.mod does not require ${build.versionOf}`);
+    if (!m) throw new Error(`bed/go/${build.module}/go.mod does not require ${build.versionOf}`);
     return m[1];
 }
 
@@ -114,7 +114,7 @@ function missingGoMessage(what: string): string {
 
 /** Short hash of a wrapper module's files: editing it (or its pins) invalidates the cached binaries. */
 function sourceHash(module: string): string {
-    const dir = path.join(repoRoot, "test", "bed", "go", module);
+    const dir = path.join(repoRoot, "bed", "go", module);
     const hash = crypto.createHash("sha256");
     for (const f of fs.readdirSync(dir).sort()) hash.update(f).update(fs.readFileSync(path.join(dir, f)));
     return hash.digest("hex").slice(0, 10);
@@ -138,7 +138,7 @@ function goBuild(build: GoBuild, log: (msg: string) => void): string {
     execFileSync(
         "go",
         ["build", "-mod=readonly", "-trimpath", "-buildvcs=false", `-ldflags=${ldflags}`, "-o", build.binary ? path.join(tmp, build.binary) : tmp + path.sep, ...build.packages],
-        { cwd: path.join(repoRoot, "test", "bed", "go", build.module), stdio: ["ignore", "inherit", "inherit"] },
+        { cwd: path.join(repoRoot, "bed", "go", build.module), stdio: ["ignore", "inherit", "inherit"] },
     );
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.renameSync(tmp, outDir); // atomic: a killed build never leaves a half-written cache entry
@@ -151,7 +151,7 @@ export function ensureTools(log: (msg: string) => void = (m) => process.stderr.w
     const wantPulumi = `v${pulumiNpmVersion()}`;
     const pulumiBuildVersion = goModuleVersion(builds.pulumi);
     if (pulumiBuildVersion !== wantPulumi) {
-        throw new Error(`test/bed/go/pulumi/go.mod builds ${pulumiBuildVersion} but package.json depends on @pulumi/pulumi ${wantPulumi}; keep them equal`);
+        throw new Error(`bed/go/pulumi/go.mod builds ${pulumiBuildVersion} but package.json depends on @pulumi/pulumi ${wantPulumi}; keep them equal`);
     }
 
     let pulumi = fromOverride("pulumi");

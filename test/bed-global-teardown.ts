@@ -1,6 +1,6 @@
 import * as fs from "fs";
-import { down } from "./bed";
-import { startedMarker } from "./jest-global-setup";
+import { down } from "../bed/bed";
+import { startedMarker } from "./bed-global-setup";
 
 export default async function globalTeardown(): Promise<void> {
     if (!fs.existsSync(startedMarker)) return;

@@ -2,7 +2,7 @@
 import * as os from "os";
 import * as path from "path";
 
-export const repoRoot = path.resolve(__dirname, "..", "..");
+export const repoRoot = path.resolve(__dirname, "..");
 
 /** Root of everything the bed writes: `MULTINET_BED_CACHE`, else `$XDG_CACHE_HOME/pulumi-multinet`. */
 export const cacheDir =
