@@ -8,7 +8,7 @@ import * as path from "path";
 import { auditCounts, auditOffset } from "../bed/audit";
 import { bedEnv, down, readState, up } from "../bed/bed";
 import { clusterName as c, Live, Topology, TopologyStack } from "../test/helpers/topology";
-import { eastWestGatewayObjects, gatewayRule, planMesh, renderEntries, MeshTopology } from "../provider/plan";
+import { eastWestGatewayObjects, gatewayRule, planMesh, renderEntries, MeshTopology } from "../core";
 import * as YAML from "yaml";
 
 const sizes = (process.env.MULTINET_BENCH_SIZES ?? "2,4,8").split(",").map(Number);
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     try {
         for (const n of sizes) {
             console.log(`\n== ${n} clusters: starting the bed`);
-            await up(n, (msg) => console.log(`   ${msg}`));
+            await up({ clusters: n }, (msg) => console.log(`   ${msg}`));
             const series = await ours(n);
             const guide = await kubectlGuide(n);
             results.sizes[n] = { ours: series, kubectlGuide: guide };

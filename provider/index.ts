@@ -4,5 +4,5 @@ export { eastWestGatewayProvider } from "./resources/eastWestGateway";
 export { gatewayRuleProvider } from "./resources/gatewayRule";
 export { interconnectProvider } from "./resources/interconnect";
 export { networkGroupProvider } from "./resources/networkGroup";
-export * as plan from "./plan";
+export * as plan from "../core";
 export { joinedByStack } from "./resources/interconnect";

@@ -2,8 +2,8 @@
 // out of the pure planner so unit tests never load it). Every error names the cluster and says what to do.
 import * as crypto from "crypto";
 import { UserError } from "./errors";
-import { fieldManager } from "./plan/names";
-import type { KubeObject } from "./plan/render";
+import { fieldManager } from "../core/names";
+import type { KubeObject } from "../core/render";
 
 export interface ClusterAccess {
     name: string;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { eastWestGatewaySchema, gatewayProblems, parseArgs } from "../provider/plan/validate";
+import { eastWestGatewaySchema, gatewayProblems, parseArgs } from "../core/validate";
 import { MultinetResource, providers } from "./dynamic";
 import { fail, validate } from "./errors";
 import { NetworkGroup } from "./networkGroup";

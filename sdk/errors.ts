@@ -1,7 +1,7 @@
 // Validation errors of the components: raised as ResourceErrors without a stack trace, so the preview shows them
 // on the resource, as one message, before anything is written.
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../provider/plan/validate";
+import { ValidationError } from "../core/validate";
 
 /** Runs a validation; a ValidationError becomes a ResourceError on `resource` (shown at preview, nothing written). */
 export function validate<T>(resource: pulumi.Resource, fn: () => T): T {

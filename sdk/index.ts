@@ -5,4 +5,4 @@ export { Interconnect, InterconnectArgs, InterconnectMemberArgs } from "./interc
 export { ClusterArgs, ControlPlaneArgs, MultiNetworking, MultiNetworkingArgs } from "./multiNetworking";
 export { NetworkGroup, NetworkGroupArgs } from "./networkGroup";
 /** The pure planner (validation, rendering, change classification), exported for tests and tooling. */
-export * as plan from "../provider/plan";
+export * as plan from "../core";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { classifyMembership, RestartPolicy, restartWarning } from "../provider/plan/changes";
-import { interconnectSchema, memberProblems, parseArgs } from "../provider/plan/validate";
+import { classifyMembership, RestartPolicy, restartWarning } from "../core/changes";
+import { interconnectSchema, memberProblems, parseArgs } from "../core/validate";
 import { MultinetResource, providers } from "./dynamic";
 import { EastWestGateway } from "./eastWestGateway";
 import { fail, validate } from "./errors";

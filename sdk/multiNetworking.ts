@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { classifyMembership, restartWarning } from "../provider/plan/changes";
-import { multiNetworkingSchema, parseArgs } from "../provider/plan/validate";
+import { classifyMembership, restartWarning } from "../core/changes";
+import { multiNetworkingSchema, parseArgs } from "../core/validate";
 import { validate } from "./errors";
 import { MultinetResource, ownerIdentity, providers } from "./dynamic";
 import type { EastWestGateway } from "./eastWestGateway";

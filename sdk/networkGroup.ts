@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { movedClusters, moveWarning } from "../provider/plan/changes";
-import { groupProblems, networkGroupSchema, parseArgs } from "../provider/plan/validate";
+import { movedClusters, moveWarning } from "../core/changes";
+import { groupProblems, networkGroupSchema, parseArgs } from "../core/validate";
 import { MultinetResource, providers } from "./dynamic";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";

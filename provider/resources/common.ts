@@ -1,8 +1,8 @@
 // Shared by the resource providers: cluster access from the secret kubeconfig map, ownership checks,
 // optimistic-concurrency retries, and preview's unknown values.
 import { Cluster, ClusterError, status } from "../kube";
-import { annotations } from "../plan/names";
-import type { KubeObject, Ownership } from "../plan/render";
+import { annotations } from "../../core/names";
+import type { KubeObject, Ownership } from "../../core/render";
 
 /** The engine's placeholder for a value not known during preview. */
 export const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

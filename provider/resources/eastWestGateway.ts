@@ -2,8 +2,8 @@
 // (replicas > 1). Waits for the load balancer's address, which is what istiod and meshNetworks need.
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster, ClusterError } from "../kube";
-import { eastWest, labels } from "../plan/names";
-import { eastWestGatewayObjects, KubeObject } from "../plan/render";
+import { eastWest, labels } from "../../core/names";
+import { eastWestGatewayObjects, KubeObject } from "../../core/render";
 import { assertOwned, cluster, CommonInputs, ownerOf, ownership, ownerValue, sameJson } from "./common";
 
 export interface EastWestGatewayInputs extends CommonInputs {

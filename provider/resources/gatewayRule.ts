@@ -2,8 +2,8 @@
 // is refused while any network group of the mesh still labels a cluster, whichever stack made it.
 import type * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../errors";
-import { labels, gatewayRuleName } from "../plan/names";
-import { gatewayRule, gatewayRuleSpec, KubeObject } from "../plan/render";
+import { labels, gatewayRuleName } from "../../core/names";
+import { gatewayRule, gatewayRuleSpec, KubeObject } from "../../core/render";
 import { assertOwned, cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, sameJson } from "./common";
 
 export interface GatewayRuleInputs extends CommonInputs {

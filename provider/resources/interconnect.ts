@@ -3,9 +3,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { Cluster, ClusterAccess, ClusterError } from "../kube";
-import { classifyInterconnect, RestartPolicy } from "../plan/changes";
-import { extractEntries, InterconnectMember, mergeMeshNetworks, parseMeshNetworks, renderEntries } from "../plan/meshNetworks";
-import { KubeObject, restartPatch } from "../plan/render";
+import { classifyInterconnect, RestartPolicy } from "../../core/changes";
+import { extractEntries, InterconnectMember, mergeMeshNetworks, parseMeshNetworks, renderEntries } from "../../core/meshNetworks";
+import { KubeObject, restartPatch } from "../../core/render";
 import { cluster, CommonInputs, hasUnknowns, ownerValue, retryOnConflict, sameJson } from "./common";
 
 export interface InterconnectInputs extends CommonInputs {

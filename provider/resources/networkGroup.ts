@@ -4,8 +4,8 @@
 // either order: a group only releases a namespace whose group label still names it.
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../kube";
-import { labels } from "../plan/names";
-import { KubeObject, networkLabelPatch } from "../plan/render";
+import { labels } from "../../core/names";
+import { KubeObject, networkLabelPatch } from "../../core/render";
 import { cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, retryOnConflict, sameJson } from "./common";
 
 export interface NetworkGroupInputs extends CommonInputs {

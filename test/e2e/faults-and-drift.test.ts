@@ -3,7 +3,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import { bedEnv, pauseLoadBalancer, startClusterAgain, stopCluster } from "../../bed/bed";
-import { eastWest, labels } from "../../provider/plan/names";
+import { eastWest, labels } from "../../core/names";
 import { clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram } from "../helpers/topology";
 
 const live = new Live();

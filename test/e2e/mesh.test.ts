@@ -1,5 +1,5 @@
 // MultiNetworking, NetworkGroup and EastWestGateway under the real engine, checked in the API servers.
-import { eastWest, labels } from "../../provider/plan/names";
+import { eastWest, labels } from "../../core/names";
 import { clusterName, errors, Live, Topology, TopologyStack } from "../helpers/topology";
 
 const live = new Live();

@@ -1,7 +1,7 @@
 // Teardown gives every cluster back as it was; a second stack never takes the first one's objects; no
 // credential ever appears in plain text.
 import { readState } from "../../bed/bed";
-import { labels } from "../../provider/plan/names";
+import { labels } from "../../core/names";
 import { clusterName as c, errors, Live, Topology, TopologyStack } from "../helpers/topology";
 
 const live = new Live();

@@ -1,4 +1,4 @@
-import { classifyInterconnect, movedClusters, restartWarning } from "../../provider/plan/changes";
+import { classifyInterconnect, movedClusters, restartWarning } from "../../core/changes";
 
 const m = (network: string, clusters = ["c"], addresses = ["203.0.113.1"]) => ({ network, clusters, addresses });
 

@@ -1,5 +1,5 @@
 import * as YAML from "yaml";
-import { extractEntries, mergeMeshNetworks, renderEntries } from "../../provider/plan/meshNetworks";
+import { extractEntries, mergeMeshNetworks, renderEntries } from "../../core/meshNetworks";
 
 const ours = renderEntries([
     { network: "west", clusters: ["w1"], addresses: ["203.0.113.2"] },

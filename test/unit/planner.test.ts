@@ -1,4 +1,4 @@
-import { MeshTopology, planMesh } from "../../provider/plan/planner";
+import { MeshTopology, planMesh } from "../../core/planner";
 
 function mesh(groups: number): MeshTopology {
     const clusters = Array.from({ length: groups * 2 }, (_, i) => ({ name: `c${i + 1}`, podCidrs: [`10.${Math.floor(i / 2)}.${(i % 2) * 128}.0/17`] }));

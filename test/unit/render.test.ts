@@ -1,4 +1,4 @@
-import { eastWestGatewayObjects, gatewayRule, networkLabelPatch } from "../../provider/plan/render";
+import { eastWestGatewayObjects, gatewayRule, networkLabelPatch } from "../../core/render";
 
 const o = { meshId: "mesh1", owner: "proj/dev/mesh1" };
 

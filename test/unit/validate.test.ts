@@ -1,4 +1,4 @@
-import { cidrsOverlap, gatewayProblems, groupProblems, memberProblems, multiNetworkingSchema, parseArgs, eastWestGatewaySchema, networkGroupSchema } from "../../provider/plan/validate";
+import { cidrsOverlap, gatewayProblems, groupProblems, memberProblems, multiNetworkingSchema, parseArgs, eastWestGatewaySchema, networkGroupSchema } from "../../core/validate";
 
 const mnArgs = {
     meshId: "mesh1",
