@@ -1,6 +1,7 @@
 // The test bed: one etcd and N kube-apiservers on loopback with TLS, token auth, RBAC and audit logs, seeded
-// as if Istio were installed, plus the load-balancer fixture. `up` is idempotent; `down` stops by pid.
-import { execFileSync } from "child_process";
+// as if Istio were installed; a real istiod against cluster 1; and the controllers process that plays the cloud's
+// load balancer, the token controller and istiod's kubelet. `up` is idempotent; `down` stops by pid.
+import { execFile, execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -8,7 +9,8 @@ import * as path from "path";
 import { Endpoint, kubeRequest } from "./kubeapi";
 import { backendDir, binDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
 import { pidOf, sleep, startProcess, stopAll, stopProcess } from "./procs";
-import { gatewayCrd, istioMeshConfig, istioSystemNamespace, istiodDeployment } from "./seed";
+import { IstiodState, istiodCommand, istiodReady, processName as istiodProcess, readStarts, startIstiod, templateHash } from "./istiod";
+import { injectorWebhook, istioCrds, istioMeshConfig, istioSystemNamespace, istiodDeployment } from "./seed";
 import { ensureTools, Tools } from "./tools";
 
 export interface BedCluster {
@@ -33,6 +35,16 @@ export interface BedState {
     /** Token of the bed's own user (seeding, load-balancer fixture); excluded from audit logs. */
     bedToken: string;
     adminTokens: string[];
+    /** Absent with `up --no-istiod`. */
+    istiod?: IstiodState;
+}
+
+export interface UpOptions {
+    clusters?: number;
+    /** Run a real istiod against cluster 1 (default true). */
+    istiod?: boolean;
+    /** istiod's CLUSTER_ID, declared by the seeded `istiod` Deployment (default "cluster-1"). */
+    controlPlaneId?: string;
 }
 
 type Log = (msg: string) => void;
@@ -67,7 +79,17 @@ export function toolEnv(): Record<string, string> {
 /** Environment for running the real tools against the bed (what `bed env` prints). */
 export function bedEnv(state: BedState | undefined = readState()): Record<string, string> {
     if (!state) throw new Error("the bed is not up: run `npm run bed -- up`");
-    return { ...toolEnv(), MULTINET_BED_KUBECONFIGS: state.clusters.map((c) => c.kubeconfig).join(":") };
+    return {
+        ...toolEnv(),
+        MULTINET_BED_KUBECONFIGS: state.clusters.map((c) => c.kubeconfig).join(":"),
+        ...(state.istiod
+            ? {
+                  MULTINET_ISTIOD_DEBUG: `http://127.0.0.1:${state.istiod.ports.monitoring}`,
+                  MULTINET_ISTIOD_XDS: `127.0.0.1:${state.istiod.ports.grpc}`,
+                  MULTINET_CONTROL_PLANE_ID: state.istiod.clusterId,
+              }
+            : {}),
+    };
 }
 
 async function freePort(): Promise<number> {
@@ -131,7 +153,7 @@ kind: Policy
 omitStages: ["RequestReceived"]
 rules:
 - level: None
-  users: ["multinet-bed", "system:apiserver"]
+  users: ["multinet-bed", "istiod", "system:apiserver"]
 - level: None
   nonResourceURLs: ["/healthz*", "/readyz*", "/livez*"]
 - level: Metadata
@@ -150,6 +172,7 @@ export function writeBinDir(tools: Tools): void {
     fs.copyFileSync(tools.pulumi, path.join(binDir, "pulumi"));
     link(tools.languageHost, "pulumi-language-nodejs");
     link(tools.kubectl, "kubectl");
+    link(tools.istioctl, "istioctl");
     link(process.execPath, "node"); // the Node 22 that runs this script (node@22 from the npm registry)
     // The dynamic-provider plugin: @pulumi/pulumi's dynamic provider, resolved from the program's folder.
     const script = path.join(binDir, "pulumi-resource-pulumi-nodejs");
@@ -198,25 +221,27 @@ async function startCluster(tools: Tools, state: BedState, cluster: BedCluster, 
     log(`${cluster.name} ready at ${cluster.server}`);
 }
 
-async function seed(state: BedState, cluster: BedCluster): Promise<void> {
+async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPlaneId: string): Promise<void> {
     const ep = bedEndpoint(state, cluster);
     const apply = async (obj: any, apiPath: string) => {
         const r = await kubeRequest(ep, "PATCH", `${apiPath}/${obj.metadata.name}?fieldManager=multinet-bed&force=true`, obj, "application/apply-patch+yaml");
         if (r.status >= 300) throw new Error(`seeding ${cluster.name}: ${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`);
     };
     await apply(istioSystemNamespace, "/api/v1/namespaces");
-    await apply(gatewayCrd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+    await Promise.all(crds.map((crd) => apply(crd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")));
+    await apply(injectorWebhook(), "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations");
     if (cluster.index === 1) {
         await apply(istioMeshConfig, "/api/v1/namespaces/istio-system/configmaps");
-        await apply(istiodDeployment(cluster.name), "/apis/apps/v1/namespaces/istio-system/deployments");
+        await apply(istiodDeployment(controlPlaneId), "/apis/apps/v1/namespaces/istio-system/deployments");
     }
-    await waitFor(`gateway CRD on ${cluster.name}`, 30_000, async () => (await kubeRequest(ep, "GET", "/apis/networking.istio.io/v1/gateways")).status === 200);
+    await waitFor(`Istio's CRDs on ${cluster.name}`, 30_000, async () => (await kubeRequest(ep, "GET", "/apis/networking.istio.io/v1/gateways")).status === 200);
 }
 
 /** True when every process of the bed runs and every API server is ready. */
 export async function healthy(state: BedState | undefined = readState()): Promise<boolean> {
     if (!state) return false;
-    if (pidOf("etcd") === undefined || pidOf("lb-fixture") === undefined) return false;
+    if (pidOf("etcd") === undefined || pidOf("controllers") === undefined) return false;
+    if (state.istiod && !(await istiodReady(state.istiod))) return false;
     for (const c of state.clusters) {
         if (pidOf(`apiserver-${c.index}`) === undefined) return false;
         const ok = await kubeRequest(bedEndpoint(state, c), "GET", "/readyz").then((r) => r.status === 200, () => false);
@@ -225,14 +250,18 @@ export async function healthy(state: BedState | undefined = readState()): Promis
     return true;
 }
 
-/** Brings up a bed of `count` clusters, reusing a healthy one of the same size. */
-export async function up(count = 3, log: Log = defaultLog): Promise<BedState> {
+/** Brings up a bed of `clusters` clusters, reusing a healthy one of the same shape. */
+export async function up(options: UpOptions = {}, log: Log = defaultLog): Promise<BedState> {
+    const count = options.clusters ?? 3;
+    const withIstiod = options.istiod ?? true;
+    const controlPlaneId = options.controlPlaneId ?? "cluster-1";
     if (!Number.isInteger(count) || count < 1 || count > 16) throw new Error(`--clusters must be an integer from 1 to 16, got ${count}`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(controlPlaneId)) throw new Error(`--control-plane-id must be a DNS-1123 label, got "${controlPlaneId}"`);
     const tools = ensureTools(log);
     const existing = readState();
-    if (existing && existing.clusters.length === count && (await healthy(existing))) {
+    if (existing && existing.clusters.length === count && !!existing.istiod === withIstiod && (existing.istiod?.clusterId ?? controlPlaneId) === controlPlaneId && (await healthy(existing))) {
         writeBinDir(tools);
-        log(`already up with ${count} clusters`);
+        log(`already up with ${count} clusters${withIstiod ? " and istiod" : ""}`);
         return existing;
     }
     const started = Date.now();
@@ -247,6 +276,7 @@ export async function up(count = 3, log: Log = defaultLog): Promise<BedState> {
     const etcdPeerPort = await freePort();
     const ca = fs.readFileSync(path.join(runDir, "pki", "ca.crt"), "utf8");
     const state: BedState = { clusters: [], etcdPort, ca, bedToken: token(), adminTokens: [] };
+    const istiodToken = token();
     for (let i = 1; i <= count; i++) {
         const dir = clusterDir(i);
         fs.mkdirSync(dir, { recursive: true });
@@ -258,7 +288,7 @@ export async function up(count = 3, log: Log = defaultLog): Promise<BedState> {
         state.adminTokens.push(admin);
         fs.writeFileSync(
             path.join(dir, "tokens.csv"),
-            [`${state.bedToken},multinet-bed,1,"system:masters"`, `${admin},admin,2,"system:masters"`, `${viewer},viewer,3`, ""].join("\n"),
+            [`${state.bedToken},multinet-bed,1,"system:masters"`, `${admin},admin,2,"system:masters"`, `${viewer},viewer,3`, `${istiodToken},istiod,4,"system:masters"`, ""].join("\n"),
             { mode: 0o600 },
         );
         const kubeconfig = path.join(dir, "kubeconfig");
@@ -266,6 +296,13 @@ export async function up(count = 3, log: Log = defaultLog): Promise<BedState> {
         fs.writeFileSync(kubeconfig, kubeconfigYaml(name, server, ca, "admin", admin), { mode: 0o600 });
         fs.writeFileSync(viewerKubeconfig, kubeconfigYaml(name, server, ca, "viewer", viewer), { mode: 0o600 });
         state.clusters.push({ index: i, name, server, port, kubeconfig, viewerKubeconfig, auditLog: path.join(dir, "audit.log"), adminUser: "admin" });
+    }
+    if (withIstiod) {
+        // istiod's own user (audit logs leave it out), as its in-cluster ServiceAccount would be.
+        const istiodKubeconfig = path.join(clusterDir(1), "istiod.kubeconfig");
+        fs.writeFileSync(istiodKubeconfig, kubeconfigYaml(controlPlaneId, state.clusters[0].server, ca, "istiod", istiodToken), { mode: 0o600 });
+        const ports = { http: await freePort(), https: await freePort(), grpc: await freePort(), secureGrpc: await freePort(), monitoring: await freePort(), ctrlz: await freePort() };
+        state.istiod = { clusterId: controlPlaneId, ports, command: istiodCommand(tools.istiod, controlPlaneId, istiodKubeconfig, ports), xdsProbe: tools.xds };
     }
 
     startProcess("etcd", tools.etcd, [
@@ -282,16 +319,24 @@ export async function up(count = 3, log: Log = defaultLog): Promise<BedState> {
     await waitFor("etcd", 30_000, async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, path.join(runDir, "logs", "etcd.log"));
 
     await Promise.all(state.clusters.map((c) => startCluster(tools, state, c, log)));
-    await Promise.all(state.clusters.map((c) => seed(state, c)));
+    const crds = istioCrds(tools.istioCrds);
+    await Promise.all(state.clusters.map((c) => seed(state, c, crds, controlPlaneId)));
     fs.writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
-    startLbFixture();
-    log(`up: ${count} clusters in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (state.istiod) {
+        const deployment = (await kubeRequest(bedEndpoint(state, state.clusters[0]), "GET", "/apis/apps/v1/namespaces/istio-system/deployments/istiod")).body;
+        startIstiod(state.istiod, templateHash(deployment));
+        const istiodLog = path.join(runDir, "logs", `${istiodProcess}.log`);
+        await waitFor("istiod", 60_000, () => istiodReady(state.istiod!), istiodLog);
+        log(`istiod ready (CLUSTER_ID ${controlPlaneId}; debug http://127.0.0.1:${state.istiod.ports.monitoring}, xDS 127.0.0.1:${state.istiod.ports.grpc})`);
+    }
+    startControllers();
+    log(`up: ${count} clusters${state.istiod ? " and istiod" : ""} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return state;
 }
 
-function startLbFixture(): void {
+function startControllers(): void {
     const tsx = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
-    startProcess("lb-fixture", process.execPath, [tsx, path.join(__dirname, "lb-fixture.ts"), runDir]);
+    startProcess("controllers", process.execPath, [tsx, path.join(__dirname, "controllers.ts"), runDir]);
 }
 
 /** Stops every bed process and removes the run folder (the tool cache stays). */
@@ -318,10 +363,56 @@ export function pauseLoadBalancer(paused: boolean): void {
     else fs.rmSync(lbPausedFlag, { force: true });
 }
 
+/** One endpoint of what istiod sends a proxy (EDS), as `bed xds` prints it. */
+export interface XdsEndpoint {
+    address: string;
+    port: number;
+    weight: number;
+    /** Istio cluster ID istiod attaches to the endpoint ("" for a gateway learnt from meshNetworks). */
+    cluster: string;
+}
+
+export interface ProxyIdentity {
+    /** The proxy's Istio cluster ID (CLUSTER_ID). */
+    cluster: string;
+    /** The proxy's network (ISTIO_META_NETWORK). */
+    network: string;
+    /** An east-west gateway (router) whose view is its own network, instead of a sidecar. */
+    router?: boolean;
+}
+
+/** The EDS endpoints istiod sends `proxy` for `service` (`host:port`), read over istiod's plain-text xDS port. */
+export function proxyView(proxy: ProxyIdentity, service: string, state: BedState | undefined = readState()): Promise<XdsEndpoint[]> {
+    if (!state?.istiod) return Promise.reject(new Error("the bed runs no istiod: `npm run bed -- up` without --no-istiod"));
+    const args = ["-istiod", `127.0.0.1:${state.istiod.ports.grpc}`, "-cluster", proxy.cluster, "-network", proxy.network, ...(proxy.router ? ["-router"] : []), service];
+    return new Promise((resolve, reject) =>
+        execFile(state.istiod!.xdsProbe, args, { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr.trim() || err.message)) : resolve(JSON.parse(stdout)))),
+    );
+}
+
+/** Reads a debug endpoint of istiod (`/debug/networkz`, `/debug/clusterz`, ...) as JSON. */
+export async function istiodDebug(what: string, state: BedState | undefined = readState()): Promise<any> {
+    if (!state?.istiod) throw new Error("the bed runs no istiod");
+    const r = await fetch(`http://127.0.0.1:${state.istiod.ports.monitoring}/debug/${what}`);
+    if (!r.ok) throw new Error(`istiod /debug/${what}: ${r.status} ${await r.text()}`);
+    return r.json();
+}
+
 export async function status(): Promise<string> {
     const state = readState();
     if (!state) return "down";
-    const lines = [`etcd pid ${pidOf("etcd") ?? "-"} (127.0.0.1:${state.etcdPort})`, `lb-fixture pid ${pidOf("lb-fixture") ?? "-"}${fs.existsSync(lbPausedFlag) ? " (paused)" : ""}`];
+    const lines = [
+        `etcd pid ${pidOf("etcd") ?? "-"} (127.0.0.1:${state.etcdPort})`,
+        `controllers pid ${pidOf("controllers") ?? "-"}${fs.existsSync(lbPausedFlag) ? " (load balancer paused)" : ""}`,
+    ];
+    if (state.istiod) {
+        const starts = readStarts();
+        const ready = await istiodReady(state.istiod);
+        lines.push(
+            `istiod pid ${pidOf(istiodProcess) ?? "-"} ${ready ? "ready" : "NOT READY"} CLUSTER_ID ${state.istiod.clusterId} starts ${starts?.starts ?? 0} (last ${starts?.startedAt ?? "-"}) ` +
+                `debug http://127.0.0.1:${state.istiod.ports.monitoring} xDS 127.0.0.1:${state.istiod.ports.grpc}`,
+        );
+    }
     for (const c of state.clusters) {
         const ready = await kubeRequest(bedEndpoint(state, c), "GET", "/readyz").then((r) => r.status === 200, () => false);
         lines.push(`${c.name} pid ${pidOf(`apiserver-${c.index}`) ?? "-"} ${c.server} ${ready ? "ready" : "NOT READY"} kubeconfig ${c.kubeconfig}`);

@@ -1,23 +1,32 @@
-// npm run bed -- <up [--clusters N] | down | status | env | lb pause|resume | stop-cluster N | start-cluster N>
-import { bedEnv, down, pauseLoadBalancer, startClusterAgain, status, stopCluster, up } from "./bed";
+// npm run bed -- <command>: the test bed as a command-line tool (see `usage`).
+import { bedEndpoint, bedEnv, down, pauseLoadBalancer, proxyView, readState, startClusterAgain, status, stopCluster, up } from "./bed";
+import { putSample } from "./sample";
 
 const usage = `usage: npm run bed -- <command>
-  up [--clusters N]    start N clusters (default 3), building missing tools; reuses a running bed of that size
+  up [--clusters N] [--no-istiod] [--control-plane-id ID]
+                       start N clusters (default 3) and istiod against cluster 1 with CLUSTER_ID ID
+                       (default cluster-1), building missing tools; reuses a running bed of that shape
   down                 stop every bed process and remove the bed's state
-  status               show processes and readiness
+  status               show processes, readiness and istiod's start count
   env                  print export lines (use: eval "$(npm run --silent bed -- env)")
+  sample               put the helloworld sample (namespace sample, port 5000) in every cluster
+  xds --cluster ID --network NET [--router] HOST:PORT
+                       print, as JSON, the EDS endpoints istiod sends a sidecar (or, with --router, an
+                       east-west gateway) of that cluster and network for that service
   lb pause|resume      pause or resume the load-balancer fixture
   stop-cluster N       stop cluster N's API server; start-cluster N starts it again`;
+
+function option(args: string[], name: string): string | undefined {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+}
 
 async function main(argv: string[]): Promise<void> {
     const [command, ...rest] = argv;
     switch (command) {
-        case "up": {
-            const i = rest.indexOf("--clusters");
-            const count = i >= 0 ? Number(rest[i + 1]) : 3;
-            await up(count);
+        case "up":
+            await up({ clusters: Number(option(rest, "--clusters") ?? 3), istiod: !rest.includes("--no-istiod"), controlPlaneId: option(rest, "--control-plane-id") });
             return;
-        }
         case "down":
             return down();
         case "status":
@@ -26,6 +35,21 @@ async function main(argv: string[]): Promise<void> {
         case "env":
             for (const [k, v] of Object.entries(bedEnv())) console.log(`export ${k}=${JSON.stringify(v)}`);
             return;
+        case "sample": {
+            const state = readState();
+            if (!state) throw new Error("the bed is not up: run `npm run bed -- up`");
+            await putSample(state, (c) => bedEndpoint(state, c));
+            console.error(`bed: sample helloworld in ${state.clusters.length} clusters`);
+            return;
+        }
+        case "xds": {
+            const cluster = option(rest, "--cluster");
+            const network = option(rest, "--network");
+            const service = rest.filter((a, i) => !a.startsWith("--") && !["--cluster", "--network"].includes(rest[i - 1]))[0];
+            if (!cluster || network === undefined || !service) break;
+            console.log(JSON.stringify(await proxyView({ cluster, network, router: rest.includes("--router") }, service)));
+            return;
+        }
         case "lb":
             if (rest[0] !== "pause" && rest[0] !== "resume") break;
             pauseLoadBalancer(rest[0] === "pause");

@@ -1,16 +1,26 @@
-// Plays the cloud's load balancer: gives every LoadBalancer Service of every bed cluster an address from the
-// documentation range 203.0.113.0/24 (data only; nothing is ever sent there), or the address the Service asks
-// for in spec.loadBalancerIP. Paused while the run folder holds the file `lb-paused`.
-// Usage: lb-fixture <run folder>
+// The parts of a real cluster that a lone API server lacks, played by one process over every bed cluster:
+// - the cloud's load balancer: every LoadBalancer Service gets an address from the documentation range
+//   203.0.113.0/24 (data only; nothing is ever sent there), or the one it asks for in spec.loadBalancerIP.
+//   Paused while the run folder holds the file `lb-paused`;
+// - the token and service-account controllers: Secrets of type kubernetes.io/service-account-token get a token
+//   signed with the bed's service-account key, and every namespace gets its `default` ServiceAccount;
+// - the kubelet, for istiod only: a change of the `istiod` Deployment's pod template on cluster 1 restarts the
+//   istiod process, and the Deployment's status reports it rolled out.
+// Usage: controllers <run folder>
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { kubeRequest } from "./kubeapi";
 import type { BedState } from "./bed";
+import { readStarts, restartIstiod, templateHash } from "./istiod";
+import { Endpoint, kubeRequest } from "./kubeapi";
 
 const runDir = process.argv[2];
 const state: BedState = JSON.parse(fs.readFileSync(path.join(runDir, "bed.json"), "utf8"));
 const pausedFlag = path.join(runDir, "lb-paused");
+const saKey = crypto.createPrivateKey(fs.readFileSync(path.join(runDir, "pki", "sa.key")));
 const assigned = new Map<string, string>(); // cluster/namespace/name -> address
+
+const endpoints = state.clusters.map((c) => ({ cluster: c, ep: { server: c.server, ca: state.ca, token: state.bedToken } as Endpoint }));
 
 function nextAddress(): string {
     const used = new Set(assigned.values());
@@ -21,15 +31,17 @@ function nextAddress(): string {
     throw new Error("203.0.113.0/24 exhausted");
 }
 
-async function reconcile(): Promise<void> {
+async function list(ep: Endpoint, apiPath: string): Promise<any[] | undefined> {
+    const r = await kubeRequest(ep, "GET", apiPath).catch(() => undefined);
+    return r?.status === 200 ? (r.body.items ?? []) : undefined; // undefined: that API server is down; next round
+}
+
+async function loadBalancers(): Promise<void> {
     if (fs.existsSync(pausedFlag)) return;
-    for (const cluster of state.clusters) {
-        const ep = { server: cluster.server, ca: state.ca, token: state.bedToken };
-        const list = await kubeRequest(ep, "GET", "/api/v1/services").catch(() => undefined);
-        if (!list || list.status !== 200) continue; // that API server is down; try again next round
-        for (const svc of list.body.items ?? []) {
-            const key = `${cluster.name}/${svc.metadata.namespace}/${svc.metadata.name}`;
+    for (const { cluster, ep } of endpoints) {
+        for (const svc of (await list(ep, "/api/v1/services")) ?? []) {
             if (svc.spec?.type !== "LoadBalancer") continue;
+            const key = `${cluster.name}/${svc.metadata.namespace}/${svc.metadata.name}`;
             const current: string | undefined = svc.status?.loadBalancer?.ingress?.[0]?.ip;
             const wanted: string = svc.spec.loadBalancerIP || assigned.get(key) || current || nextAddress();
             assigned.set(key, wanted);
@@ -45,11 +57,89 @@ async function reconcile(): Promise<void> {
     }
 }
 
-async function main(): Promise<void> {
-    for (;;) {
-        await reconcile().catch((e) => console.error(`lb-fixture: ${e}`));
-        await new Promise((r) => setTimeout(r, 250));
+const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
+
+/** A legacy (Secret-based) service-account token, as kube-controller-manager's token controller signs it. */
+function legacyToken(namespace: string, secret: string, serviceAccount: string, uid: string): string {
+    const header = b64url(JSON.stringify({ alg: "RS256", typ: "JWT" }));
+    const claims = b64url(
+        JSON.stringify({
+            iss: "kubernetes/serviceaccount",
+            "kubernetes.io/serviceaccount/namespace": namespace,
+            "kubernetes.io/serviceaccount/secret.name": secret,
+            "kubernetes.io/serviceaccount/service-account.name": serviceAccount,
+            "kubernetes.io/serviceaccount/service-account.uid": uid,
+            sub: `system:serviceaccount:${namespace}:${serviceAccount}`,
+        }),
+    );
+    const signature = crypto.sign("sha256", Buffer.from(`${header}.${claims}`), saKey);
+    return `${header}.${claims}.${b64url(signature)}`;
+}
+
+async function serviceAccountTokens(): Promise<void> {
+    for (const { ep } of endpoints) {
+        const secrets = (await list(ep, "/api/v1/secrets?fieldSelector=type%3Dkubernetes.io%2Fservice-account-token")) ?? [];
+        for (const s of secrets) {
+            if (s.data?.token) continue;
+            const { namespace, name } = s.metadata;
+            const saName = s.metadata.annotations?.["kubernetes.io/service-account.name"];
+            const sa = saName && (await kubeRequest(ep, "GET", `/api/v1/namespaces/${namespace}/serviceaccounts/${saName}`).catch(() => undefined));
+            if (!sa || sa.status !== 200) continue; // the real controller waits for the ServiceAccount too
+            const token = legacyToken(namespace, name, saName, sa.body.metadata.uid);
+            await kubeRequest(
+                ep,
+                "PATCH",
+                `/api/v1/namespaces/${namespace}/secrets/${name}`,
+                {
+                    metadata: { annotations: { "kubernetes.io/service-account.uid": sa.body.metadata.uid } },
+                    data: { token: Buffer.from(token).toString("base64"), "ca.crt": Buffer.from(state.ca).toString("base64"), namespace: Buffer.from(namespace).toString("base64") },
+                },
+                "application/merge-patch+json",
+            ).catch(() => undefined);
+        }
     }
 }
 
-void main();
+async function defaultServiceAccounts(): Promise<void> {
+    for (const { ep } of endpoints) {
+        const namespaces = (await list(ep, "/api/v1/namespaces")) ?? [];
+        const accounts = new Set(((await list(ep, "/api/v1/serviceaccounts?fieldSelector=metadata.name%3Ddefault")) ?? []).map((sa) => sa.metadata.namespace));
+        for (const ns of namespaces) {
+            if (accounts.has(ns.metadata.name) || ns.status?.phase === "Terminating") continue;
+            await kubeRequest(ep, "POST", `/api/v1/namespaces/${ns.metadata.name}/serviceaccounts`, { metadata: { name: "default" } }).catch(() => undefined);
+        }
+    }
+}
+
+/** Restarts istiod when its Deployment's pod template changes, and reports the rollout in the status. */
+async function istiodKubelet(): Promise<void> {
+    if (!state.istiod) return;
+    const ep = endpoints[0].ep;
+    const r = await kubeRequest(ep, "GET", "/apis/apps/v1/namespaces/istio-system/deployments/istiod").catch(() => undefined);
+    if (r?.status !== 200) return;
+    const template = templateHash(r.body);
+    if (readStarts()?.template !== template) await restartIstiod(state.istiod, template);
+    const generation = r.body.metadata.generation;
+    if (r.body.status?.observedGeneration !== generation) {
+        const replicas = r.body.spec.replicas ?? 1;
+        await kubeRequest(
+            ep,
+            "PATCH",
+            "/apis/apps/v1/namespaces/istio-system/deployments/istiod/status",
+            { status: { observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas } },
+            "application/merge-patch+json",
+        ).catch(() => undefined);
+    }
+}
+
+async function loop(period: number, work: () => Promise<void>): Promise<never> {
+    for (;;) {
+        await work().catch((e) => console.error(`controllers: ${e}`));
+        await new Promise((r) => setTimeout(r, period));
+    }
+}
+
+void loop(250, loadBalancers);
+void loop(250, istiodKubelet);
+void loop(500, serviceAccountTokens);
+void loop(1000, defaultServiceAccounts);

@@ -5,12 +5,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { pidDir, runDir } from "./paths";
 
-export function startProcess(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+export function startProcess(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): number {
     fs.mkdirSync(pidDir, { recursive: true });
     const logDir = path.join(runDir, "logs");
     fs.mkdirSync(logDir, { recursive: true });
     const log = fs.openSync(path.join(logDir, `${name}.log`), "a");
-    const child = spawn(bin, args, { detached: true, stdio: ["ignore", log, log], env });
+    const child = spawn(bin, args, { detached: true, stdio: ["ignore", log, log], env, cwd });
     fs.closeSync(log);
     child.on("error", () => undefined); // reported below: no pid
     if (child.pid === undefined) throw new Error(`could not start ${name} (${bin})`);

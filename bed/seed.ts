@@ -1,34 +1,18 @@
-// What every bed cluster holds before a test starts: Istio as if installed. Cluster 1 hosts the control plane.
-
-const gatewayCrdVersion = (name: string, storage: boolean) => ({
-    name,
-    served: true,
-    storage,
-    schema: {
-        openAPIV3Schema: {
-            type: "object",
-            properties: {
-                spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-                status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-            },
-        },
-    },
-    subresources: { status: {} },
-});
+// What every bed cluster holds before a test starts: Istio as if installed. Every cluster gets the Istio
+// namespace, Istio's real CRDs (from the same istio.io/istio module as the bed's istiod) and the sidecar
+// injector's webhook configuration as the default revision renders it; cluster 1 hosts the control plane (the
+// mesh ConfigMap and the `istiod` Deployment whose pod template the bed watches).
+import * as fs from "fs";
+import * as YAML from "yaml";
 
 export const istioSystemNamespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "istio-system" } };
 
-export const gatewayCrd = {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: "gateways.networking.istio.io" },
-    spec: {
-        group: "networking.istio.io",
-        names: { kind: "Gateway", listKind: "GatewayList", plural: "gateways", singular: "gateway", shortNames: ["gw"] },
-        scope: "Namespaced",
-        versions: [gatewayCrdVersion("v1", true), gatewayCrdVersion("v1beta1", false), gatewayCrdVersion("v1alpha3", false)],
-    },
-};
+/** Istio's CustomResourceDefinitions, one object per document of crd-all.gen.yaml. */
+export function istioCrds(file: string): any[] {
+    return YAML.parseAllDocuments(fs.readFileSync(file, "utf8"))
+        .map((d) => d.toJSON())
+        .filter((o) => o?.kind === "CustomResourceDefinition");
+}
 
 export const istioMeshConfig = {
     apiVersion: "v1",
@@ -37,7 +21,7 @@ export const istioMeshConfig = {
     data: { mesh: "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\nrootNamespace: istio-system\ntrustDomain: cluster.local\n" },
 };
 
-export function istiodDeployment(clusterName: string) {
+export function istiodDeployment(clusterId: string) {
     const labels = { app: "istiod", istio: "pilot" };
     return {
         apiVersion: "apps/v1",
@@ -50,16 +34,42 @@ export function istiodDeployment(clusterName: string) {
                 metadata: { labels },
                 spec: {
                     serviceAccountName: "istiod",
-                    containers: [
-                        {
-                            name: "discovery",
-                            image: "docker.io/istio/pilot:1.28.0",
-                            args: ["discovery"],
-                            env: [{ name: "CLUSTER_ID", value: clusterName }],
-                        },
-                    ],
+                    containers: [{ name: "discovery", image: "docker.io/istio/pilot:1.31.0", args: ["discovery"], env: [{ name: "CLUSTER_ID", value: clusterId }] }],
                 },
             },
         },
+    };
+}
+
+const notFalse = { key: "sidecar.istio.io/inject", operator: "NotIn", values: ["false"] };
+const absent = (key: string) => ({ key, operator: "DoesNotExist" });
+
+/**
+ * The injector's webhooks as Istio's istio-discovery chart renders them for the default revision (names and
+ * selectors; `istioctl analyze` and pulumi-multinet's gateway check read them). Nothing on the bed creates a pod
+ * they select, so the webhook is never called.
+ */
+export function injectorWebhook() {
+    const hook = (prefix: string, namespaceSelector: object, objectSelector: object) => ({
+        name: `${prefix}sidecar-injector.istio.io`,
+        clientConfig: { service: { name: "istiod", namespace: "istio-system", path: "/inject", port: 443 } },
+        sideEffects: "None",
+        rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }],
+        failurePolicy: "Fail",
+        reinvocationPolicy: "Never",
+        admissionReviewVersions: ["v1"],
+        namespaceSelector,
+        objectSelector,
+    });
+    return {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "MutatingWebhookConfiguration",
+        metadata: { name: "istio-sidecar-injector", labels: { app: "sidecar-injector", "istio.io/rev": "default" } },
+        webhooks: [
+            hook("rev.namespace.", { matchExpressions: [{ key: "istio.io/rev", operator: "In", values: ["default"] }, absent("istio-injection")] }, { matchExpressions: [notFalse] }),
+            hook("rev.object.", { matchExpressions: [absent("istio.io/rev"), absent("istio-injection")] }, { matchExpressions: [notFalse, { key: "istio.io/rev", operator: "In", values: ["default"] }] }),
+            hook("namespace.", { matchExpressions: [{ key: "istio-injection", operator: "In", values: ["enabled"] }] }, { matchExpressions: [notFalse] }),
+            hook("object.", { matchExpressions: [absent("istio-injection"), absent("istio.io/rev")] }, { matchExpressions: [{ key: "sidecar.istio.io/inject", operator: "In", values: ["true"] }, absent("istio.io/rev")] }),
+        ],
     };
 }

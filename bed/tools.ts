@@ -1,5 +1,6 @@
 // Finds or builds the real binaries the bed runs: the Pulumi CLI and Node.js language host, kube-apiserver,
-// kubectl and etcd. Order: an explicit MULTINET_* path, a matching binary on PATH, the cache, a Go build.
+// kubectl, etcd, istiod (pilot-discovery) and istioctl, and the bed's xDS probe. Order: an explicit MULTINET_*
+// path, a matching binary on PATH, the cache, a Go build.
 import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -12,6 +13,12 @@ export interface Tools {
     kubeApiserver: string;
     kubectl: string;
     etcd: string;
+    istiod: string;
+    istioctl: string;
+    /** Istio's CRDs (crd-all.gen.yaml) from the same istio.io/istio module as istiod. */
+    istioCrds: string;
+    /** The bed's ADS client (bed/go/xds): what istiod sends one proxy. */
+    xds: string;
 }
 
 interface GoBuild {
@@ -23,6 +30,8 @@ interface GoBuild {
     /** Binary name when a single package's folder name is not it (go.etcd.io/etcd/server/v3 -> etcd). */
     binary?: string;
     ldflags?: (version: string) => string;
+    /** Files of the module (paths inside it) copied next to the binaries. */
+    files?: { module: string; path: string }[];
 }
 
 const builds = {
@@ -50,6 +59,14 @@ const builds = {
                 .join(" "),
     },
     etcd: { module: "etcd", versionOf: "go.etcd.io/etcd/server/v3", packages: ["go.etcd.io/etcd/server/v3"], binary: "etcd" },
+    // One build of both commands: they share most packages, so the second costs little.
+    istio: {
+        module: "istio",
+        versionOf: "istio.io/istio",
+        packages: ["istio.io/istio/pilot/cmd/pilot-discovery", "istio.io/istio/istioctl/cmd/istioctl"],
+        files: [{ module: "istio.io/istio", path: "manifests/charts/base/files/crd-all.gen.yaml" }],
+    },
+    xds: { module: "xds", versionOf: "github.com/envoyproxy/go-control-plane/envoy", packages: ["pulumi-multinet/bed/xds"], binary: "xds" },
 } satisfies Record<string, GoBuild>;
 
 const overrides = {
@@ -58,6 +75,8 @@ const overrides = {
     kubeApiserver: "MULTINET_KUBE_APISERVER",
     kubectl: "MULTINET_KUBECTL",
     etcd: "MULTINET_ETCD",
+    istiod: "MULTINET_ISTIOD",
+    istioctl: "MULTINET_ISTIOCTL",
 } as const;
 
 /** The @pulumi/pulumi version the project depends on; the CLI must be the same version. */
@@ -108,6 +127,7 @@ function missingGoMessage(what: string): string {
         `The test bed needs ${what}, which is built from Go modules on first use, but no Go toolchain ('go') is on PATH.`,
         `Install Go 1.25 or newer, or point these variables at pre-built binaries:`,
         ...Object.values(overrides).map((v) => `  ${v}`),
+        `  MULTINET_ISTIO_CRDS (Istio's crd-all.gen.yaml, with ${overrides.istiod} and ${overrides.istioctl})`,
         `(${overrides.pulumi} must be version v${pulumiNpmVersion()}, the @pulumi/pulumi version in package.json.)`,
     ].join("\n");
 }
@@ -129,6 +149,12 @@ function goBuild(build: GoBuild, log: (msg: string) => void): string {
     if (binaries.every(isExecutable)) return outDir;
 
     if (!onPath("go")) throw new Error(missingGoMessage(names.join(", ")));
+    fs.mkdirSync(toolsDir, { recursive: true });
+    // Leftovers of builds that were killed: their pid no longer runs.
+    for (const f of fs.readdirSync(toolsDir, { withFileTypes: true })) {
+        const pid = Number(f.name.startsWith(`${path.basename(outDir)}.tmp-`) ? f.name.split(".tmp-")[1] : NaN);
+        if (pid && !fs.existsSync(`/proc/${pid}`)) fs.rmSync(path.join(toolsDir, f.name), { recursive: true, force: true });
+    }
     const tmp = `${outDir}.tmp-${process.pid}`;
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
@@ -140,10 +166,17 @@ function goBuild(build: GoBuild, log: (msg: string) => void): string {
         ["build", "-mod=readonly", "-trimpath", "-buildvcs=false", `-ldflags=${ldflags}`, "-o", build.binary ? path.join(tmp, build.binary) : tmp + path.sep, ...build.packages],
         { cwd: path.join(repoRoot, "bed", "go", build.module), stdio: ["ignore", "inherit", "inherit"] },
     );
+    for (const f of build.files ?? []) fs.copyFileSync(path.join(moduleDir(build, f.module), f.path), path.join(tmp, path.basename(f.path)));
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.renameSync(tmp, outDir); // atomic: a killed build never leaves a half-written cache entry
     log(`built ${build.module} ${version} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return outDir;
+}
+
+/** Where the Go module cache holds a dependency of a wrapper module (downloaded by the build). */
+function moduleDir(build: GoBuild, module: string): string {
+    const out = execFileSync("go", ["list", "-m", "-json", module], { cwd: path.join(repoRoot, "bed", "go", build.module), encoding: "utf8" });
+    return JSON.parse(out).Dir;
 }
 
 /** Resolves every tool, building what is missing. */
@@ -181,5 +214,13 @@ export function ensureTools(log: (msg: string) => void = (m) => process.stderr.w
         if (candidate && versionOutput(candidate, ["--version"]).includes(`etcd Version: ${etcdMinor}.`)) etcd = candidate;
     }
     etcd ??= path.join(goBuild(builds.etcd, log), "etcd");
-    return { pulumi, languageHost, kubeApiserver, kubectl, etcd };
+
+    let istiod = fromOverride("istiod");
+    let istioctl = fromOverride("istioctl");
+    const istioDir = istiod && istioctl && process.env.MULTINET_ISTIO_CRDS ? undefined : goBuild(builds.istio, log);
+    istiod ??= path.join(istioDir!, "pilot-discovery");
+    istioctl ??= path.join(istioDir!, "istioctl");
+    const istioCrds = process.env.MULTINET_ISTIO_CRDS ?? path.join(istioDir!, "crd-all.gen.yaml");
+    const xds = path.join(goBuild(builds.xds, log), "xds");
+    return { pulumi, languageHost, kubeApiserver, kubectl, etcd, istiod, istioctl, istioCrds, xds };
 }

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     let env: NodeJS.ProcessEnv;
     if (onBed) {
         say("Starting a local test bed: four Kubernetes API servers with Istio's objects and a load-balancer fixture");
-        const state = await up(4, (m) => console.log(`    ${m}`));
+        const state = await up({ clusters: 4 }, (m) => console.log(`    ${m}`));
         env = { ...process.env, ...bedEnv(state) };
         state.clusters.forEach((c, i) => (opts.kubeconfigs[keys[i]] = fs.readFileSync(c.kubeconfig, "utf8")));
     } else {

@@ -1,0 +1,90 @@
+// The bed's control plane: a real istiod (pilot-discovery, built from Istio's Go module) running out of cluster
+// against cluster 1, every port on loopback. The bed also plays the kubelet's part for it: a change of the
+// `istiod` Deployment's pod template restarts the process (see controllers.ts), and every start is recorded, so a
+// test can count control-plane restarts.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { runDir } from "./paths";
+import { startProcess, stopProcess } from "./procs";
+
+export interface IstiodState {
+    /** CLUSTER_ID: the control-plane cluster's ID, as the seeded `istiod` Deployment declares it. */
+    clusterId: string;
+    ports: { http: number; https: number; grpc: number; secureGrpc: number; monitoring: number; ctrlz: number };
+    /** How to start it again (the controllers process restarts it). */
+    command: { bin: string; args: string[]; env: Record<string, string> };
+    /** The bed's ADS client (bed/go/xds). */
+    xdsProbe: string;
+}
+
+/** What `bed status` reports and tests count: one line per start. */
+export interface IstiodStarts {
+    starts: number;
+    startedAt: string;
+    /** Hash of the Deployment's pod template the running process stands for. */
+    template: string;
+}
+
+const startsFile = path.join(runDir, "istiod-starts.json");
+export const processName = "istiod";
+
+export function istiodCommand(bin: string, clusterId: string, kubeconfig: string, ports: IstiodState["ports"]): IstiodState["command"] {
+    const at = (port: number) => `127.0.0.1:${port}`;
+    return {
+        bin,
+        args: [
+            "discovery",
+            `--kubeconfig=${kubeconfig}`,
+            `--httpAddr=${at(ports.http)}`,
+            `--httpsAddr=${at(ports.https)}`,
+            `--grpcAddr=${at(ports.grpc)}`,
+            `--secureGRPCAddr=${at(ports.secureGrpc)}`,
+            `--monitoringAddr=${at(ports.monitoring)}`,
+            `--ctrlz_address=127.0.0.1`,
+            `--ctrlz_port=${ports.ctrlz}`,
+            "--shutdownDuration=1s",
+            "--log_output_level=default:info",
+        ],
+        env: {
+            CLUSTER_ID: clusterId,
+            POD_NAMESPACE: "istio-system",
+            POD_NAME: "istiod-bed",
+            REVISION: "default",
+            ISTIOD_CUSTOM_HOST: "istiod.istio-system.svc",
+            PILOT_ENABLE_ANALYSIS: "false",
+            PILOT_CERT_PROVIDER: "istiod",
+        },
+    };
+}
+
+export function templateHash(deployment: any): string {
+    return crypto.createHash("sha256").update(JSON.stringify(deployment?.spec?.template ?? null)).digest("hex").slice(0, 16);
+}
+
+export function readStarts(): IstiodStarts | undefined {
+    try {
+        return JSON.parse(fs.readFileSync(startsFile, "utf8"));
+    } catch {
+        return undefined;
+    }
+}
+
+/** Starts istiod (from an empty working folder, so it reads the mesh ConfigMap) and records the start. */
+export function startIstiod(state: IstiodState, template: string): void {
+    const cwd = path.join(runDir, "istiod");
+    fs.mkdirSync(cwd, { recursive: true });
+    startProcess(processName, state.command.bin, state.command.args, { ...process.env, ...state.command.env }, cwd);
+    const starts = (readStarts()?.starts ?? 0) + 1;
+    fs.writeFileSync(startsFile, JSON.stringify({ starts, startedAt: new Date().toISOString(), template } satisfies IstiodStarts));
+}
+
+export async function restartIstiod(state: IstiodState, template: string): Promise<void> {
+    await stopProcess(processName);
+    startIstiod(state, template);
+}
+
+export async function istiodReady(state: IstiodState): Promise<boolean> {
+    const r = await fetch(`http://127.0.0.1:${state.ports.http}/ready`).catch(() => undefined);
+    return r?.status === 200;
+}
