@@ -8,7 +8,7 @@ import * as path from "path";
 import { auditCounts, auditOffset } from "../bed/audit";
 import { bedEnv, down, readState, up } from "../bed/bed";
 import { clusterName as c, Live, Topology, TopologyStack } from "../test/helpers/topology";
-import { eastWestGatewayObjects, gatewayRule, planMesh, renderEntries, MeshTopology } from "../core";
+import { eastWestGatewayObjects, emptyLedger, gatewayRule, ledgerEntries, planMesh, MeshTopology } from "../core";
 import * as YAML from "yaml";
 
 const sizes = (process.env.MULTINET_BENCH_SIZES ?? "2,4,8").split(",").map(Number);
@@ -95,7 +95,7 @@ async function kubectlGuide(n: number): Promise<Measure> {
         const addresses: Record<string, string> = {};
         for (const g of groups) {
             const gwCluster = g.clusters[1];
-            const objects = eastWestGatewayObjects(o, { namespace: "istio-system", network: g.network, replicas: 1, serviceAnnotations: {} });
+            const objects = eastWestGatewayObjects(o, { namespace: "istio-system", network: g.network, clusterId: c(gwCluster), replicas: 1, serviceAnnotations: {} });
             kubectl(gwCluster, ["apply", "-f", "-"], objects.map((x) => YAML.stringify(x)).join("---\n"));
             for (;;) {
                 const ip = kubectl(gwCluster, ["-n", "istio-system", "get", "service", "istio-eastwestgateway", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"]).trim();
@@ -107,7 +107,7 @@ async function kubectlGuide(n: number): Promise<Measure> {
             }
         }
         kubectl(1, ["apply", "-f", "-"], YAML.stringify(gatewayRule(o, "istio-system")));
-        const entries = renderEntries(groups.map((g) => ({ network: g.network, clusters: g.clusters.map(c), addresses: [addresses[g.network]] })));
+        const entries = ledgerEntries({ ...emptyLedger("kubectl", null), joined: Object.fromEntries(groups.map((g) => [g.network, [addresses[g.network]]])) });
         kubectl(1, ["-n", "istio-system", "patch", "configmap", "istio", "--type", "merge", "-p", JSON.stringify({ data: { meshNetworks: YAML.stringify({ networks: entries }) } })]);
         kubectl(1, ["-n", "istio-system", "rollout", "restart", "deployment/istiod"]);
     }, new Live());
@@ -131,7 +131,7 @@ function plannerTiming(clusters: number): { clusters: number; ms: number } {
         clusters: Array.from({ length: clusters }, (_, i) => ({ name: `c${i + 1}`, podCidrs: [`10.${Math.floor(i / 250)}.${i % 250}.0/24`] })),
         groups: gs,
         gateways: gs.map((g) => ({ name: `gw-${g.networkName}`, cluster: g.clusters[1], network: g.networkName, replicas: 1, serviceAnnotations: {} })),
-        interconnect: { members: gs.map((g) => ({ network: g.networkName, clusters: g.clusters, addresses: ["203.0.113.1"] })), controlPlaneRestart: "onMembershipChange" },
+        interconnect: { members: gs.map((g) => ({ network: g.networkName, gateways: [`gw-${g.networkName}`], addresses: ["203.0.113.1"] })), controlPlaneRestart: "onMembershipChange" },
     };
     const previous = { ...desired, interconnect: { ...desired.interconnect!, members: desired.interconnect!.members.slice(1) } };
     planMesh(desired, previous); // warm-up

@@ -7,13 +7,13 @@ export type RestartPolicy = "onMembershipChange" | "never";
 export interface InterconnectChange {
     joined: string[];
     left: string[];
-    /** Networks in both, with different clusters or addresses (hot-reloaded by istiod). */
+    /** Networks in both, with different gateway addresses (hot-reloaded by istiod). */
     changed: string[];
     restartsControlPlane: boolean;
 }
 
 function key(m: InterconnectMember): string {
-    return JSON.stringify([[...m.clusters].sort(), [...m.addresses].sort()]);
+    return JSON.stringify([...m.addresses].sort());
 }
 
 export function classifyInterconnect(before: InterconnectMember[], after: InterconnectMember[], policy: RestartPolicy): InterconnectChange {
@@ -27,7 +27,7 @@ export function classifyInterconnect(before: InterconnectMember[], after: Interc
 
 /** The same classification from network names alone (what a preview always knows): joins and leaves only. */
 export function classifyMembership(before: string[], after: string[], policy: RestartPolicy): InterconnectChange {
-    const named = (networks: string[]) => networks.map((network) => ({ network, clusters: [], addresses: [] }));
+    const named = (networks: string[]) => networks.map((network) => ({ network, addresses: [] }));
     return classifyInterconnect(named(before), named(after), policy);
 }
 
@@ -40,14 +40,18 @@ export function restartWarning(change: InterconnectChange, deployment: string, n
     return `this update restarts the mesh control plane: ${parts.join(" and ")} the interconnect, so Deployment ${namespace}/${deployment} on cluster "${cluster}" rolls once. Set controlPlaneRestart: "never" to rely on istiod's hot reload instead.`;
 }
 
-/** Clusters that leave `before` and land in another group of `groupsNow` (cluster -> new network). */
-export function movedClusters(groupName: string, before: string[], after: string[], groupsNow: { networkName: string; clusters: string[] }[]): Map<string, string> {
-    const moved = new Map<string, string>();
-    for (const c of before.filter((c) => !after.includes(c))) {
-        const target = groupsNow.find((g) => g.networkName !== groupName && g.clusters.includes(c));
-        if (target) moved.set(c, target.networkName);
+/**
+ * Clusters whose network changes when a group takes them: those whose Istio namespace is labelled with another
+ * network now (`current`: cluster -> network label as read from the cluster). Judged where a cluster arrives, so it
+ * holds whatever happens to the group it leaves (updated, deleted, renamed). Returns cluster -> network it leaves.
+ */
+export function movesInto(network: string, clusters: string[], current: Record<string, string | undefined>): Map<string, string> {
+    const moves = new Map<string, string>();
+    for (const c of clusters) {
+        const from = current[c];
+        if (from && from !== network) moves.set(c, from);
     }
-    return moved;
+    return moves;
 }
 
 export function moveWarning(cluster: string, from: string, to: string): string {

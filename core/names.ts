@@ -9,6 +9,8 @@ export const labels = {
     managedBy: "app.kubernetes.io/managed-by",
     mesh: "multinet.pulumi.io/mesh",
     networkGroup: "multinet.pulumi.io/network-group",
+    /** Istio: a Secret istiod reads as a remote cluster's credentials. */
+    multiCluster: "istio/multiCluster",
 } as const;
 
 export const annotations = {
@@ -16,11 +18,27 @@ export const annotations = {
     owner: "multinet.pulumi.io/owner",
     /** The pod-template annotation `kubectl rollout restart` sets; changing it rolls the Deployment. */
     restartedAt: "kubectl.kubernetes.io/restartedAt",
+    /** Istio: the cluster ID a remote secret stands for. */
+    istioCluster: "networking.istio.io/cluster",
+    /** Kubernetes: the ServiceAccount a token Secret is for. */
+    serviceAccountName: "kubernetes.io/service-account.name",
 } as const;
 
 export const managedByValue = "pulumi-multinet";
 
 export const gatewayRuleName = "cross-network-gateway";
+
+/**
+ * What `istioctl create-remote-secret` makes, under Istio's names where Istio defines them: in a remote cluster the
+ * reader ServiceAccount (used as it is when Istio's installer made it), a read-only ClusterRole bound to it and a
+ * token Secret for it, named per mesh; on the control-plane cluster the remote secret itself.
+ */
+export const remoteAccess = {
+    serviceAccount: "istio-reader-service-account",
+    clusterRole: (meshId: string) => `multinet-istio-reader-${meshId}`,
+    tokenSecret: (meshId: string) => `istio-reader-${meshId}-token`,
+    remoteSecret: (clusterId: string) => `istio-remote-secret-${clusterId}`,
+} as const;
 
 export const eastWest = {
     name: "istio-eastwestgateway",

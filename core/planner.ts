@@ -1,59 +1,68 @@
-// The whole-mesh planner: desired topology in, per-cluster objects and the change classification out. The
-// resources apply slices of the same functions; this entry point serves tooling and the benchmark.
-import { classifyInterconnect, InterconnectChange, movedClusters, RestartPolicy } from "./changes";
-import { InterconnectMember, renderEntries } from "./meshNetworks";
-import { eastWestGatewayObjects, gatewayRule, KubeObject, networkLabelPatch, Ownership } from "./render";
-import { cidrsOverlap, gatewayProblems } from "./validate";
+// The whole-mesh planner: desired topology in, per-cluster objects, meshNetworks and the change classification
+// out. It runs the very rules and renderers the components and providers run, one resource at a time, so its
+// answers (used by tooling, unit tests and the benchmark) are the ones users meet.
+import { classifyInterconnect, InterconnectChange, movesInto, RestartPolicy } from "./changes";
+import { emptyLedger, InterconnectMember, ledgerEntries, NetworkEntry } from "./meshNetworks";
+import { eastWestGatewayObjects, gatewayRule, KubeObject, networkLabelPatch, Ownership, readerAccessObjects } from "./render";
+import { gatewayProblems, GatewayView, groupProblems, GroupView, memberProblems, multiNetworkingSchema, parseArgs, ValidationError } from "./validate";
 
 export interface MeshTopology {
     meshId: string;
     owner: string;
     controlPlane: { cluster: string; namespace: string };
     clusters: { name: string; podCidrs: string[] }[];
-    groups: { networkName: string; clusters: string[] }[];
+    groups: GroupView[];
     gateways: { name: string; cluster: string; network: string; replicas: number; serviceAnnotations: Record<string, string>; address?: string }[];
-    interconnect?: { members: InterconnectMember[]; controlPlaneRestart: RestartPolicy };
+    /** Members name their gateways; `addresses` defaults to the gateways' (known only when user-set). */
+    interconnect?: { members: { network: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart: RestartPolicy };
 }
 
 export interface MeshPlan {
     problems: string[];
     /** cluster name -> objects to apply there */
     objects: Map<string, KubeObject[]>;
-    meshNetworks: ReturnType<typeof renderEntries>;
+    meshNetworks: Record<string, NetworkEntry>;
     interconnect: InterconnectChange;
-    /** cluster -> new network, for clusters whose pods must restart their sidecars */
+    /** cluster -> the network it leaves, for clusters whose pods must restart their sidecars */
     moves: Map<string, string>;
 }
 
-export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPlan {
-    const problems: string[] = [];
-    const declared = new Map(desired.clusters.map((c) => [c.name, c]));
-    const groupOf = new Map<string, string>();
-    for (const g of desired.groups) {
-        for (const c of g.clusters) {
-            if (!declared.has(c)) problems.push(`NetworkGroup "${g.networkName}": "${c}" is not declared`);
-            const other = groupOf.get(c);
-            if (other) problems.push(`NetworkGroup "${g.networkName}": "${c}" already belongs to network group "${other}"`);
-            groupOf.set(c, g.networkName);
-        }
-        const cidrs = g.clusters.flatMap((c) => (declared.get(c)?.podCidrs ?? []).map((cidr) => ({ c, cidr })));
-        for (let i = 0; i < cidrs.length; i++) {
-            for (let j = i + 1; j < cidrs.length; j++) {
-                if (cidrs[i].c !== cidrs[j].c && cidrsOverlap(cidrs[i].cidr, cidrs[j].cidr)) {
-                    problems.push(`NetworkGroup "${g.networkName}": Pod CIDRs overlap: "${cidrs[i].c}" has ${cidrs[i].cidr} and "${cidrs[j].c}" has ${cidrs[j].cidr}`);
-                }
-            }
-        }
-    }
-    const groupByName = new Map(desired.groups.map((g) => [g.networkName, g]));
-    const gatewayClusters = new Set<string>();
-    for (const gw of desired.gateways) {
-        const group = groupByName.get(gw.network) ?? { networkName: gw.network, clusters: [] };
-        const others = gatewayClusters.has(gw.cluster) ? [{ cluster: gw.cluster, networkName: gw.network }] : [];
-        problems.push(...gatewayProblems({ cluster: gw.cluster, networkName: gw.network }, group, others).map((p) => `EastWestGateway "${gw.name}": ${p}`));
-        gatewayClusters.add(gw.cluster);
-    }
+function membersOf(t: MeshTopology): InterconnectMember[] {
+    return (t.interconnect?.members ?? []).map((m) => ({
+        network: m.network,
+        addresses: m.addresses ?? t.gateways.filter((g) => m.gateways.includes(g.name)).flatMap((g) => (g.address ? [g.address] : [])),
+    }));
+}
 
+function problemsOf(t: MeshTopology): string[] {
+    const problems: string[] = [];
+    try {
+        parseArgs(multiNetworkingSchema, { meshId: t.meshId, controlPlane: { cluster: t.controlPlane.cluster }, clusters: t.clusters }, "MultiNetworking");
+    } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        problems.push(...e.message.split("\n"));
+    }
+    const groups: GroupView[] = [];
+    for (const g of t.groups) {
+        problems.push(...groupProblems(g, t.clusters, groups).map((p) => `NetworkGroup "${g.networkName}": ${p}`));
+        groups.push(g);
+    }
+    const gateways: GatewayView[] = [];
+    for (const gw of t.gateways) {
+        const group = t.groups.find((g) => g.networkName === gw.network) ?? { networkName: gw.network, clusters: [] };
+        problems.push(...gatewayProblems({ cluster: gw.cluster, networkName: gw.network }, group, gateways).map((p) => `EastWestGateway "${gw.name}": ${p}`));
+        gateways.push({ cluster: gw.cluster, networkName: gw.network });
+    }
+    const members = (t.interconnect?.members ?? []).map((m) => ({
+        networkName: m.network,
+        gateways: t.gateways.filter((g) => m.gateways.includes(g.name)).map((g) => ({ name: g.name, networkName: g.network, address: g.address })),
+        addresses: m.addresses,
+    }));
+    problems.push(...memberProblems(members).map((p) => `Interconnect: ${p}`));
+    return problems;
+}
+
+export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPlan {
     const o: Ownership = { meshId: desired.meshId, owner: desired.owner };
     const objects = new Map<string, KubeObject[]>();
     const add = (cluster: string, obj: KubeObject) => {
@@ -63,21 +72,21 @@ export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPl
     };
     const ns = desired.controlPlane.namespace;
     add(desired.controlPlane.cluster, gatewayRule(o, ns));
-    for (const [cluster, network] of groupOf) add(cluster, networkLabelPatch(o, ns, network));
-    for (const gw of desired.gateways) for (const obj of eastWestGatewayObjects(o, { namespace: ns, ...gw })) add(gw.cluster, obj);
+    for (const c of desired.clusters) if (c.name !== desired.controlPlane.cluster) for (const obj of readerAccessObjects(o, ns)) add(c.name, obj);
+    for (const g of desired.groups) for (const c of g.clusters) add(c, networkLabelPatch(o, ns, g.networkName));
+    for (const gw of desired.gateways) for (const obj of eastWestGatewayObjects(o, { namespace: ns, clusterId: gw.cluster, ...gw })) add(gw.cluster, obj);
 
-    const members = desired.interconnect?.members ?? [];
-    const policy = desired.interconnect?.controlPlaneRestart ?? "onMembershipChange";
+    const members = membersOf(desired);
+    const ledger = { ...emptyLedger(desired.owner, null), groups: desired.groups.map((g) => g.networkName), joined: Object.fromEntries(members.map((m) => [m.network, m.addresses])) };
+    const before: Record<string, string> = {};
+    for (const g of previous?.groups ?? []) for (const c of g.clusters) before[c] = g.networkName;
     const moves = new Map<string, string>();
-    for (const g of previous?.groups ?? []) {
-        const now = groupByName.get(g.networkName)?.clusters ?? [];
-        for (const [c, to] of movedClusters(g.networkName, g.clusters, now, desired.groups)) moves.set(c, to);
-    }
+    for (const g of desired.groups) for (const [c, from] of movesInto(g.networkName, g.clusters, before)) moves.set(c, from);
     return {
-        problems,
+        problems: problemsOf(desired),
         objects,
-        meshNetworks: renderEntries(members),
-        interconnect: classifyInterconnect(previous?.interconnect?.members ?? [], members, policy),
+        meshNetworks: ledgerEntries(ledger),
+        interconnect: classifyInterconnect(previous ? membersOf(previous) : [], members, desired.interconnect?.controlPlaneRestart ?? "onMembershipChange"),
         moves,
     };
 }

@@ -42,10 +42,16 @@ export function cidrsOverlap(a: string, b: string): boolean {
     return pa[0].match(pb as any) || pb[0].match(pa as any);
 }
 
-export const clusterSchema = z.object({
-    name: dns1123Label,
-    podCidrs: z.array(cidr).default([]),
-});
+const httpsUrl = z.string().refine((v) => /^https:\/\/[^\s/]+(\/\S*)?$/.test(v), { message: 'must be an https URL of an API server, e.g. "https://10.0.0.1:6443"' });
+
+export const clusterSchema = z
+    .object({
+        name: dns1123Label,
+        clusterId: dns1123Label.optional(),
+        podCidrs: z.array(cidr).default([]),
+        remoteSecretServer: httpsUrl.optional(),
+    })
+    .transform((c) => ({ ...c, clusterId: c.clusterId ?? c.name }));
 
 export const multiNetworkingSchema = z
     .object({
@@ -57,12 +63,19 @@ export const multiNetworkingSchema = z
             configMap: dns1123Label.default("istio"),
         }),
         clusters: z.array(clusterSchema).min(1, "needs at least one cluster"),
+        remoteSecrets: z.enum(["managed", "external"]).default("managed"),
     })
     .superRefine((v, ctx) => {
         const seen = new Set<string>();
+        const ids = new Map<string, string>();
         v.clusters.forEach((c, i) => {
             if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: ["clusters", i, "name"], message: `"${c.name}" is declared twice; cluster names must be unique` });
             seen.add(c.name);
+            const other = ids.get(c.clusterId);
+            if (other !== undefined && other !== c.name) {
+                ctx.addIssue({ code: "custom", path: ["clusters", i, "clusterId"], message: `"${c.clusterId}" is also the Istio cluster ID of "${other}"; Istio tells clusters apart by these IDs, so each must be unique` });
+            }
+            ids.set(c.clusterId, c.name);
         });
         if (!seen.has(v.controlPlane.cluster)) {
             ctx.addIssue({ code: "custom", path: ["controlPlane", "cluster"], message: `"${v.controlPlane.cluster}" is not one of clusters[].name (${[...seen].join(", ")}); declare it in clusters or name a declared one` });
@@ -87,6 +100,10 @@ export const eastWestGatewaySchema = z.object({
     serviceAnnotations: annotations.default({}),
     address: ipAddress.optional(),
     addressTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
+    proxyImage: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9._/]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, 'must be a container image reference, e.g. "docker.io/istio/proxyv2:1.31.0"')
+        .optional(),
 });
 
 export const interconnectSchema = z.object({

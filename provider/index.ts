@@ -4,5 +4,6 @@ export { eastWestGatewayProvider } from "./resources/eastWestGateway";
 export { gatewayRuleProvider } from "./resources/gatewayRule";
 export { interconnectProvider } from "./resources/interconnect";
 export { networkGroupProvider } from "./resources/networkGroup";
+export { remoteSecretProvider } from "./resources/remoteSecret";
 export * as plan from "../core";
-export { joinedByStack } from "./resources/interconnect";
+export * as preview from "./preview";

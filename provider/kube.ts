@@ -28,6 +28,8 @@ function k8s(): any {
 export class Cluster {
     private readonly api: any;
     readonly server: string;
+    /** The kubeconfig's CA for this server, base64 (empty when it trusts the system's CAs). */
+    readonly caData: string;
 
     private constructor(readonly name: string, kubeconfig: string) {
         const lib = k8s();
@@ -42,6 +44,7 @@ export class Cluster {
             throw new ClusterError(name, `its kubeconfig has no current context with a cluster server; set current-context to the context of "${name}"`);
         }
         this.server = current.server;
+        this.caData = current.caData ?? (current.caFile ? require("fs").readFileSync(current.caFile).toString("base64") : "");
         this.api = lib.KubernetesObjectApi.makeApiClient(kc);
     }
 

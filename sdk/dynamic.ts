@@ -1,8 +1,15 @@
-// The dynamic-provider objects the engine serializes into state. Each is a thin shim: it requires the provider
+// The dynamic resources the components are made of, one class per kind with its own type name and typed
+// outputs. The provider objects the engine serializes into state are thin shims: they require the provider
 // module when called (by package name, else by this install's path), so state holds a few lines, not our code.
 import * as pulumi from "@pulumi/pulumi";
+import type { EastWestGatewayInputs, EastWestGatewayOutputs } from "../provider/resources/eastWestGateway";
+import type { GatewayRuleInputs, GatewayRuleOutputs } from "../provider/resources/gatewayRule";
+import type { InterconnectMember } from "../core/meshNetworks";
+import type { InterconnectInputs, InterconnectOutputs } from "../provider/resources/interconnect";
+import type { NetworkGroupInputs, NetworkGroupOutputs } from "../provider/resources/networkGroup";
+import type { RemoteSecretInputs, RemoteSecretOutputs } from "../provider/resources/remoteSecret";
 
-type ProviderName = "gatewayRuleProvider" | "networkGroupProvider" | "eastWestGatewayProvider" | "interconnectProvider";
+type ProviderName = "gatewayRuleProvider" | "networkGroupProvider" | "eastWestGatewayProvider" | "interconnectProvider" | "remoteSecretProvider";
 
 const installedProviderPath = require.resolve("../provider");
 
@@ -38,17 +45,86 @@ function shim(name: ProviderName): pulumi.dynamic.ResourceProvider {
 }
 
 // One module-level instance each: serialized once per program.
-export const providers = {
+const providers = {
     gatewayRule: shim("gatewayRuleProvider"),
     networkGroup: shim("networkGroupProvider"),
     eastWestGateway: shim("eastWestGatewayProvider"),
     interconnect: shim("interconnectProvider"),
+    remoteSecret: shim("remoteSecretProvider"),
 };
 
-/** A dynamic resource whose `kubeconfigs` input and output stay secret. */
-export class MultinetResource extends pulumi.dynamic.Resource {
-    constructor(provider: pulumi.dynamic.ResourceProvider, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-        super(provider, name, props, { ...opts, additionalSecretOutputs: ["kubeconfigs"] });
+/** A provider's inputs as the SDK passes them: every field may be an Input. */
+export type Args<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
+/** Outputs the provider adds to its inputs: declared `undefined` so the engine reports them. */
+function unset<O, I>(...keys: Exclude<keyof O, keyof I>[]): Record<string, undefined> {
+    return Object.fromEntries(keys.map((k) => [k, undefined]));
+}
+
+/**
+ * Options every dynamic resource of the package gets: `kubeconfigs` stays secret in its outputs, and the alias
+ * of the type name all of them had before 0.2 (`pulumi-nodejs:dynamic:Resource`) keeps existing stacks.
+ */
+function options(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    return { ...opts, additionalSecretOutputs: ["kubeconfigs"], aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }] };
+}
+
+/** The cross-network Gateway Rule on the control-plane cluster (the "enable" switch). */
+export class GatewayRuleResource extends pulumi.dynamic.Resource {
+    declare readonly gatewayRule: pulumi.Output<GatewayRuleOutputs["gatewayRule"]>;
+    constructor(name: string, args: Args<GatewayRuleInputs>, opts: pulumi.CustomResourceOptions) {
+        super(providers.gatewayRule, name, { ...args, ...unset<GatewayRuleOutputs, GatewayRuleInputs>("gatewayRule", "liveSpec") }, options(opts), "multinet", "GatewayRule");
+    }
+}
+
+/** One cluster istiod reads: the reader access in it and its remote secret on the control-plane cluster. */
+export class RemoteSecretResource extends pulumi.dynamic.Resource {
+    declare readonly remoteSecret: pulumi.Output<RemoteSecretOutputs["remoteSecret"]>;
+    constructor(name: string, args: Args<RemoteSecretInputs>, opts: pulumi.CustomResourceOptions) {
+        super(
+            providers.remoteSecret,
+            name,
+            { ...args, ...unset<RemoteSecretOutputs, RemoteSecretInputs>("remoteSecret", "madeServiceAccount", "wroteServer", "liveServer") },
+            options(opts),
+            "multinet",
+            "RemoteSecret",
+        );
+    }
+}
+
+/** A network group's namespace labels and meshNetworks entry. */
+export class NetworkGroupResource extends pulumi.dynamic.Resource {
+    declare readonly networkName: pulumi.Output<NetworkGroupOutputs["networkName"]>;
+    declare readonly clusters: pulumi.Output<NetworkGroupOutputs["clusters"]>;
+    constructor(name: string, args: Args<NetworkGroupInputs>, opts: pulumi.CustomResourceOptions) {
+        super(providers.networkGroup, name, { ...args, ...unset<NetworkGroupOutputs, NetworkGroupInputs>("live") }, options(opts), "multinet", "NetworkGroup");
+    }
+}
+
+/** An east-west gateway's objects on one cluster. */
+export class EastWestGatewayResource extends pulumi.dynamic.Resource {
+    declare readonly address: pulumi.Output<EastWestGatewayOutputs["address"]>;
+    declare readonly cluster: pulumi.Output<EastWestGatewayOutputs["cluster"]>;
+    constructor(name: string, args: Args<EastWestGatewayInputs>, opts: pulumi.CustomResourceOptions) {
+        super(providers.eastWestGateway, name, { ...args, ...unset<EastWestGatewayOutputs, EastWestGatewayInputs>("address", "applied", "drift") }, options(opts), "multinet", "EastWestGateway");
+    }
+}
+
+/** The interconnect's members in meshNetworks, and the control-plane restarts they cost. */
+export class InterconnectResource extends pulumi.dynamic.Resource {
+    declare readonly networks: pulumi.Output<InterconnectOutputs["networks"]>;
+    declare readonly meshNetworks: pulumi.Output<InterconnectOutputs["meshNetworks"]>;
+    declare readonly controlPlaneRestarts: pulumi.Output<InterconnectOutputs["controlPlaneRestarts"]>;
+    /** Members stay a plain list whose addresses may be unknown in a preview, so their names stay comparable. */
+    constructor(name: string, args: Args<Omit<InterconnectInputs, "members">> & { members: Args<InterconnectMember>[] }, opts: pulumi.CustomResourceOptions) {
+        super(
+            providers.interconnect,
+            name,
+            { ...args, ...unset<InterconnectOutputs, InterconnectInputs>("meshNetworks", "liveMeshNetworks", "controlPlaneRestarts") },
+            options(opts),
+            "multinet",
+            "Interconnect",
+        );
     }
 }
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { eastWestGatewaySchema, gatewayProblems, parseArgs } from "../core/validate";
-import { MultinetResource, providers } from "./dynamic";
+import { EastWestGatewayResource } from "./dynamic";
 import { fail, validate } from "./errors";
 import { NetworkGroup } from "./networkGroup";
 
@@ -9,20 +9,39 @@ export interface EastWestGatewayArgs {
     networkGroup: NetworkGroup;
     /** The cluster to run on: a member of `networkGroup`. At most one gateway per cluster. */
     cluster: string;
-    /** Gateway replicas, a whole number >= 1. Default 1. A PodDisruptionBudget (minAvailable 1) is added above 1. */
+    /**
+     * Gateway replicas, a whole number >= 1. A PodDisruptionBudget (minAvailable 1) is added above 1.
+     * @default 1
+     */
     replicas?: number;
-    /** Annotations for the LoadBalancer Service (cloud load-balancer settings). Keys must be valid annotation keys. Default `{}`. */
+    /**
+     * Annotations for the LoadBalancer Service (cloud load-balancer settings). Keys must be valid annotation keys.
+     * @default {}
+     */
     serviceAnnotations?: Record<string, string>;
-    /** A load-balancer address you assign (`spec.loadBalancerIP`). Default: the address the cloud assigns. */
+    /**
+     * A load-balancer address you assign (`spec.loadBalancerIP`): a dotted-quad IPv4 or an IPv6 address.
+     * @default the address the cloud assigns
+     */
     address?: string;
-    /** How long to wait for the load balancer's address before failing, in seconds. Default 300. */
+    /**
+     * How long to wait for the load balancer's address before failing, in seconds.
+     * @default 300
+     */
     addressTimeoutSeconds?: number;
+    /**
+     * A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
+     * Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
+     * cluster that has no injector selecting them.
+     * @default none: injected
+     */
+    proxyImage?: string;
 }
 
 /**
  * An Istio east-west gateway on one cluster: ServiceAccount, Deployment and LoadBalancer Service
  * `istio-eastwestgateway` in the Istio namespace (ports 15021, 15443, 15012, 15017). Ready once the load
- * balancer has an address.
+ * balancer has an address. Other groups reach the gateway's group through it once the Interconnect joins it.
  */
 export class EastWestGateway extends pulumi.ComponentResource {
     /** The load balancer's address (IP or hostname). */
@@ -43,29 +62,28 @@ export class EastWestGateway extends pulumi.ComponentResource {
         const parsed = validate(this, () => parseArgs(eastWestGatewaySchema, { ...args, networkGroup: undefined }, label));
         const mn = group.multiNetworking;
         this.spec = { name, cluster: parsed.cluster, networkName: group.spec.networkName, address: parsed.address };
-        fail(this, label, gatewayProblems({ cluster: parsed.cluster, networkName: group.spec.networkName }, group.spec, mn.gateways.map((g) => g.spec)));
+        fail(this, label, gatewayProblems({ cluster: parsed.cluster, networkName: group.spec.networkName }, group.spec, mn.registry.gateways));
         this.networkGroup = group;
-        mn.gateways.push(this);
+        mn.registry.gateways.push({ cluster: parsed.cluster, networkName: group.spec.networkName });
 
-        const gw = new MultinetResource(
-            providers.eastWestGateway,
+        const gw = new EastWestGatewayResource(
             name,
             {
                 ...mn.commonInputs([parsed.cluster]),
                 cluster: parsed.cluster,
+                clusterId: mn.cluster(parsed.cluster).clusterId,
                 namespace: mn.controlPlane.namespace,
                 network: group.spec.networkName,
                 replicas: parsed.replicas,
                 serviceAnnotations: parsed.serviceAnnotations,
                 requestedAddress: parsed.address,
+                proxyImage: parsed.proxyImage,
                 addressTimeoutSeconds: parsed.addressTimeoutSeconds,
-                address: undefined,
-                live: undefined,
             },
             { parent: this, dependsOn: [group.group] },
         );
-        this.address = (gw as any).address;
-        this.cluster = (gw as any).cluster;
+        this.address = gw.address;
+        this.cluster = gw.cluster;
         this.registerOutputs({ address: this.address, cluster: this.cluster });
     }
 }

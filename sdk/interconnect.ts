@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { classifyMembership, RestartPolicy, restartWarning } from "../core/changes";
 import { interconnectSchema, memberProblems, parseArgs } from "../core/validate";
-import { MultinetResource, providers } from "./dynamic";
+import { InterconnectResource } from "./dynamic";
 import { EastWestGateway } from "./eastWestGateway";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
@@ -12,7 +12,10 @@ export interface InterconnectMemberArgs {
     networkGroup: NetworkGroup;
     /** The group's east-west gateways through which other groups reach it: at least one, all of this group. */
     gateways: EastWestGateway[];
-    /** Which of those gateways' addresses to publish. Default: all of them. */
+    /**
+     * Which of those gateways' addresses to publish.
+     * @default all of them
+     */
     addresses?: string[];
 }
 
@@ -22,16 +25,17 @@ export interface InterconnectArgs {
     /** The groups that reach each other. */
     members: InterconnectMemberArgs[];
     /**
-     * `"onMembershipChange"` (default): roll the control-plane Deployment once per update in which networks join or
-     * leave, as the hosted product does. `"never"`: rely on istiod's hot reload of meshNetworks.
+     * `"onMembershipChange"`: roll the control-plane Deployment once per update in which networks join or leave, as
+     * the hosted product does. `"never"`: rely on istiod's hot reload of meshNetworks.
+     * @default "onMembershipChange"
      */
     controlPlaneRestart?: RestartPolicy;
 }
 
 /**
- * The interconnect: writes one `meshNetworks` entry per member (endpoints `fromRegistry` each member cluster,
- * gateways the chosen addresses on port 15443) into the control plane's mesh ConfigMap, preserving entries it
- * does not own. `pulumi preview` warns, on this resource, when an update will restart the control plane.
+ * The interconnect: the groups that reach each other, through their gateways. Each member's meshNetworks entry
+ * lists its chosen gateway addresses on port 15443 (groups outside it stay behind a discard address), preserving
+ * entries of others. `pulumi preview` warns, on this resource, when an update will restart the control plane.
  */
 export class Interconnect extends pulumi.ComponentResource {
     /** Network names that are interconnected. */
@@ -46,7 +50,7 @@ export class Interconnect extends pulumi.ComponentResource {
         const label = `Interconnect "${name}"`;
         const mn = args?.multiNetworking;
         if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
-        mn.interconnects++;
+        mn.registry.interconnects++;
         const { controlPlaneRestart } = validate(this, () => parseArgs(interconnectSchema, { controlPlaneRestart: args.controlPlaneRestart }, label));
         const members = args.members ?? [];
         members.forEach((m, i) => {
@@ -65,10 +69,9 @@ export class Interconnect extends pulumi.ComponentResource {
             ),
         );
 
-        // Only `addresses` waits for the gateways; names and clusters stay known, so a preview can compare them.
+        // Only `addresses` waits for the gateways; names stay known, so a preview can compare them.
         const memberInputs = members.map((m) => ({
             network: m.networkGroup.spec.networkName,
-            clusters: [...m.networkGroup.spec.clusters],
             addresses: pulumi.all(m.gateways.map((g) => g.address)).apply((gatewayAddresses) => {
                 const chosen = m.addresses ?? gatewayAddresses;
                 const unknown = chosen.filter((a) => !gatewayAddresses.includes(a));
@@ -90,8 +93,7 @@ export class Interconnect extends pulumi.ComponentResource {
             },
             { onDryRun: true },
         );
-        const ic = new MultinetResource(
-            providers.interconnect,
+        const ic = new InterconnectResource(
             name,
             {
                 ...mn.commonInputs([cp.cluster]),
@@ -102,10 +104,6 @@ export class Interconnect extends pulumi.ComponentResource {
                 members: memberInputs,
                 controlPlaneRestart,
                 networks: members.map((m) => m.networkGroup.spec.networkName).sort(),
-                meshNetworks: undefined,
-                liveMeshNetworks: undefined,
-                controlPlaneRestarts: undefined,
-                original: undefined,
             },
             {
                 parent: this,
@@ -113,9 +111,9 @@ export class Interconnect extends pulumi.ComponentResource {
                 hooks: { beforeCreate: [warnRestart], beforeUpdate: [warnRestart] },
             },
         );
-        this.networks = (ic as any).networks;
-        this.meshNetworks = (ic as any).meshNetworks;
-        this.controlPlaneRestarts = (ic as any).controlPlaneRestarts;
+        this.networks = ic.networks;
+        this.meshNetworks = ic.meshNetworks;
+        this.controlPlaneRestarts = ic.controlPlaneRestarts;
         this.registerOutputs({ networks: this.networks, meshNetworks: this.meshNetworks, controlPlaneRestarts: this.controlPlaneRestarts });
     }
 }

@@ -1,31 +1,55 @@
 import * as pulumi from "@pulumi/pulumi";
 import { classifyMembership, restartWarning } from "../core/changes";
 import { multiNetworkingSchema, parseArgs } from "../core/validate";
+import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
 import { validate } from "./errors";
-import { MultinetResource, ownerIdentity, providers } from "./dynamic";
-import type { EastWestGateway } from "./eastWestGateway";
-import type { NetworkGroup } from "./networkGroup";
+import { duringPreview, known, previewReads } from "./previewReads";
+import { MeshRegistry } from "./registry";
 
 export interface ClusterArgs {
-    /** Cluster name: a DNS-1123 label, unique in the mesh. It is also Istio's cluster ID (meshNetworks `fromRegistry`). */
+    /** Cluster name in the program: a DNS-1123 label, unique in the mesh. Groups and gateways name clusters by it. */
     name: string;
     /**
      * kubeconfig text for this cluster (its current context is used). Pass a secret, e.g.
-     * `cfg.requireSecret("east1")`; it is kept secret in state and never logged.
+     * `cfg.requireSecret("east1")`; it is kept secret in state.
      */
     kubeconfig: pulumi.Input<string>;
-    /** Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`. Used to refuse overlapping CIDRs inside one network group. Default `[]`. */
+    /**
+     * The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
+     * cluster's remote secret. A DNS-1123 label, unique in the mesh.
+     * @default the cluster's `name`
+     */
+    clusterId?: string;
+    /**
+     * Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`. Used to refuse overlapping CIDRs inside one network group.
+     * @default []
+     */
     podCidrs?: string[];
+    /**
+     * The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
+     * when the address in `kubeconfig` is not reachable from the control plane.
+     * @default the server of `kubeconfig`
+     */
+    remoteSecretServer?: string;
 }
 
 export interface ControlPlaneArgs {
-    /** The cluster that runs the mesh control plane (istiod); must be one of `clusters`. */
+    /** The cluster that runs the mesh control plane (istiod); one of `clusters[].name`. */
     cluster: string;
-    /** Istio's system namespace on every cluster. Default `"istio-system"`. */
+    /**
+     * Istio's system namespace on every cluster.
+     * @default "istio-system"
+     */
     namespace?: string;
-    /** The control plane's Deployment, rolled when networks join or leave. Default `"istiod"`. */
+    /**
+     * The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or leave.
+     * @default "istiod"
+     */
     deployment?: string;
-    /** The mesh ConfigMap holding `meshNetworks`. Default `"istio"` (`"istio-<revision>"` for revisioned installs). */
+    /**
+     * The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs).
+     * @default "istio"
+     */
     configMap?: string;
 }
 
@@ -34,83 +58,135 @@ export interface MultiNetworkingArgs {
     meshId: string;
     /** Where the control plane runs and how it is named. */
     controlPlane: ControlPlaneArgs;
-    /** Every cluster the package may touch. At least one; names unique. */
+    /** Every cluster the package may touch. At least one; names and Istio cluster IDs unique. */
     clusters: ClusterArgs[];
+    /**
+     * Who gives istiod the credentials to read the other clusters (remote secrets).
+     * `"managed"`: this package, as `istioctl create-remote-secret` would, for every cluster but the control plane's.
+     * `"external"`: the platform (hosted meshes manage them); the preview warns for each cluster that has none.
+     * @default "managed"
+     */
+    remoteSecrets?: "managed" | "external";
 }
+
+/** A declared cluster with its defaults filled in. */
+export type DeclaredCluster = Omit<Required<ClusterArgs>, "kubeconfig" | "remoteSecretServer"> & { remoteSecretServer?: string };
 
 /**
  * Multi-networking of one mesh: the "enable" switch. Creates the cross-network Gateway Rule (Istio `Gateway`
- * `cross-network-gateway`, port 15443, TLS AUTO_PASSTHROUGH) on the control-plane cluster. Deleting it
- * (disabling) is refused while any network group of the mesh exists, in this stack or another.
+ * `cross-network-gateway`, port 15443, TLS AUTO_PASSTHROUGH) on the control-plane cluster, and (by default) the
+ * remote secrets through which istiod reads every other cluster. Deleting it (disabling) is refused while any
+ * network group of the mesh exists, in this stack or another.
  */
 export class MultiNetworking extends pulumi.ComponentResource {
     /** `namespace/name` of the Gateway Rule. */
     readonly gatewayRule: pulumi.Output<string>;
+    /** `namespace/name` of each remote secret this stack made on the control-plane cluster. */
+    readonly remoteSecrets: pulumi.Output<string[]>;
     readonly meshId: string;
     readonly controlPlane: Required<ControlPlaneArgs>;
-    /** Declared clusters (names and Pod CIDRs). */
-    readonly clusters: { name: string; podCidrs: string[] }[];
+    /** Declared clusters, defaults filled in. */
+    readonly clusters: DeclaredCluster[];
 
     /** @internal cluster name -> kubeconfig (secret). */
     readonly kubeconfigs: Record<string, pulumi.Input<string>>;
     /** @internal the dynamic resource that network groups depend on (so they are deleted first). */
     readonly rule: pulumi.Resource;
     /** @internal groups and gateways declared so far, for the cross-resource rules. */
-    readonly groups: NetworkGroup[] = [];
-    /** @internal */
-    readonly gateways: EastWestGateway[] = [];
-    /** @internal how many Interconnects of this mesh the program declares */
-    interconnects = 0;
+    readonly registry = new MeshRegistry();
 
     constructor(name: string, args: MultiNetworkingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("multinet:index:MultiNetworking", name, {}, opts);
+        const label = `MultiNetworking "${name}"`;
         const parsed = validate(this, () =>
-            parseArgs(multiNetworkingSchema, { ...args, clusters: args?.clusters?.map((c) => ({ name: c?.name, podCidrs: c?.podCidrs })) }, `MultiNetworking "${name}"`),
+            parseArgs(multiNetworkingSchema, { ...args, clusters: args?.clusters?.map((c) => ({ name: c?.name, clusterId: c?.clusterId, podCidrs: c?.podCidrs, remoteSecretServer: c?.remoteSecretServer })) }, label),
         );
         args.clusters.forEach((c, i) => {
             if (c.kubeconfig === undefined || c.kubeconfig === "") {
-                throw new pulumi.ResourceError(`MultiNetworking "${name}": clusters[${i}].kubeconfig: missing for cluster "${c.name}"; pass the kubeconfig text, e.g. cfg.requireSecret("${c.name}")`, this, true);
+                throw new pulumi.ResourceError(`${label}: clusters[${i}].kubeconfig: missing for cluster "${c.name}"; pass the kubeconfig text, e.g. cfg.requireSecret("${c.name}")`, this, true);
             }
         });
         this.meshId = parsed.meshId;
         this.controlPlane = parsed.controlPlane;
         this.clusters = parsed.clusters;
         this.kubeconfigs = Object.fromEntries(args.clusters.map((c) => [c.name, c.kubeconfig]));
+        const cp = this.controlPlane;
+        const cpCluster = this.cluster(cp.cluster);
 
-        const rule = new MultinetResource(
-            providers.gatewayRule,
+        this.rule = new GatewayRuleResource(
             `${name}-gateway-rule`,
             {
                 ...this.commonInputs(this.clusters.map((c) => c.name)),
-                controlPlaneCluster: this.controlPlane.cluster,
-                namespace: this.controlPlane.namespace,
+                controlPlaneCluster: cp.cluster,
+                controlPlaneClusterId: cpCluster.clusterId,
+                deployment: cp.deployment,
+                namespace: cp.namespace,
                 clusters: this.clusters.map((c) => c.name),
-                gatewayRule: undefined,
-                liveSpec: undefined,
             },
             { parent: this },
         );
-        this.rule = rule;
-        this.gatewayRule = (rule as any).gatewayRule;
-        this.registerOutputs({ gatewayRule: this.gatewayRule });
-        if (pulumi.runtime.isDryRun()) this.warnIfInterconnectRemoved();
+        this.gatewayRule = (this.rule as GatewayRuleResource).gatewayRule;
+
+        const remote = this.clusters.filter((c) => c.name !== cp.cluster);
+        const secrets =
+            parsed.remoteSecrets === "managed"
+                ? remote.map(
+                      (c) =>
+                          new RemoteSecretResource(
+                              `${name}-remote-secret-${c.name}`,
+                              {
+                                  ...this.commonInputs([c.name, cp.cluster]),
+                                  cluster: c.name,
+                                  clusterId: c.clusterId,
+                                  server: c.remoteSecretServer ?? "",
+                                  controlPlaneCluster: cp.cluster,
+                                  namespace: cp.namespace,
+                                  tokenTimeoutSeconds: 60,
+                              },
+                              { parent: this },
+                          ).remoteSecret,
+                  )
+                : [];
+        this.remoteSecrets = pulumi.all(secrets);
+        this.registerOutputs({ gatewayRule: this.gatewayRule, remoteSecrets: this.remoteSecrets });
+        duringPreview(() => this.warnIfInterconnectRemoved());
+        if (parsed.remoteSecrets === "external") duringPreview(() => this.warnMissingRemoteSecrets(remote));
+    }
+
+    /** @internal A declared cluster by name (the rules have checked it exists). */
+    cluster(name: string): DeclaredCluster {
+        return this.clusters.find((c) => c.name === name)!;
     }
 
     /**
      * A program that drops its Interconnect leaves the engine to delete it, and no hook of ours runs for a resource
      * that is gone. So the preview reads the ConfigMap's record of this stack's joined networks and says it here.
      */
-    private warnIfInterconnectRemoved(): void {
+    private async warnIfInterconnectRemoved(): Promise<void> {
         const cp = this.controlPlane;
-        pulumi.output(this.kubeconfigs[cp.cluster]).apply(async (kubeconfig) => {
-            if (this.interconnects > 0 || !kubeconfig) return;
-            const { joinedByStack } = require("../provider") as typeof import("../provider");
-            const joined = await joinedByStack({ name: cp.cluster, kubeconfig }, cp, { owner: ownerIdentity(), meshId: this.meshId }).catch(() => undefined);
-            if (!joined) return;
-            const change = classifyMembership(joined.networks, [], joined.controlPlaneRestart);
-            const message = restartWarning(change, cp.deployment, cp.namespace, cp.cluster);
-            if (message) pulumi.log.warn(`${message} (The Interconnect was removed from the program.)`, this);
-        });
+        const kubeconfig = await known(this.kubeconfigs[cp.cluster]);
+        // Components declared after this one register while the program runs on; look once they have.
+        await new Promise((r) => setImmediate(r));
+        if (this.registry.interconnects > 0 || !kubeconfig) return;
+        const joined = await previewReads().joinedByStack({ name: cp.cluster, kubeconfig }, cp, { owner: ownerIdentity(), meshId: this.meshId });
+        if (!joined) return;
+        const message = restartWarning(classifyMembership(joined.networks, [], joined.controlPlaneRestart), cp.deployment, cp.namespace, cp.cluster);
+        if (message) pulumi.log.warn(`${message} (The Interconnect was removed from the program.)`, this);
+    }
+
+    /** With remoteSecrets "external": each cluster istiod has no credentials for is named before anything happens. */
+    private async warnMissingRemoteSecrets(remote: DeclaredCluster[]): Promise<void> {
+        const cp = this.controlPlane;
+        const kubeconfig = await known(this.kubeconfigs[cp.cluster]);
+        if (!kubeconfig || remote.length === 0) return;
+        const ids = await previewReads().remoteSecretClusterIds({ name: cp.cluster, kubeconfig }, cp.namespace);
+        for (const c of remote.filter((c) => !ids.includes(c.clusterId))) {
+            pulumi.log.warn(
+                `cluster "${c.name}" (Istio cluster ID "${c.clusterId}") has no remote secret on the control-plane cluster "${cp.cluster}" (a Secret in ${cp.namespace} labelled istio/multiCluster=true with key "${c.clusterId}"): ` +
+                    `istiod cannot read its Services and endpoints, so nothing reaches them across networks. Create one (istioctl create-remote-secret --name ${c.clusterId}) or set remoteSecrets: "managed".`,
+                this,
+            );
+        }
     }
 
     /**
@@ -118,7 +194,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
      * clusters it touches as one secret map.
      */
     commonInputs(clusterNames: string[]) {
-        const entries = clusterNames.map((n) => pulumi.output(this.kubeconfigs[n]).apply((k) => [n, k] as const));
+        const entries = [...new Set(clusterNames)].map((n) => pulumi.output(this.kubeconfigs[n]).apply((k) => [n, k] as const));
         return {
             meshId: this.meshId,
             owner: ownerIdentity(),

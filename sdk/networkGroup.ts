@@ -1,16 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
-import { movedClusters, moveWarning } from "../core/changes";
-import { groupProblems, networkGroupSchema, parseArgs } from "../core/validate";
-import { MultinetResource, providers } from "./dynamic";
+import { movesInto, moveWarning } from "../core/changes";
+import { groupProblems, GroupView, networkGroupSchema, parseArgs } from "../core/validate";
+import { NetworkGroupResource } from "./dynamic";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
+import { known, previewReads } from "./previewReads";
 
 export interface NetworkGroupArgs {
     /** The mesh's multi-networking this group belongs to. */
     multiNetworking: MultiNetworking;
     /**
-     * Istio network name of the group (the `topology.istio.io/network` label value). DNS-1123 label.
-     * Default: the resource name. Immutable: a change replaces the group.
+     * Istio network name of the group (the `topology.istio.io/network` label value). DNS-1123 label. Immutable: a
+     * change replaces the group, and moves its clusters to the new network.
+     * @default the resource name
      */
     networkName?: string;
     /**
@@ -22,7 +24,8 @@ export interface NetworkGroupArgs {
 
 /**
  * A network group: clusters whose Pods reach each other directly. Labels the Istio system namespace of each
- * member with `topology.istio.io/network=<networkName>`; removing a cluster restores what was there before.
+ * member with `topology.istio.io/network=<networkName>` (removing a cluster restores what was there before), and
+ * lists the network in meshNetworks: unreachable from other groups until the Interconnect joins it.
  */
 export class NetworkGroup extends pulumi.ComponentResource {
     /** The Istio network name. */
@@ -31,7 +34,7 @@ export class NetworkGroup extends pulumi.ComponentResource {
     readonly clusters: pulumi.Output<string[]>;
 
     /** @internal plain values for the cross-resource rules */
-    readonly spec: { networkName: string; clusters: string[] };
+    readonly spec: GroupView;
     /** @internal */
     readonly multiNetworking: MultiNetworking;
     /** @internal the dynamic resource gateways depend on */
@@ -43,38 +46,45 @@ export class NetworkGroup extends pulumi.ComponentResource {
         const mn = args?.multiNetworking;
         if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
         this.spec = validate(this, () => parseArgs(networkGroupSchema, { networkName: args.networkName ?? name, clusters: args.clusters }, label));
-        fail(this, label, groupProblems(this.spec, mn.clusters, mn.groups.map((g) => g.spec)));
+        fail(this, label, groupProblems(this.spec, mn.clusters, mn.registry.groups));
         this.multiNetworking = mn;
-        mn.groups.push(this);
+        mn.registry.groups.push(this.spec);
 
-        const networkName = this.spec.networkName;
+        const { networkName, clusters } = this.spec;
+        const cp = mn.controlPlane;
+        // A cluster's network changes where it arrives; judged from its namespace's label as it is now, so a move
+        // is announced whatever happens to the group it leaves (updated, deleted or renamed).
         const warnMoves = new pulumi.ResourceHook(
             `multinet-moves-${mn.meshId}-${networkName}`,
-            (hook) => {
+            async (hook) => {
                 const before: string[] = hook.oldInputs?.clusters ?? [];
-                const after: string[] = hook.newInputs?.clusters ?? [];
-                for (const [cluster, to] of movedClusters(networkName, before, after, mn.groups.map((g) => g.spec))) {
-                    const target = mn.groups.find((g) => g.spec.networkName === to) ?? this;
-                    pulumi.log.warn(moveWarning(cluster, networkName, to), target);
+                const arriving = clusters.filter((c) => !before.includes(c) || hook.oldInputs?.networkName !== networkName);
+                const accesses = [];
+                for (const c of arriving) {
+                    const kubeconfig = await known(mn.kubeconfigs[c]);
+                    if (kubeconfig) accesses.push({ name: c, kubeconfig });
                 }
+                if (accesses.length === 0) return;
+                const current = await previewReads().networkLabels(accesses, cp.namespace);
+                for (const [cluster, from] of movesInto(networkName, arriving, current)) pulumi.log.warn(moveWarning(cluster, from, networkName), this);
             },
             { onDryRun: true },
         );
-        const group = new MultinetResource(
-            providers.networkGroup,
+        const group = new NetworkGroupResource(
             name,
             {
-                ...mn.commonInputs(this.spec.clusters),
+                ...mn.commonInputs([...clusters, cp.cluster]),
                 networkName,
-                namespace: mn.controlPlane.namespace,
-                clusters: this.spec.clusters,
-                live: undefined,
+                namespace: cp.namespace,
+                controlPlaneCluster: cp.cluster,
+                configMap: cp.configMap,
+                clusters,
             },
-            { parent: this, dependsOn: [mn.rule], hooks: { beforeUpdate: [warnMoves] } },
+            { parent: this, dependsOn: [mn.rule], hooks: { beforeCreate: [warnMoves], beforeUpdate: [warnMoves] } },
         );
         this.group = group;
-        this.networkName = (group as any).networkName;
-        this.clusters = (group as any).clusters;
+        this.networkName = group.networkName;
+        this.clusters = group.clusters;
         this.registerOutputs({ networkName: this.networkName, clusters: this.clusters });
     }
 }

@@ -79,3 +79,23 @@ function canonical(v: unknown): string {
     }
     return JSON.stringify(v ?? null);
 }
+
+/** Short fingerprint of a rendered object: what was applied, compared on the next update instead of re-rendering. */
+export function fingerprint(obj: KubeObject): string {
+    return require("crypto").createHash("sha256").update(canonical(obj)).digest("hex").slice(0, 16);
+}
+
+/** True when every field of `ours` is in `live` with the same value (the server adds fields; it must not lose ours). */
+export function holds(live: unknown, ours: unknown): boolean {
+    if (Array.isArray(ours)) return Array.isArray(live) && live.length === ours.length && ours.every((o, i) => holds(live[i], o));
+    if (ours && typeof ours === "object") {
+        if (!live || typeof live !== "object") return false;
+        return Object.entries(ours).every(([k, v]) => v === undefined || holds((live as any)[k], v));
+    }
+    return String(live) === String(ours); // the server may turn "1" into 1 (ports) and back
+}
+
+/** `Kind name` of each rendered object the cluster no longer holds as we wrote it (deleted or changed). */
+export function drifted(rendered: KubeObject[], live: (KubeObject | undefined)[]): string[] {
+    return rendered.filter((obj, i) => !holds(live[i], { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } })).map((o) => `${o.kind} ${o.metadata.name}`);
+}

@@ -1,33 +1,27 @@
 // An east-west gateway on one cluster: ServiceAccount, Deployment, LoadBalancer Service, PodDisruptionBudget
-// (replicas > 1). Waits for the load balancer's address, which is what istiod and meshNetworks need.
+// (replicas > 1). Waits for the load balancer's address, which is what meshNetworks needs.
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster, ClusterError } from "../kube";
-import { eastWest, labels } from "../../core/names";
-import { eastWestGatewayObjects, KubeObject } from "../../core/render";
-import { assertOwned, cluster, CommonInputs, ownerOf, ownership, ownerValue, sameJson } from "./common";
+import { injectorFor, MutatingWebhookConfiguration } from "../../core/injection";
+import { eastWest } from "../../core/names";
+import { eastWestGatewayObjects, EastWestGatewaySpec, KubeObject } from "../../core/render";
+import { assertOwned, cluster, CommonInputs, drifted, fingerprint, hasUnknowns, ownerOf, ownership, ownerValue, sameJson } from "./common";
 
-export interface EastWestGatewayInputs extends CommonInputs {
+export interface EastWestGatewayInputs extends CommonInputs, Omit<EastWestGatewaySpec, "address"> {
     cluster: string;
-    namespace: string;
-    network: string;
-    replicas: number;
-    serviceAnnotations: Record<string, string>;
+    /** User-set load-balancer address (`spec.loadBalancerIP`). */
     requestedAddress?: string;
     addressTimeoutSeconds: number;
 }
 
 export interface EastWestGatewayOutputs extends EastWestGatewayInputs {
+    /** The load balancer's address: what the Service has, never what it had. */
     address: string;
-    /** What the cluster held at the last read, for drift: replicas, our annotations' values, network label. */
-    live: { replicas: number | null; serviceAnnotations: Record<string, string | null>; network: string | null };
+    /** Fingerprints of the objects applied last (an update applies only what changed). */
+    applied: string[];
+    /** Objects the cluster no longer holds as applied, at the last read (an update heals them). */
+    drift: string[];
 }
-
-const kinds = [
-    { apiVersion: "policy/v1", kind: "PodDisruptionBudget", name: eastWest.name },
-    { apiVersion: "v1", kind: "Service", name: eastWest.name },
-    { apiVersion: "apps/v1", kind: "Deployment", name: eastWest.name },
-    { apiVersion: "v1", kind: "ServiceAccount", name: eastWest.serviceAccount },
-];
 
 function serviceAddress(svc: KubeObject | undefined): string | undefined {
     const ingress = (svc as any)?.status?.loadBalancer?.ingress?.[0];
@@ -58,8 +52,21 @@ function render(inputs: EastWestGatewayInputs): KubeObject[] {
     return eastWestGatewayObjects(ownership(inputs), { ...inputs, address: inputs.requestedAddress });
 }
 
-function drifted(olds: EastWestGatewayOutputs): boolean {
-    return !sameJson(olds.live, { replicas: olds.replicas, serviceAnnotations: olds.serviceAnnotations, network: olds.network });
+/** Why the gateway's pods could never start on this cluster, or undefined (see core/injection.ts). */
+async function injectionProblem(inputs: EastWestGatewayInputs): Promise<string | undefined> {
+    if (inputs.proxyImage) return undefined; // a complete proxy container: nothing to inject
+    const c = cluster(inputs, inputs.cluster);
+    const deployment = render(inputs).find((o) => o.kind === "Deployment") as any;
+    const [configs, ns] = await Promise.all([
+        c.list<KubeObject & MutatingWebhookConfiguration>("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration", ""),
+        c.get<KubeObject>("v1", "Namespace", inputs.namespace),
+    ]);
+    if (injectorFor(configs, ns?.metadata.labels ?? {}, deployment.spec.template.metadata.labels)) return undefined;
+    return (
+        `cluster "${inputs.cluster}" has no Istio sidecar injector that selects the gateway's pods (namespace ${inputs.namespace}, label sidecar.istio.io/inject=true), ` +
+        `so their "image: auto" would never become a proxy and they would not start. Install Istio there (e.g. istioctl install --set profile=remote), ` +
+        `or set proxyImage on the EastWestGateway to a proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run it without injection`
+    );
 }
 
 /** Applies what changed since `olds` (everything on create or after drift), then waits for the address. */
@@ -67,18 +74,24 @@ async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWe
     const c = cluster(inputs, inputs.cluster);
     const existing = await c.get<KubeObject>("v1", "Service", eastWest.name, inputs.namespace);
     assertOwned(c, existing, ownerValue(inputs), "Delete it, or manage the gateway from the stack that made it; one east-west gateway per cluster.");
-    const before = olds && !drifted(olds) ? render(olds) : [];
-    for (const obj of render(inputs)) {
-        if (!before.some((b) => sameJson(b, obj))) await c.apply(obj, true);
-    }
+    const done = olds && olds.drift?.length === 0 ? (olds.applied ?? []) : [];
+    const objects = render(inputs);
+    for (const obj of objects) if (!done.includes(fingerprint(obj))) await c.apply(obj, true);
     // A PDB left from more replicas: known from the old state, looked up (a read, not a write) on create.
     const stalePdb = olds ? olds.replicas > 1 : (await c.get("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace)) !== undefined;
     if (inputs.replicas <= 1 && stalePdb) await c.delete("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace);
     const address = await waitForAddress(c, inputs);
-    return { ...inputs, address, live: { replicas: inputs.replicas, serviceAnnotations: { ...inputs.serviceAnnotations }, network: inputs.network } };
+    return { ...inputs, address, applied: objects.map(fingerprint), drift: [] };
 }
 
 export const eastWestGatewayProvider = {
+    /** At preview: the cluster can start the gateway (an injector, or a proxy image). */
+    async check(_olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs): Promise<pulumi.dynamic.CheckResult> {
+        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
+        const problem = await injectionProblem(news).catch((e: Error) => e.message);
+        return { inputs: news, failures: problem ? [{ property: "cluster", reason: `EastWestGateway on "${news.cluster}": ${problem}` }] : [] };
+    },
+
     async create(inputs: EastWestGatewayInputs): Promise<pulumi.dynamic.CreateResult> {
         const outs = await converge(undefined, inputs);
         return { id: `${inputs.cluster}/${inputs.namespace}/${eastWest.name}`, outs };
@@ -86,9 +99,8 @@ export const eastWestGatewayProvider = {
 
     async diff(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs): Promise<pulumi.dynamic.DiffResult> {
         const replaces = (["cluster", "namespace", "meshId"] as const).filter((k) => olds[k] !== news[k]);
-        const drift = drifted(olds);
-        const fields = ["network", "replicas", "serviceAnnotations", "requestedAddress", "addressTimeoutSeconds", "kubeconfigs", "owner"] as const;
-        const changes = replaces.length > 0 || drift || fields.some((k) => !sameJson(olds[k], news[k]));
+        const fields = ["network", "clusterId", "replicas", "serviceAnnotations", "requestedAddress", "proxyImage", "addressTimeoutSeconds", "kubeconfigs", "owner"] as const;
+        const changes = replaces.length > 0 || (olds.drift ?? []).length > 0 || !olds.applied || fields.some((k) => !sameJson(olds[k], news[k]));
         // Same names in the same namespace: the old objects must go before new ones can be applied there.
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.cluster === news.cluster };
     },
@@ -99,26 +111,20 @@ export const eastWestGatewayProvider = {
 
     async read(id: string, props: EastWestGatewayOutputs): Promise<pulumi.dynamic.ReadResult> {
         const c = cluster(props, props.cluster);
-        const [svc, deploy] = await Promise.all([
-            c.get<KubeObject>("v1", "Service", eastWest.name, props.namespace),
-            c.get<KubeObject>("apps/v1", "Deployment", eastWest.name, props.namespace),
-        ]);
-        const liveAnnotations: Record<string, string | null> = {};
-        for (const k of Object.keys(props.serviceAnnotations)) liveAnnotations[k] = svc?.metadata.annotations?.[k] ?? null;
-        const live = {
-            replicas: (deploy as any)?.spec?.replicas ?? null,
-            serviceAnnotations: liveAnnotations,
-            network: svc?.metadata.labels?.[labels.network] ?? null,
-        };
-        return { id, props: { ...props, address: serviceAddress(svc) ?? props.address, live } };
+        const objects = render(props);
+        const live = await Promise.all(objects.map((o) => c.get<KubeObject>(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)));
+        const svc = live[objects.findIndex((o) => o.kind === "Service")];
+        return { id, props: { ...props, address: serviceAddress(svc) ?? "", drift: drifted(objects, live) } };
     },
 
     async delete(_id: string, props: EastWestGatewayOutputs): Promise<void> {
         const c = cluster(props, props.cluster);
         const owner = ownerValue(props);
+        // Every kind the gateway may have made, the PDB too (it exists only above one replica).
+        const kinds = [...render({ ...props, replicas: 2 })].reverse();
         for (const k of kinds) {
-            const live = await c.get<KubeObject>(k.apiVersion, k.kind, k.name, props.namespace);
-            if (live && ownerOf(live) === owner) await c.delete(k.apiVersion, k.kind, k.name, props.namespace);
+            const live = await c.get<KubeObject>(k.apiVersion, k.kind, k.metadata.name, props.namespace);
+            if (live && ownerOf(live) === owner) await c.delete(k.apiVersion, k.kind, k.metadata.name, props.namespace);
         }
     },
 };

@@ -8,6 +8,10 @@ import { assertOwned, cluster, CommonInputs, forEachCluster, hasUnknowns, ownerO
 
 export interface GatewayRuleInputs extends CommonInputs {
     controlPlaneCluster: string;
+    /** The control-plane cluster's Istio cluster ID: istiod's CLUSTER_ID must be the same. */
+    controlPlaneClusterId: string;
+    /** istiod's Deployment, where its CLUSTER_ID is read. */
+    deployment: string;
     namespace: string;
     /** Every cluster of the mesh, searched for network groups before disabling. */
     clusters: string[];
@@ -21,6 +25,29 @@ export interface GatewayRuleOutputs extends GatewayRuleInputs {
 
 const gvk = { apiVersion: "networking.istio.io/v1", kind: "Gateway" };
 
+/** Istio's cluster ID when CLUSTER_ID is not set (pilot/pkg/features: constants.DefaultClusterName). */
+const istioDefaultClusterId = "Kubernetes";
+
+/**
+ * Why istiod would not know the control-plane cluster by the ID the program gives it, or undefined. istiod reads
+ * its own cluster as CLUSTER_ID; remote secrets and endpoint metadata use the same IDs, so they must agree.
+ */
+async function clusterIdProblem(news: GatewayRuleInputs): Promise<string | undefined> {
+    const deployment = await cluster(news, news.controlPlaneCluster).get<KubeObject>("apps/v1", "Deployment", news.deployment, news.namespace);
+    if (!deployment) {
+        return `the control plane's Deployment ${news.namespace}/${news.deployment} does not exist on cluster "${news.controlPlaneCluster}"; is istiod installed there? Set controlPlane.deployment to its name`;
+    }
+    const containers: any[] = (deployment as any).spec?.template?.spec?.containers ?? [];
+    const env = containers.flatMap((c) => c.env ?? []).find((e: any) => e.name === "CLUSTER_ID");
+    if (env && env.value === undefined) return undefined; // set from elsewhere (valueFrom): nothing to compare
+    const running = env?.value ?? istioDefaultClusterId;
+    if (running === news.controlPlaneClusterId) return undefined;
+    return (
+        `istiod (Deployment ${news.namespace}/${news.deployment} on cluster "${news.controlPlaneCluster}") runs with CLUSTER_ID "${running}", but the program gives that cluster ` +
+        `the Istio cluster ID "${news.controlPlaneClusterId}". Istio names clusters by these IDs (remote secrets, endpoints); set clusterId: "${running}" on cluster "${news.controlPlaneCluster}"`
+    );
+}
+
 async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
     const c = cluster(inputs, inputs.controlPlaneCluster);
     assertOwned(c, await c.get(gvk.apiVersion, gvk.kind, gatewayRuleName, inputs.namespace), ownerValue(inputs), "Delete it, or enable multi-networking from the stack that made it.");
@@ -29,13 +56,17 @@ async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
 }
 
 export const gatewayRuleProvider = {
-    /** At preview: every declared cluster's kubeconfig parses, reaches its API server and may read the Istio namespace. */
+    /**
+     * At preview: every declared cluster's kubeconfig parses, reaches its API server and may read the Istio
+     * namespace, and istiod knows the control-plane cluster by the ID the program gives it.
+     */
     async check(_olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs): Promise<pulumi.dynamic.CheckResult> {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const problems = await forEachCluster(news.clusters, async (name) => {
             try {
                 const ns = await cluster(news, name).get("v1", "Namespace", news.namespace);
-                return ns ? undefined : `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`;
+                if (!ns) return `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`;
+                return name === news.controlPlaneCluster ? await clusterIdProblem(news) : undefined;
             } catch (e) {
                 return (e as Error).message;
             }

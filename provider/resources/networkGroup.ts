@@ -1,14 +1,16 @@
-// A network group: the label topology.istio.io/network=<network> on the Istio system namespace of each member.
-// Server-side apply does the bookkeeping: a label that someone else set to the same value stays when we leave,
-// one set to another value is a conflict we report. A cluster moving between two groups of one stack works in
-// either order: a group only releases a namespace whose group label still names it.
+// A network group: the label topology.istio.io/network=<network> on the Istio system namespace of each member,
+// and the group's entry in meshNetworks (behind the discard address until the interconnect joins it, see
+// core/meshNetworks.ts). Server-side apply does the bookkeeping: a label that someone else set to the same value
+// stays when we leave, one set to another value is a conflict we report. A cluster moving between two groups of
+// one stack works in either order: a group only releases a namespace whose group label still names it.
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../kube";
 import { labels } from "../../core/names";
 import { KubeObject, networkLabelPatch } from "../../core/render";
 import { cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, retryOnConflict, sameJson } from "./common";
+import { MeshConfigRef, updateLedger } from "./ledger";
 
-export interface NetworkGroupInputs extends CommonInputs {
+export interface NetworkGroupInputs extends CommonInputs, MeshConfigRef {
     networkName: string;
     namespace: string;
     clusters: string[];
@@ -67,6 +69,7 @@ async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroup
         live[name] = await claim(news, name);
     });
     await forEachCluster(removed, (name) => release(olds!, name));
+    await updateLedger(news, (l) => ({ ...l, groups: [...new Set([...l.groups, news.networkName])] }));
     return { ...news, live };
 }
 
@@ -82,7 +85,7 @@ export const networkGroupProvider = {
     },
 
     async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = (["networkName", "meshId", "namespace"] as const).filter((k) => olds[k] !== news[k]);
+        const replaces = (["networkName", "meshId", "namespace", "controlPlaneCluster", "configMap"] as const).filter((k) => olds[k] !== news[k]);
         const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName);
         const changes = replaces.length > 0 || drift || !sameJson([...olds.clusters].sort(), [...news.clusters].sort()) || !sameJson(olds.kubeconfigs, news.kubeconfigs) || olds.owner !== news.owner;
         return { changes, replaces };
@@ -103,5 +106,6 @@ export const networkGroupProvider = {
 
     async delete(_id: string, props: NetworkGroupOutputs): Promise<void> {
         await forEachCluster(props.clusters, (name) => release(props, name));
+        await updateLedger(props, (l) => ({ ...l, groups: l.groups.filter((g) => g !== props.networkName) }));
     },
 };

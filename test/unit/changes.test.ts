@@ -1,13 +1,13 @@
-import { classifyInterconnect, movedClusters, restartWarning } from "../../core/changes";
+import { classifyInterconnect, movesInto, restartWarning } from "../../core/changes";
 
-const m = (network: string, clusters = ["c"], addresses = ["203.0.113.1"]) => ({ network, clusters, addresses });
+const m = (network: string, addresses = ["203.0.113.1"]) => ({ network, addresses });
 
 test.each([
     ["first join", [], [m("a"), m("b")], { joined: ["a", "b"], left: [], changed: [], restartsControlPlane: true }],
     ["join and leave at once", [m("a"), m("b")], [m("a"), m("c")], { joined: ["c"], left: ["b"], changed: [], restartsControlPlane: true }],
-    ["address change", [m("a")], [m("a", ["c"], ["203.0.113.2"])], { joined: [], left: [], changed: ["a"], restartsControlPlane: false }],
-    ["cluster added", [m("a")], [m("a", ["c", "d"])], { joined: [], left: [], changed: ["a"], restartsControlPlane: false }],
-    ["no-op, order ignored", [m("a", ["x", "y"])], [m("a", ["y", "x"])], { joined: [], left: [], changed: [], restartsControlPlane: false }],
+    ["address change", [m("a")], [m("a", ["203.0.113.2"])], { joined: [], left: [], changed: ["a"], restartsControlPlane: false }],
+    ["a gateway added", [m("a")], [m("a", ["203.0.113.1", "203.0.113.9"])], { joined: [], left: [], changed: ["a"], restartsControlPlane: false }],
+    ["no-op, order ignored", [m("a", ["203.0.113.1", "203.0.113.2"])], [m("a", ["203.0.113.2", "203.0.113.1"])], { joined: [], left: [], changed: [], restartsControlPlane: false }],
 ])("%s", (_name, before, after, expected) => {
     expect(classifyInterconnect(before, after, "onMembershipChange")).toEqual(expected);
 });
@@ -24,7 +24,6 @@ test("the warning names the networks and the Deployment", () => {
     expect(w).toContain(`Deployment istio-system/istiod on cluster "hosted" rolls once`);
 });
 
-test("a move is a cluster leaving one group for another; leaving for nowhere is not", () => {
-    const groupsNow = [{ networkName: "east", clusters: ["x", "y"] }, { networkName: "west", clusters: ["w"] }];
-    expect([...movedClusters("west", ["w", "y", "z"], ["w"], groupsNow)]).toEqual([["y", "east"]]);
+test("a move is a cluster arriving labelled with another network; unlabelled or same-network clusters are not", () => {
+    expect([...movesInto("east", ["x", "y", "z"], { x: "west", y: "east", z: undefined })]).toEqual([["x", "west"]]);
 });

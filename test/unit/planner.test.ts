@@ -1,4 +1,5 @@
 import { MeshTopology, planMesh } from "../../core/planner";
+import { groupProblems } from "../../core/validate";
 
 function mesh(groups: number): MeshTopology {
     const clusters = Array.from({ length: groups * 2 }, (_, i) => ({ name: `c${i + 1}`, podCidrs: [`10.${Math.floor(i / 2)}.${(i % 2) * 128}.0/17`] }));
@@ -10,15 +11,15 @@ function mesh(groups: number): MeshTopology {
         clusters,
         groups: gs,
         gateways: gs.map((g) => ({ name: `gw-${g.networkName}`, cluster: g.clusters[1], network: g.networkName, replicas: 1, serviceAnnotations: {} })),
-        interconnect: { members: gs.map((g) => ({ network: g.networkName, clusters: g.clusters, addresses: ["203.0.113.1"] })), controlPlaneRestart: "onMembershipChange" },
+        interconnect: { members: gs.map((g) => ({ network: g.networkName, gateways: [`gw-${g.networkName}`], addresses: [`203.0.113.${g.networkName.slice(1)}`] })), controlPlaneRestart: "onMembershipChange" },
     };
 }
 
-test("a valid mesh: objects per cluster, one entry per group, everything joins", () => {
+test("a valid mesh: objects per cluster (reader access in every cluster but the control plane's), one entry per group, everything joins", () => {
     const plan = planMesh(mesh(3));
     expect(plan.problems).toEqual([]);
     expect(plan.objects.get("c1")!.map((o) => o.kind)).toEqual(["Gateway", "Namespace"]);
-    expect(plan.objects.get("c2")!.map((o) => o.kind)).toEqual(["Namespace", "ServiceAccount", "Deployment", "Service"]);
+    expect(plan.objects.get("c2")!.map((o) => o.kind)).toEqual(["ClusterRole", "ClusterRoleBinding", "Secret", "Namespace", "ServiceAccount", "Deployment", "Service"]);
     expect(Object.keys(plan.meshNetworks)).toEqual(["g1", "g2", "g3"]);
     expect(plan.interconnect.joined).toEqual(["g1", "g2", "g3"]);
 });
@@ -32,17 +33,31 @@ test("a move and a leave against the previous topology", () => {
     after.interconnect!.members = after.interconnect!.members.slice(0, 2);
     const plan = planMesh(after, before);
     expect(plan.problems).toEqual([]);
-    expect([...plan.moves]).toEqual([["c1", "g2"]]);
+    expect([...plan.moves]).toEqual([["c1", "g1"]]);
     expect(plan.interconnect).toMatchObject({ joined: [], left: ["g3"], restartsControlPlane: true });
 });
 
-test("problems: a cluster in two groups, overlapping CIDRs", () => {
+test("problems are the components' own: a cluster in two groups, overlapping CIDRs, a member without gateways", () => {
     const t = mesh(2);
     t.groups[1].clusters.push("c1");
     t.clusters[2].podCidrs = ["10.0.0.0/8"];
+    t.interconnect!.members[1] = { network: "g2", gateways: [] };
+    const groupRules = groupProblems(t.groups[1], t.clusters, [t.groups[0]]).map((p) => `NetworkGroup "g2": ${p}`);
+    expect(groupRules).toHaveLength(3);
     expect(planMesh(t).problems).toEqual([
-        `NetworkGroup "g2": "c1" already belongs to network group "g1"`,
-        `NetworkGroup "g2": Pod CIDRs overlap: "c3" has 10.0.0.0/8 and "c4" has 10.1.128.0/17`,
-        `NetworkGroup "g2": Pod CIDRs overlap: "c3" has 10.0.0.0/8 and "c1" has 10.0.0.0/17`,
+        ...groupRules,
+        `Interconnect: members[1] ("g2").gateways: a network group joins the interconnect only through at least one EastWestGateway; create one on a member cluster and list it`,
     ]);
+    expect(groupRules[0]).toContain(`"c1" already belongs to network group "g1"`);
+    expect(groupRules[1]).toContain(`Pod CIDRs overlap: "c3" has 10.0.0.0/8 and "c4" has 10.1.128.0/17`);
+});
+
+test("the plan's meshNetworks lists every group, joined or not", () => {
+    const t = mesh(3);
+    t.interconnect!.members = t.interconnect!.members.slice(0, 1);
+    expect(planMesh(t).meshNetworks).toEqual({
+        g1: { gateways: [{ address: "203.0.113.1", port: 15443 }] },
+        g2: { gateways: [{ address: "100::", port: 15443 }] },
+        g3: { gateways: [{ address: "100::", port: 15443 }] },
+    });
 });

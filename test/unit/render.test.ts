@@ -9,14 +9,14 @@ test("the Gateway Rule is Istio's cross-network gateway", () => {
 });
 
 test("east-west gateway: selector without the network (it moves), PDB only above one replica, requested address", () => {
-    const [sa, deploy, svc, ...rest] = eastWestGatewayObjects(o, { namespace: "istio-system", network: "east", replicas: 1, serviceAnnotations: { "a/b": "c" }, address: "203.0.113.7" });
+    const [sa, deploy, svc, ...rest] = eastWestGatewayObjects(o, { namespace: "istio-system", network: "east", clusterId: "east-1", replicas: 1, serviceAnnotations: { "a/b": "c" }, address: "203.0.113.7" });
     expect(sa.metadata.name).toBe("istio-eastwestgateway-service-account");
     expect((deploy as any).spec.selector.matchLabels).toEqual({ istio: "eastwestgateway", app: "istio-eastwestgateway" });
     expect((deploy as any).spec.template.metadata.labels["topology.istio.io/network"]).toBe("east");
     expect((svc as any).spec.loadBalancerIP).toBe("203.0.113.7");
     expect(svc.metadata.annotations).toMatchObject({ "a/b": "c" });
     expect(rest).toEqual([]);
-    expect(eastWestGatewayObjects(o, { namespace: "istio-system", network: "east", replicas: 2, serviceAnnotations: {} }).map((x) => x.kind)).toContain("PodDisruptionBudget");
+    expect(eastWestGatewayObjects(o, { namespace: "istio-system", network: "east", clusterId: "east-1", replicas: 2, serviceAnnotations: {} }).map((x) => x.kind)).toContain("PodDisruptionBudget");
 });
 
 test("network label patch carries only our labels", () => {

@@ -1,0 +1,101 @@
+// The one writer of meshNetworks. Network groups and the interconnect of a stack change its ledger (which
+// networks it has, which of them joined with which addresses); this module re-renders that stack's entries from
+// the ledger and writes them, with the ledger, in one apply guarded by the ConfigMap's resourceVersion. Entries
+// and ledgers of other stacks and tools pass through untouched.
+import * as crypto from "crypto";
+import { ClusterError } from "../kube";
+import { emptyLedger, Ledger, ledgerEntries, ledgerNetworks, mergeMeshNetworks, parseMeshNetworks } from "../../core/meshNetworks";
+import type { KubeObject } from "../../core/render";
+import { cluster, CommonInputs, ownerValue, retryOnConflict } from "./common";
+
+/** Where the control plane keeps meshNetworks. */
+export interface MeshConfigRef {
+    controlPlaneCluster: string;
+    namespace: string;
+    configMap: string;
+}
+
+type ConfigMap = KubeObject & { data?: Record<string, string> };
+
+const ledgerPrefix = "multinet.pulumi.io/ledger.";
+/** The single ledger annotation of versions before 0.2 (joined networks only). Read, then replaced. */
+const legacyLedgerKey = "multinet.pulumi.io/mesh-networks";
+
+/** One annotation per owning stack and mesh, so that stacks never overwrite each other's record. */
+export function ledgerKey(owner: string): string {
+    return ledgerPrefix + crypto.createHash("sha256").update(owner).digest("hex").slice(0, 16);
+}
+
+function annotationJson(obj: KubeObject, key: string): any {
+    try {
+        return JSON.parse(obj.metadata.annotations?.[key] ?? "");
+    } catch {
+        return undefined;
+    }
+}
+
+export function readLedger(cm: KubeObject, owner: string): Ledger | undefined {
+    const ledger = annotationJson(cm, ledgerKey(owner));
+    if (ledger?.owner === owner) return ledger;
+    const legacy = annotationJson(cm, legacyLedgerKey);
+    if (legacy?.owner !== owner) return undefined;
+    const entries = parseMeshNetworks((cm as ConfigMap).data?.meshNetworks).networks;
+    const joined = Object.fromEntries((legacy.networks as string[]).map((n) => [n, (entries[n]?.gateways ?? []).map((g) => g.address)]));
+    return { ...emptyLedger(owner, legacy.original ?? null), joined, controlPlaneRestart: legacy.controlPlaneRestart ?? "onMembershipChange" };
+}
+
+function meshConfigMissing(c: { name: string }, where: MeshConfigRef): ClusterError {
+    return new ClusterError(
+        c.name,
+        `the control plane's ConfigMap ${where.namespace}/${where.configMap} does not exist; is Istio installed there? For a revisioned install set the MultiNetworking's controlPlane.configMap to "istio-<revision>"`,
+    );
+}
+
+/** Reads this stack's ledger (undefined when it has none, or the ConfigMap is gone). */
+export async function currentLedger(inputs: CommonInputs & MeshConfigRef): Promise<Ledger | undefined> {
+    const cm = await cluster(inputs, inputs.controlPlaneCluster).get<ConfigMap>("v1", "ConfigMap", inputs.configMap, inputs.namespace);
+    return cm && readLedger(cm, ownerValue(inputs));
+}
+
+/**
+ * Changes this stack's ledger and rewrites its meshNetworks entries to match: a joined network lists its gateways,
+ * any other network of the stack the discard address. Refuses to take over an entry someone else wrote. When the
+ * stack has no network left, its ledger goes and the text it found comes back.
+ */
+export async function updateLedger(inputs: CommonInputs & MeshConfigRef, change: (l: Ledger) => Ledger): Promise<{ before: Ledger; after: Ledger }> {
+    const c = cluster(inputs, inputs.controlPlaneCluster);
+    const owner = ownerValue(inputs);
+    return retryOnConflict(async () => {
+        const cm = await c.get<ConfigMap>("v1", "ConfigMap", inputs.configMap, inputs.namespace);
+        if (!cm) throw meshConfigMissing(c, inputs);
+        const current = cm.data?.meshNetworks;
+        const before = readLedger(cm, owner) ?? emptyLedger(owner, current ?? null);
+        const after = change(before);
+        const ownedBefore = ledgerNetworks(before);
+        const ours = ledgerEntries(after);
+        const foreign = Object.keys(parseMeshNetworks(current).networks).filter((n) => !ownedBefore.includes(n));
+        const clash = Object.keys(ours).filter((n) => foreign.includes(n));
+        if (clash.length) {
+            throw new ClusterError(
+                c.name,
+                `meshNetworks in ${inputs.namespace}/${inputs.configMap} already has network(s) ${clash.join(", ")} written by someone else; they are not overwritten. Remove them there or rename the NetworkGroup`,
+            );
+        }
+        const text = mergeMeshNetworks(current, ownedBefore, ours, before.original);
+        // Every stack writes with the same field manager, so the apply carries the other stacks' ledgers as they are.
+        const othersLedger = (k: string) => (k.startsWith(ledgerPrefix) && k !== ledgerKey(owner)) || (k === legacyLedgerKey && annotationJson(cm, k)?.owner !== owner);
+        const ledgers = Object.fromEntries(Object.entries(cm.metadata.annotations ?? {}).filter(([k]) => othersLedger(k)));
+        if (ledgerNetworks(after).length > 0) ledgers[ledgerKey(owner)] = JSON.stringify(after);
+        await c.apply(
+            {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: { name: inputs.configMap, namespace: inputs.namespace, resourceVersion: cm.metadata.resourceVersion, annotations: ledgers },
+                // Every foreign entry is merged into `text`, so taking the field over loses nothing.
+                ...(text === undefined ? {} : { data: { meshNetworks: text } }),
+            },
+            true,
+        );
+        return { before, after };
+    });
+}

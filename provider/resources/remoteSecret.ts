@@ -1,0 +1,117 @@
+// One cluster that istiod reads, the way `istioctl create-remote-secret` joins it: in the cluster a reader
+// ServiceAccount with a read-only ClusterRole and a token; on the control-plane cluster the remote secret (a
+// kubeconfig with that token) istiod discovers the cluster's Services and endpoints with. The token and the
+// kubeconfig go from one cluster to the other inside the provider: neither is an output, so neither reaches state.
+import type * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { Cluster, ClusterError } from "../kube";
+import { remoteAccess } from "../../core/names";
+import { KubeObject, readerAccessObjects, readerServiceAccount, remoteKubeconfig, remoteSecret } from "../../core/render";
+import { assertOwned, cluster, CommonInputs, ownerOf, ownership, ownerValue, sameJson } from "./common";
+
+export interface RemoteSecretInputs extends CommonInputs {
+    /** The cluster istiod reads (its name in the program). */
+    cluster: string;
+    /** Its Istio cluster ID: the remote secret's name, key and annotation. */
+    clusterId: string;
+    /** The API server address istiod uses; empty: the server of the cluster's kubeconfig. */
+    server: string;
+    controlPlaneCluster: string;
+    namespace: string;
+    /** How long to wait for the token controller to fill the reader's token, in seconds. */
+    tokenTimeoutSeconds: number;
+}
+
+export interface RemoteSecretOutputs extends RemoteSecretInputs {
+    /** `namespace/name` of the remote secret on the control-plane cluster. */
+    remoteSecret: string;
+    /** True when we made the reader ServiceAccount (Istio's installer did not), so it goes with us. */
+    madeServiceAccount: boolean;
+    /** The API server address written into the remote secret. */
+    wroteServer: string;
+    /** What the remote secret held at the last read: its server, or null when it is gone or not ours. */
+    liveServer: string | null;
+}
+
+type Secret = KubeObject & { data?: Record<string, string> };
+
+const secretName = (inputs: RemoteSecretInputs) => remoteAccess.remoteSecret(inputs.clusterId);
+
+async function waitForToken(c: Cluster, inputs: RemoteSecretInputs): Promise<{ token: string; ca: string }> {
+    const name = remoteAccess.tokenSecret(inputs.meshId);
+    const deadline = Date.now() + inputs.tokenTimeoutSeconds * 1000;
+    for (;;) {
+        const s = await c.get<Secret>("v1", "Secret", name, inputs.namespace);
+        if (s?.data?.token) return { token: Buffer.from(s.data.token, "base64").toString("utf8"), ca: s.data["ca.crt"] ?? "" };
+        if (Date.now() >= deadline) {
+            throw new ClusterError(
+                c.name,
+                `Secret ${inputs.namespace}/${name} (a token for ServiceAccount ${remoteAccess.serviceAccount}) got no token within ${inputs.tokenTimeoutSeconds} s; ` +
+                    `the cluster's token controller (kube-controller-manager) fills it. Check that it runs, or manage remote secrets yourself and set remoteSecrets: "external"`,
+            );
+        }
+        await new Promise((r) => setTimeout(r, 250));
+    }
+}
+
+/** The server written in a remote secret of ours, or null. Reads the secret's kubeconfig, keeps only the server. */
+function serverIn(secret: Secret | undefined, inputs: RemoteSecretInputs): string | null {
+    const text = secret?.data?.[inputs.clusterId];
+    if (!text || ownerOf(secret) !== ownerValue(inputs)) return null;
+    return YAML.parse(Buffer.from(text, "base64").toString("utf8"))?.clusters?.[0]?.cluster?.server ?? null;
+}
+
+async function converge(inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs> {
+    const owner = ownerValue(inputs);
+    const o = ownership(inputs);
+    const remote = cluster(inputs, inputs.cluster);
+    const cp = cluster(inputs, inputs.controlPlaneCluster);
+    const existing = await cp.get<Secret>("v1", "Secret", secretName(inputs), inputs.namespace);
+    assertOwned(cp, existing, owner, `Manage this cluster's remote secret from where it was made (istioctl create-remote-secret, another stack) and set the MultiNetworking's remoteSecrets: "external".`);
+
+    const sa = await remote.get<KubeObject>("v1", "ServiceAccount", remoteAccess.serviceAccount, inputs.namespace);
+    const madeServiceAccount = !sa || ownerOf(sa) === owner;
+    if (madeServiceAccount) await remote.apply(readerServiceAccount(o, inputs.namespace), true);
+    for (const obj of readerAccessObjects(o, inputs.namespace)) {
+        assertOwned(remote, await remote.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace), owner, "It belongs to another stack of this mesh: manage the remote secret there and set remoteSecrets: \"external\" here.");
+        await remote.apply(obj, true);
+    }
+    const { token, ca } = await waitForToken(remote, inputs);
+    const server = inputs.server || remote.server;
+    await cp.apply(remoteSecret(o, inputs.namespace, inputs.clusterId, remoteKubeconfig(inputs.clusterId, server, ca || remote.caData, token)), true);
+    return { ...inputs, remoteSecret: `${inputs.namespace}/${secretName(inputs)}`, madeServiceAccount, wroteServer: server, liveServer: server };
+}
+
+export const remoteSecretProvider = {
+    async create(inputs: RemoteSecretInputs): Promise<pulumi.dynamic.CreateResult> {
+        return { id: `${inputs.controlPlaneCluster}/${inputs.namespace}/${secretName(inputs)}`, outs: await converge(inputs) };
+    },
+
+    async diff(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.DiffResult> {
+        const replaces = (["cluster", "clusterId", "controlPlaneCluster", "namespace", "meshId"] as const).filter((k) => olds[k] !== news[k]);
+        const drift = olds.liveServer !== olds.wroteServer;
+        const changes = replaces.length > 0 || drift || olds.server !== news.server || !sameJson(olds.kubeconfigs, news.kubeconfigs) || olds.owner !== news.owner;
+        return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+    },
+
+    async update(_id: string, _olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await converge(news) };
+    },
+
+    async read(id: string, props: RemoteSecretOutputs): Promise<pulumi.dynamic.ReadResult> {
+        const secret = await cluster(props, props.controlPlaneCluster).get<Secret>("v1", "Secret", secretName(props), props.namespace);
+        return { id, props: { ...props, liveServer: serverIn(secret, props) } };
+    },
+
+    async delete(_id: string, props: RemoteSecretOutputs): Promise<void> {
+        const owner = ownerValue(props);
+        const cp = cluster(props, props.controlPlaneCluster);
+        if (ownerOf(await cp.get("v1", "Secret", secretName(props), props.namespace)) === owner) await cp.delete("v1", "Secret", secretName(props), props.namespace);
+        const remote = cluster(props, props.cluster);
+        const objects = [...(props.madeServiceAccount ? [readerServiceAccount(ownership(props), props.namespace)] : []), ...readerAccessObjects(ownership(props), props.namespace)];
+        for (const obj of objects.reverse()) {
+            const live = await remote.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
+            if (ownerOf(live) === owner) await remote.delete(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
+        }
+    },
+};
