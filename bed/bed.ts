@@ -10,7 +10,7 @@ import { Endpoint, kubeRequest } from "./kubeapi";
 import { backendDir, binDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
 import { pidOf, sleep, startProcess, stopAll, stopProcess } from "./procs";
 import { IstiodState, istiodCommand, istiodReady, processName as istiodProcess, readStarts, startIstiod, templateHash } from "./istiod";
-import { injectorWebhook, istioCrds, istioMeshConfig, istioSystemNamespace, istiodDeployment } from "./seed";
+import { injectorWebhook, istioCrds, istioMeshConfig, istioSystemNamespace, istiodDeployment, istiodService } from "./seed";
 import { ensureTools, Tools } from "./tools";
 
 export interface BedCluster {
@@ -230,6 +230,7 @@ async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPl
     await apply(istioSystemNamespace, "/api/v1/namespaces");
     await Promise.all(crds.map((crd) => apply(crd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")));
     await apply(injectorWebhook(), "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations");
+    await apply(istiodService, "/api/v1/namespaces/istio-system/services");
     if (cluster.index === 1) {
         await apply(istioMeshConfig, "/api/v1/namespaces/istio-system/configmaps");
         await apply(istiodDeployment(controlPlaneId), "/apis/apps/v1/namespaces/istio-system/deployments");

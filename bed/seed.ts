@@ -41,6 +41,25 @@ export function istiodDeployment(clusterId: string) {
     };
 }
 
+/**
+ * The `istiod` Service every install has (on remote clusters it points at the control plane); the injector's
+ * webhook refers to it. istiod runs out of cluster on the bed, so the Service has no endpoints.
+ */
+export const istiodService = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "istiod", namespace: "istio-system", labels: { app: "istiod", istio: "pilot" } },
+    spec: {
+        ports: [
+            { name: "grpc-xds", port: 15010, targetPort: 15010 },
+            { name: "https-dns", port: 15012, targetPort: 15012 },
+            { name: "https-webhook", port: 443, targetPort: 15017 },
+            { name: "http-monitoring", port: 15014, targetPort: 15014 },
+        ],
+        selector: { app: "istiod" },
+    },
+};
+
 const notFalse = { key: "sidecar.istio.io/inject", operator: "NotIn", values: ["false"] };
 const absent = (key: string) => ({ key, operator: "DoesNotExist" });
 

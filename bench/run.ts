@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { auditCounts, auditOffset } from "../bed/audit";
+import { istiodStarts, settle } from "../test/helpers/istio";
 import { bedEnv, down, readState, up } from "../bed/bed";
 import { clusterName as c, Live, Topology, TopologyStack } from "../test/helpers/topology";
 import { eastWestGatewayObjects, emptyLedger, gatewayRule, ledgerEntries, planMesh, MeshTopology } from "../core";
@@ -39,11 +40,12 @@ class AuditWindow {
 
 async function measure(step: () => Promise<unknown>, live?: Live): Promise<Measure> {
     const window = new AuditWindow(readState()!.clusters.map((cl) => cl.auditLog));
-    const generation = live ? await live.istiodGeneration() : 0;
+    const starts = istiodStarts();
     const started = process.hrtime.bigint();
     await step();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { seconds, requests: window.count(), restarts: live ? (await live.istiodGeneration()) - generation : undefined };
+    if (live) await settle();
+    return { seconds, requests: window.count(), restarts: live ? istiodStarts() - starts : undefined };
 }
 
 function topology(n: number, joined: number, lastAddress: string): Topology {

@@ -1,16 +1,20 @@
 // `npm run demo`: the quickstart end to end with the real Pulumi engine, on a local test bed (default) or on
-// clusters you name. Prints a summary, then previews a follow-up change (group "south" joins) and its warning.
+// clusters you name. Prints a summary, then previews a follow-up change (group "south" joins) and its warning,
+// and, on the bed, what the real istiod made of it: its networks and gateways, the clusters it reads, and what it
+// sends a sidecar.
 //
 //   npm run demo                                   local bed of four clusters, stopped afterwards
 //   npm run demo -- --keep                         leave the bed and the stack up to explore
 //   npm run demo -- --kubeconfig hosted=~/h.yaml --kubeconfig east1=~/e.yaml --kubeconfig west1=~/w.yaml [--kubeconfig south1=...]
 //   npm run demo -- --context hosted=prod-hub --context east1=prod-east ...   (contexts of your default kubeconfig)
+//   ... --control-plane-id ID                      istiod's CLUSTER_ID on "hosted" when it is not "hosted"
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bedEnv, down, toolEnv, up, writeBinDir } from "../bed/bed";
+import { bedEndpoint, bedEnv, down, istiodDebug, proxyView, toolEnv, up, writeBinDir } from "../bed/bed";
 import { backendDir } from "../bed/paths";
+import { putSample, sample } from "../bed/sample";
 import { ensureTools } from "../bed/tools";
 
 const program = path.join(__dirname, "quickstart");
@@ -21,6 +25,7 @@ const say = (msg: string) => console.log(`\x1b[1m==> ${msg}\x1b[0m`);
 interface Options {
     keep: boolean;
     kubeconfigs: Record<string, string>;
+    controlPlaneId?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -28,6 +33,7 @@ function parseArgs(argv: string[]): Options {
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--keep") opts.keep = true;
+        else if (a === "--control-plane-id") opts.controlPlaneId = argv[++i];
         else if (a === "--kubeconfig" || a === "--context") {
             const [key, value] = (argv[++i] ?? "").split("=");
             if (!keys.includes(key) || !value) throw new Error(`${a} takes <cluster>=<value> with cluster one of ${keys.join(", ")}`);
@@ -71,13 +77,14 @@ async function must(p: Promise<{ code: number; stdout: string }>, what: string) 
 async function main(): Promise<void> {
     const opts = parseArgs(process.argv.slice(2));
     const onBed = Object.keys(opts.kubeconfigs).length === 0;
-    say("Getting the tools (the first run builds Pulumi, kube-apiserver and etcd from Go modules: several minutes)");
+    say("Getting the tools (the first run builds Pulumi, kube-apiserver, etcd, istiod and istioctl from Go modules: 10-20 minutes)");
     const tools = ensureTools((m) => console.log(`    ${m}`));
 
     let env: NodeJS.ProcessEnv;
     if (onBed) {
-        say("Starting a local test bed: four Kubernetes API servers with Istio's objects and a load-balancer fixture");
+        say("Starting a local test bed: four Kubernetes API servers as if Istio were installed, a real istiod on the first, a load-balancer fixture");
         const state = await up({ clusters: 4 }, (m) => console.log(`    ${m}`));
+        await putSample(state, (c) => bedEndpoint(state, c));
         env = { ...process.env, ...bedEnv(state) };
         state.clusters.forEach((c, i) => (opts.kubeconfigs[keys[i]] = fs.readFileSync(c.kubeconfig, "utf8")));
     } else {
@@ -93,6 +100,7 @@ async function main(): Promise<void> {
         await pulumi(["stack", "rm", "--yes", "--force"], env, undefined, true); // a leftover of an interrupted demo
         await must(pulumi(["stack", "init"], env), "pulumi stack init");
         for (const key of ["hosted", "east1", "west1"]) await must(pulumi(["config", "set", "--secret", key], env, opts.kubeconfigs[key]), `pulumi config set ${key}`);
+        if (opts.controlPlaneId) await must(pulumi(["config", "set", "controlPlaneId", opts.controlPlaneId], env), "pulumi config set controlPlaneId");
 
         say("pulumi up: the quickstart (groups east and west, one gateway each, interconnected)");
         await must(pulumi(["up", "--yes", "--skip-preview"], env), "pulumi up");
@@ -105,6 +113,7 @@ async function main(): Promise<void> {
         console.log(`    east-west gateway   west-1 on west-1  address ${out.westAddress}`);
         console.log(`    interconnected      ${out.interconnected.join(", ")}`);
         console.log(`    control-plane restarts: ${out.controlPlaneRestarts}`);
+        if (onBed) await istiodView();
 
         if (south) {
             say('Preview of a follow-up change: a fourth cluster in group "south" joins the interconnect');
@@ -131,6 +140,19 @@ async function main(): Promise<void> {
         }
     }
     if (ok) say("Done");
+}
+
+/** What the bed's real istiod made of the quickstart. */
+async function istiodView(): Promise<void> {
+    say("What istiod serves");
+    await new Promise((r) => setTimeout(r, 2000)); // a restart and a push take a moment
+    const clusters: any[] = await istiodDebug("clusterz");
+    for (const c of clusters) console.log(`    cluster            ${c.id.padEnd(10)} ${c.syncStatus}${c.secretName ? ` (remote secret ${c.secretName})` : " (its own)"}`);
+    const gateways: any[] = (await istiodDebug("networkz")) ?? [];
+    for (const g of gateways) console.log(`    network gateway    ${g.Network.padEnd(10)} ${g.Addr}:${g.Port}${g.Addr === "100::" ? "   (outside the interconnect: nothing routable)" : ""}`);
+    const view = await proxyView({ cluster: "west-1", network: "west" }, `${sample.host}:${sample.port}`);
+    console.log(`    a sidecar on west-1 gets for ${sample.host}:${sample.port}:`);
+    for (const e of view) console.log(`      ${`${e.address}:${e.port}`.padEnd(22)} weight ${e.weight}  ${e.port === 15443 ? "an east-west gateway" : `a Pod on ${e.cluster}`}`);
 }
 
 main().catch((e) => {

@@ -120,6 +120,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
                 controlPlaneCluster: cp.cluster,
                 controlPlaneClusterId: cpCluster.clusterId,
                 deployment: cp.deployment,
+                configMap: cp.configMap,
                 namespace: cp.namespace,
                 clusters: this.clusters.map((c) => c.name),
             },
@@ -143,7 +144,8 @@ export class MultiNetworking extends pulumi.ComponentResource {
                                   namespace: cp.namespace,
                                   tokenTimeoutSeconds: 60,
                               },
-                              { parent: this },
+                              // After the rule: its preview check of every cluster and of istiod gates all writes.
+                              { parent: this, dependsOn: [this.rule] },
                           ).remoteSecret,
                   )
                 : [];

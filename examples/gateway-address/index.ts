@@ -11,13 +11,16 @@ function kubeconfig(key: string, bedCluster: number): pulumi.Output<string> {
     return new pulumi.Config().getSecret(key) ?? (bedFile ? pulumi.secret(fs.readFileSync(bedFile, "utf8")) : new pulumi.Config().requireSecret(key));
 }
 
+/** istiod's CLUSTER_ID, the control-plane cluster's Istio ID: config `controlPlaneId`, else the local bed's, else its name. */
+const controlPlaneId = new pulumi.Config().get("controlPlaneId") ?? process.env.MULTINET_CONTROL_PLANE_ID;
+
 const westAddress = new pulumi.Config().get("westAddress") ?? "203.0.113.50";
 
 const mn = new multinet.MultiNetworking("addr", {
     meshId: "addr",
     controlPlane: { cluster: "east" },
     clusters: [
-        { name: "east", kubeconfig: kubeconfig("east", 1) },
+        { name: "east", clusterId: controlPlaneId, kubeconfig: kubeconfig("east", 1) },
         { name: "west", kubeconfig: kubeconfig("west", 2) },
     ],
 });

@@ -11,13 +11,16 @@ function kubeconfig(key: string, bedCluster: number): pulumi.Output<string> {
     return new pulumi.Config().getSecret(key) ?? (bedFile ? pulumi.secret(fs.readFileSync(bedFile, "utf8")) : new pulumi.Config().requireSecret(key));
 }
 
+/** istiod's CLUSTER_ID, the control-plane cluster's Istio ID: config `controlPlaneId`, else the local bed's, else its name. */
+const controlPlaneId = new pulumi.Config().get("controlPlaneId") ?? process.env.MULTINET_CONTROL_PLANE_ID;
+
 const moveC = new pulumi.Config().getBoolean("moveC") ?? false;
 
 const mn = new multinet.MultiNetworking("move", {
     meshId: "move",
     controlPlane: { cluster: "a" },
     clusters: [
-        { name: "a", kubeconfig: kubeconfig("a", 1), podCidrs: ["10.1.0.0/16"] },
+        { name: "a", clusterId: controlPlaneId, kubeconfig: kubeconfig("a", 1), podCidrs: ["10.1.0.0/16"] },
         { name: "b", kubeconfig: kubeconfig("b", 2), podCidrs: ["10.2.0.0/16"] },
         { name: "c", kubeconfig: kubeconfig("c", 3), podCidrs: ["10.3.0.0/16"] },
     ],

@@ -12,13 +12,16 @@ function kubeconfig(key: string, bedCluster: number): pulumi.Output<string> {
     return new pulumi.Config().getSecret(key) ?? (bedFile ? pulumi.secret(fs.readFileSync(bedFile, "utf8")) : new pulumi.Config().requireSecret(key));
 }
 
+/** istiod's CLUSTER_ID, the control-plane cluster's Istio ID: config `controlPlaneId`, else the local bed's, else its name. */
+const controlPlaneId = new pulumi.Config().get("controlPlaneId") ?? process.env.MULTINET_CONTROL_PLANE_ID;
+
 const oneGroup = new pulumi.Config().getBoolean("oneGroup") ?? false;
 
 const mn = new multinet.MultiNetworking("cidrs", {
     meshId: "cidrs",
     controlPlane: { cluster: "blue" },
     clusters: [
-        { name: "blue", kubeconfig: kubeconfig("blue", 1), podCidrs: ["10.42.0.0/16"] },
+        { name: "blue", clusterId: controlPlaneId, kubeconfig: kubeconfig("blue", 1), podCidrs: ["10.42.0.0/16"] },
         { name: "green", kubeconfig: kubeconfig("green", 2), podCidrs: ["10.42.0.0/16"] },
     ],
 });

@@ -11,6 +11,9 @@ function kubeconfig(key: string, bedCluster: number): pulumi.Output<string> {
     return new pulumi.Config().getSecret(key) ?? (bedFile ? pulumi.secret(fs.readFileSync(bedFile, "utf8")) : new pulumi.Config().requireSecret(key));
 }
 
+/** istiod's CLUSTER_ID, the control-plane cluster's Istio ID: config `controlPlaneId`, else the local bed's, else its name. */
+const controlPlaneId = new pulumi.Config().get("controlPlaneId") ?? process.env.MULTINET_CONTROL_PLANE_ID;
+
 // The optional fourth cluster: only with config `south1`, or on a bed of four clusters.
 const south = new pulumi.Config().getSecret("south1") ?? (process.env.MULTINET_BED_KUBECONFIGS?.split(":")[3] ? kubeconfig("south1", 4) : undefined);
 
@@ -18,7 +21,7 @@ const mn = new multinet.MultiNetworking("mesh1", {
     meshId: "mesh1",
     controlPlane: { cluster: "hosted" },
     clusters: [
-        { name: "hosted", kubeconfig: kubeconfig("hosted", 1), podCidrs: ["10.10.0.0/16"] },
+        { name: "hosted", clusterId: controlPlaneId, kubeconfig: kubeconfig("hosted", 1), podCidrs: ["10.10.0.0/16"] },
         { name: "east-1", kubeconfig: kubeconfig("east1", 2), podCidrs: ["10.20.0.0/16"] },
         { name: "west-1", kubeconfig: kubeconfig("west1", 3), podCidrs: ["10.20.0.0/16"] },
         ...(south ? [{ name: "south-1", kubeconfig: south, podCidrs: ["10.20.0.0/16"] }] : []),

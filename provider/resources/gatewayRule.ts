@@ -12,6 +12,8 @@ export interface GatewayRuleInputs extends CommonInputs {
     controlPlaneClusterId: string;
     /** istiod's Deployment, where its CLUSTER_ID is read. */
     deployment: string;
+    /** The mesh ConfigMap, which groups and the interconnect write meshNetworks into. */
+    configMap: string;
     namespace: string;
     /** Every cluster of the mesh, searched for network groups before disabling. */
     clusters: string[];
@@ -29,11 +31,19 @@ const gvk = { apiVersion: "networking.istio.io/v1", kind: "Gateway" };
 const istioDefaultClusterId = "Kubernetes";
 
 /**
- * Why istiod would not know the control-plane cluster by the ID the program gives it, or undefined. istiod reads
- * its own cluster as CLUSTER_ID; remote secrets and endpoint metadata use the same IDs, so they must agree.
+ * Why the control plane is not as the program describes it, or undefined: its mesh ConfigMap and Deployment exist,
+ * and istiod knows its cluster by the ID the program gives it (istiod reads its own cluster as CLUSTER_ID; remote
+ * secrets and endpoint metadata use the same IDs, so they must agree).
  */
-async function clusterIdProblem(news: GatewayRuleInputs): Promise<string | undefined> {
-    const deployment = await cluster(news, news.controlPlaneCluster).get<KubeObject>("apps/v1", "Deployment", news.deployment, news.namespace);
+async function controlPlaneProblem(news: GatewayRuleInputs): Promise<string | undefined> {
+    const c = cluster(news, news.controlPlaneCluster);
+    const [deployment, configMap] = await Promise.all([
+        c.get<KubeObject>("apps/v1", "Deployment", news.deployment, news.namespace),
+        c.get<KubeObject>("v1", "ConfigMap", news.configMap, news.namespace),
+    ]);
+    if (!configMap) {
+        return `the control plane's ConfigMap ${news.namespace}/${news.configMap} does not exist on cluster "${news.controlPlaneCluster}"; is Istio installed there? For a revisioned install set controlPlane.configMap to "istio-<revision>"`;
+    }
     if (!deployment) {
         return `the control plane's Deployment ${news.namespace}/${news.deployment} does not exist on cluster "${news.controlPlaneCluster}"; is istiod installed there? Set controlPlane.deployment to its name`;
     }
@@ -66,7 +76,7 @@ export const gatewayRuleProvider = {
             try {
                 const ns = await cluster(news, name).get("v1", "Namespace", news.namespace);
                 if (!ns) return `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`;
-                return name === news.controlPlaneCluster ? await clusterIdProblem(news) : undefined;
+                return name === news.controlPlaneCluster ? await controlPlaneProblem(news) : undefined;
             } catch (e) {
                 return (e as Error).message;
             }

@@ -1,6 +1,7 @@
 // Teardown gives every cluster back as it was; a second stack never takes the first one's objects; no
 // credential ever appears in plain text.
 import { readState } from "../../bed/bed";
+import { istioMeshConfig, istiodDeployment } from "../../bed/seed";
 import { labels } from "../../core/names";
 import { clusterName as c, errors, Live, Topology, TopologyStack } from "../helpers/topology";
 
@@ -85,6 +86,9 @@ describe("two stacks claim one cluster", () => {
             const labelsBefore = await live.namespaceLabels(2);
             const versionBefore = (await live.get(2, ns)).metadata.resourceVersion;
 
+            // The other mesh's control plane runs on cluster-4: Istio as if installed there too.
+            await live.send(4, "POST", `${ns}/configmaps`, istioMeshConfig);
+            await live.send(4, "POST", "/apis/apps/v1/namespaces/istio-system/deployments", istiodDeployment(c(4)));
             await second.create(4);
             const other: Topology = { meshId: "mesh-other", controlPlane: { cluster: c(4) }, clusters: [{ name: c(2) }, { name: c(4) }], groups: [{ name: "b-net", clusters: [c(2)] }], gateways: [] };
             const preview = await second.previewOf(other);
@@ -99,6 +103,8 @@ describe("two stacks claim one cluster", () => {
         } finally {
             await second.remove();
             await first.remove();
+            await live.send(4, "DELETE", `${ns}/configmaps/istio`);
+            await live.send(4, "DELETE", "/apis/apps/v1/namespaces/istio-system/deployments/istiod");
         }
     });
 });

@@ -10,9 +10,19 @@ import { PreviewJson, RunResult, Stack } from "./pulumi";
 export interface Topology {
     meshId: string;
     controlPlane: { cluster: string };
-    clusters: { name: string; podCidrs?: string[] }[];
+    clusters: { name: string; clusterId?: string; podCidrs?: string[]; remoteSecretServer?: string }[];
+    remoteSecrets?: "managed" | "external";
     groups: { name: string; networkName?: string; clusters: string[] }[];
-    gateways: { name: string; group: string; cluster: string; replicas?: number; serviceAnnotations?: Record<string, string>; address?: string; addressTimeoutSeconds?: number }[];
+    gateways: {
+        name: string;
+        group: string;
+        cluster: string;
+        replicas?: number;
+        serviceAnnotations?: Record<string, string>;
+        address?: string;
+        addressTimeoutSeconds?: number;
+        proxyImage?: string;
+    }[];
     interconnect?: { members: { group: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart?: "onMembershipChange" | "never" };
 }
 
@@ -89,10 +99,6 @@ export class Live {
         return text ? (YAML.parse(text).networks ?? {}) : {};
     }
 
-    /** The istiod Deployment's generation: it grows by one per pod-template change (each restart). */
-    async istiodGeneration(): Promise<number> {
-        return (await this.get(1, "/apis/apps/v1/namespaces/istio-system/deployments/istiod")).metadata.generation;
-    }
 
     /** Write requests (create, update, patch, delete) the admin user made on a cluster, from its audit log. */
     auditWrites(cluster: number): number {

@@ -11,6 +11,7 @@ const kubeconfigs = cfg.requireSecretObject<Record<string, string>>("kubeconfigs
 const mn = new multinet.MultiNetworking(t.meshId, {
     meshId: t.meshId,
     controlPlane: t.controlPlane,
+    remoteSecrets: t.remoteSecrets,
     clusters: t.clusters.map((c) => ({ ...c, kubeconfig: kubeconfigs.apply((k) => k[c.name] ?? "") })),
 });
 const groups = new Map(t.groups.map((g) => [g.name, new multinet.NetworkGroup(g.name, { multiNetworking: mn, networkName: g.networkName, clusters: g.clusters })]));
