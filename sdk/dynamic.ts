@@ -97,7 +97,7 @@ export class NetworkGroupResource extends pulumi.dynamic.Resource {
     declare readonly networkName: pulumi.Output<NetworkGroupOutputs["networkName"]>;
     declare readonly clusters: pulumi.Output<NetworkGroupOutputs["clusters"]>;
     constructor(name: string, args: Args<NetworkGroupInputs>, opts: pulumi.CustomResourceOptions) {
-        super(providers.networkGroup, name, { ...args, ...unset<NetworkGroupOutputs, NetworkGroupInputs>("live") }, options(opts), "multinet", "NetworkGroup");
+        super(providers.networkGroup, name, { ...args, ...unset<NetworkGroupOutputs, NetworkGroupInputs>("live", "liveEntry") }, options(opts), "multinet", "NetworkGroup");
     }
 }
 

@@ -5,6 +5,7 @@
 // one stack works in either order: a group only releases a namespace whose group label still names it.
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../kube";
+import { parseMeshNetworks } from "../../core/meshNetworks";
 import { labels } from "../../core/names";
 import { KubeObject, networkLabelPatch } from "../../core/render";
 import { cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, retryOnConflict, sameJson } from "./common";
@@ -19,6 +20,8 @@ export interface NetworkGroupInputs extends CommonInputs, MeshConfigRef {
 export interface NetworkGroupOutputs extends NetworkGroupInputs {
     /** Network label of each member's namespace as last seen (drift shows here). */
     live: Record<string, string | null>;
+    /** Whether the group's meshNetworks entry was there at the last read (drift shows here). */
+    liveEntry?: boolean;
 }
 
 async function readNamespace(c: Cluster, name: string): Promise<KubeObject | undefined> {
@@ -70,7 +73,7 @@ async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroup
     });
     await forEachCluster(removed, (name) => release(olds!, name));
     await updateLedger(news, (l) => ({ ...l, groups: [...new Set([...l.groups, news.networkName])] }));
-    return { ...news, live };
+    return { ...news, live, liveEntry: true };
 }
 
 export const networkGroupProvider = {
@@ -86,7 +89,7 @@ export const networkGroupProvider = {
 
     async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.DiffResult> {
         const replaces = (["networkName", "meshId", "namespace", "controlPlaneCluster", "configMap"] as const).filter((k) => olds[k] !== news[k]);
-        const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName);
+        const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName) || olds.liveEntry === false;
         const changes = replaces.length > 0 || drift || !sameJson([...olds.clusters].sort(), [...news.clusters].sort()) || !sameJson(olds.kubeconfigs, news.kubeconfigs) || olds.owner !== news.owner;
         return { changes, replaces };
     },
@@ -101,7 +104,9 @@ export const networkGroupProvider = {
             const ns = await readNamespace(cluster(props, name), props.namespace);
             live[name] = ns?.metadata.labels?.[labels.network] ?? null;
         });
-        return { id, props: { ...props, live } };
+        const cm = await cluster(props, props.controlPlaneCluster).get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", props.configMap, props.namespace);
+        const liveEntry = props.networkName in parseMeshNetworks(cm?.data?.meshNetworks).networks;
+        return { id, props: { ...props, live, liveEntry } };
     },
 
     async delete(_id: string, props: NetworkGroupOutputs): Promise<void> {

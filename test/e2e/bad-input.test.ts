@@ -2,6 +2,7 @@
 // the fix, and the API servers' audit logs show no write caused by it.
 import * as fs from "fs";
 import { readState } from "../../bed/bed";
+import { clusterId } from "../helpers/istio";
 import { clusterName as c, errors, Live, Topology, TopologyStack } from "../helpers/topology";
 
 const live = new Live();
@@ -58,6 +59,16 @@ const cases: [string, Topology, string[]][] = [
     ["a member with an unknown address", edit((t) => (t.interconnect!.members[1].addresses = ["198.51.100.1"])), [`Interconnect "mesh-bad"`, `members[1] ("west").addresses[0]`, "not the address of any of its gateways", "pick one of them"]],
     ["a group listed twice", edit((t) => t.interconnect!.members.push({ group: "east", gateways: ["gw-east"] })), [`Interconnect "mesh-bad"`, "members[2]", "listed twice", "list each group once"]],
     ["an unknown restart policy", edit((t) => (t.interconnect!.controlPlaneRestart = "always" as any)), [`Interconnect "mesh-bad"`, "controlPlaneRestart"]],
+    ["an invalid Istio cluster ID", edit((t) => (t.clusters[1].clusterId = "Cluster 2")), [`MultiNetworking "mesh-bad"`, "clusters[1].clusterId", "DNS-1123"]],
+    ["two clusters with one Istio cluster ID", edit((t) => (t.clusters[2].clusterId = c(2))), ["clusters[2].clusterId", `"cluster-2" is also the Istio cluster ID of "cluster-2"`, "must be unique"]],
+    ["a remote-secret server that is not an https URL", edit((t) => (t.clusters[1].remoteSecretServer = "10.0.0.1:6443")), ["clusters[1].remoteSecretServer", "must be an https URL"]],
+    ["an unknown remoteSecrets mode", edit((t) => (t.remoteSecrets = "istioctl" as any)), [`MultiNetworking "mesh-bad"`, "remoteSecrets", `"managed"`, `"external"`]],
+    ["a malformed proxy image", edit((t) => (t.gateways[0].proxyImage = "Istio Proxy")), [`EastWestGateway "gw-east"`, "proxyImage", "container image reference"]],
+    [
+        "a control-plane cluster ID that istiod does not have",
+        edit((t) => (t.clusters[0].clusterId = "hub")),
+        [`istiod (Deployment istio-system/istiod on cluster "cluster-1") runs with CLUSTER_ID "${clusterId(1)}"`, `Istio cluster ID "hub"`, `set clusterId: "${clusterId(1)}" on cluster "cluster-1"`],
+    ],
     ["no clusters", edit((t) => ((t.clusters = []), (t.groups = []), (t.gateways = []), (t.interconnect = undefined))), [`MultiNetworking "mesh-bad"`, "clusters", "at least one cluster"]],
 ];
 

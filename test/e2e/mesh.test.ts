@@ -1,5 +1,6 @@
 // MultiNetworking, NetworkGroup and EastWestGateway under the real engine, checked in the API servers.
 import { eastWest, labels } from "../../core/names";
+import { analyzeProblems } from "../helpers/istio";
 import { clusterName, errors, Live, Topology, TopologyStack } from "../helpers/topology";
 
 const live = new Live();
@@ -148,6 +149,32 @@ describe("mesh side on the bed", () => {
         expect(message).toMatch(/Pod CIDRs overlap: "cluster-2" has 10\.2\.0\.0\/16 and "cluster-3" has 10\.2\.0\.0\/16/);
         expect([1, 2, 3].map((c) => live.auditWrites(c))).toEqual(writes);
         await stack.setTopology(base);
+    });
+
+    test("a gateway cluster without Istio's injector is refused at preview, unless the gateway brings its own proxy image", async () => {
+        const webhookPath = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector";
+        const { metadata, webhooks } = await live.get(3, webhookPath);
+        await live.send(3, "DELETE", webhookPath);
+        try {
+            const writes = [1, 2, 3].map((c) => live.auditWrites(c));
+            const message = errors(await stack.previewOf(base)).join("\n");
+            expect(message).toContain(`cluster "cluster-3" has no Istio sidecar injector that selects the gateway's pods`);
+            expect(message).toContain("set proxyImage on the EastWestGateway");
+            expect([1, 2, 3].map((c) => live.auditWrites(c))).toEqual(writes);
+
+            const image = "docker.io/istio/proxyv2:1.31.0";
+            await stack.apply({ ...base, gateways: [base.gateways[0], { ...base.gateways[1], proxyImage: image }] });
+            const pod = (await live.get(3, `/apis/apps/v1/namespaces/istio-system/deployments/${eastWest.name}`)).spec.template;
+            expect(pod.metadata.labels["sidecar.istio.io/inject"]).toBe("false");
+            const proxy = pod.spec.containers[0];
+            expect(proxy).toMatchObject({ name: "istio-proxy", image, args: expect.arrayContaining(["proxy", "router"]) });
+            expect(proxy.env).toEqual(expect.arrayContaining([{ name: "ISTIO_META_CLUSTER_ID", value: "cluster-3" }, { name: "ISTIO_META_NETWORK", value: "west" }, { name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: "west" }]));
+            expect(pod.spec.volumes.map((v: any) => v.name)).toEqual(expect.arrayContaining(["istio-token", "istiod-ca-cert", "istio-envoy"]));
+            expect((await analyzeProblems(3)).filter((m) => m.code === "IST0146")).toEqual([]);
+        } finally {
+            await live.send(3, "POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", { metadata: { name: metadata.name, labels: metadata.labels }, webhooks });
+            await stack.apply(base);
+        }
     });
 });
 

@@ -110,7 +110,7 @@ describe("two stacks claim one cluster", () => {
 });
 
 describe("secrets", () => {
-    test("no token or kubeconfig in state, preview JSON or any output", async () => {
+    test("no token or kubeconfig in state, preview JSON or any output: not the users', not the istiod readers'", async () => {
         const state = readState()!;
         const secrets = [...state.adminTokens, state.bedToken, Buffer.from(state.ca).toString("base64").slice(0, 40)];
         const stack = new TopologyStack("secrets");
@@ -120,6 +120,12 @@ describe("secrets", () => {
             await stack.setTopology(topology);
             seen.push(JSON.stringify(await stack.preview()));
             seen.push(...Object.values(await stack.up()).map(String));
+            // The reader tokens istiod got, and the remote secrets made of them.
+            for (const n of [2, 3]) {
+                const token = (await live.get(n, `${ns}/secrets/istio-reader-mesh-own-token`)).data.token;
+                secrets.push(token, Buffer.from(token, "base64").toString("utf8"));
+                secrets.push((await live.get(1, `${ns}/secrets/istio-remote-secret-${c(n)}`)).data[c(n)].slice(0, 60));
+            }
             seen.push((await stack.ok(["refresh", "--yes", "--skip-preview"])).stdout);
             seen.push(JSON.stringify(await stack.preview()));
             const exported = await stack.exportState();

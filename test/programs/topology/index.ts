@@ -32,6 +32,7 @@ const ic = t.interconnect
 export const gatewayRule = mn.gatewayRule;
 export const networks = Object.fromEntries([...groups].map(([n, g]) => [n, { networkName: g.networkName, clusters: g.clusters }]));
 export const addresses = Object.fromEntries([...gateways].map(([n, g]) => [n, g.address]));
-export const interconnected = ic?.networks;
-export const meshNetworks = ic?.meshNetworks;
-export const controlPlaneRestarts = ic?.controlPlaneRestarts;
+// null, not undefined, without an interconnect: the engine warns about undefined outputs.
+export const interconnected = ic?.networks ?? null;
+export const meshNetworks = ic?.meshNetworks ?? null;
+export const controlPlaneRestarts = ic?.controlPlaneRestarts ?? null;
