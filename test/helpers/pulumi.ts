@@ -3,7 +3,7 @@ import { execFile } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { bedEnv, readState } from "../../bed/bed";
+import { bedEnv } from "../../bed/bed";
 
 export interface RunResult {
     code: number;
@@ -72,10 +72,4 @@ export class Stack {
         await this.run(["stack", "rm", "--yes", "--force"]);
         fs.rmSync(path.join(this.programDir, `Pulumi.${this.name}.yaml`), { force: true });
     }
-}
-
-export function bedKubeconfig(index: number): string {
-    const state = readState();
-    if (!state) throw new Error("bed is not up");
-    return fs.readFileSync(state.clusters[index - 1].kubeconfig, "utf8");
 }
