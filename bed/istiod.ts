@@ -88,3 +88,11 @@ export async function istiodReady(state: IstiodState): Promise<boolean> {
     const r = await fetch(`http://127.0.0.1:${state.ports.http}/ready`).catch(() => undefined);
     return r?.status === 200;
 }
+
+/** How many times istiod has started on this bed (each pod-template change of its Deployment is one more). */
+export function istiodStarts(): number {
+    return readStarts()?.starts ?? 0;
+}
+
+/** Long enough for the bed to have restarted istiod after a pod-template change (it watches every 250 ms). */
+export const settle = () => new Promise((r) => setTimeout(r, 2000));

@@ -6,9 +6,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { auditCounts, auditOffset } from "../bed/audit";
-import { istiodStarts, settle } from "../test/helpers/istio";
 import { bedEnv, down, readState, up } from "../bed/bed";
-import { clusterName as c, Live, Topology, TopologyStack } from "../test/helpers/topology";
+import { istiodStarts, settle } from "../bed/istiod";
+import { clusterName as c, Live, Topology, TopologyStack } from "../bed/topology";
 import { eastWestGatewayObjects, emptyLedger, gatewayRule, ledgerEntries, planMesh, MeshTopology } from "../core";
 import * as YAML from "yaml";
 

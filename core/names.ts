@@ -54,11 +54,3 @@ export const eastWest = {
 
 /** Port of the east-west gateway's AUTO_PASSTHROUGH server, the one meshNetworks points at. */
 export const crossNetworkPort = 15443;
-
-export const defaults = {
-    namespace: "istio-system",
-    deployment: "istiod",
-    configMap: "istio",
-    replicas: 1,
-    addressTimeoutSeconds: 300,
-} as const;

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import { readState } from "../../bed/bed";
 import { clusterId } from "../helpers/istio";
-import { clusterName as c, errors, Live, Topology, TopologyStack } from "../helpers/topology";
+import { clusterName as c, errors, Live, Topology, TopologyStack } from "../../bed/topology";
 
 const live = new Live();
 

@@ -8,7 +8,7 @@
 // - `istioctl analyze` finds no warning or error on any cluster.
 import { XdsEndpoint } from "../../bed/bed";
 import { analyzeProblems, clusterId, eventually, istiodClusters, istiodStarts, networkGateways, samplePodIps, settle, sidecarView, summarize } from "../helpers/istio";
-import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../helpers/topology";
+import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
 
 const live = new Live();
 const pods = (...clusters: number[]) => clusters.flatMap(samplePodIps).sort();

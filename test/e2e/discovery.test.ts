@@ -1,7 +1,7 @@
 // Clusters istiod can read: the remote secrets the package makes (as `istioctl create-remote-secret` would),
 // what istiod does with them, and the preview's warnings when the platform is left to make them.
 import { eventually, istiodClusters } from "../helpers/istio";
-import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../helpers/topology";
+import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
 
 const live = new Live();
 const ns = "/api/v1/namespaces/istio-system";

@@ -2,8 +2,8 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { istiodStarts, settle } from "../helpers/istio";
-import { Live, warnings } from "../helpers/topology";
-import { Stack } from "../helpers/pulumi";
+import { Live, warnings } from "../../bed/topology";
+import { Stack } from "../../bed/stack";
 
 const examples = path.join(__dirname, "..", "..", "examples");
 const live = new Live();

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import { bedEnv, pauseLoadBalancer, startClusterAgain, stopCluster } from "../../bed/bed";
 import { eastWest, labels } from "../../core/names";
 import { istiodStarts, settle } from "../helpers/istio";
-import { clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram } from "../helpers/topology";
+import { clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram } from "../../bed/topology";
 
 const live = new Live();
 const ns = "/api/v1/namespaces/istio-system";

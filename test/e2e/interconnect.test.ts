@@ -2,7 +2,7 @@
 // counted by the bed, and its table of network gateways) must agree with each other and with the row. Rows run
 // in order on one stack; each starts from the previous row's state.
 import { eventually, istiodStarts, networkGateways, settle } from "../helpers/istio";
-import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../helpers/topology";
+import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
 
 const live = new Live();
 

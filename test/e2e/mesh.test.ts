@@ -1,7 +1,7 @@
 // MultiNetworking, NetworkGroup and EastWestGateway under the real engine, checked in the API servers.
 import { eastWest, labels } from "../../core/names";
 import { analyzeProblems } from "../helpers/istio";
-import { clusterName, errors, Live, Topology, TopologyStack } from "../helpers/topology";
+import { clusterName, errors, Live, Topology, TopologyStack } from "../../bed/topology";
 
 const live = new Live();
 const ns = "/api/v1/namespaces/istio-system";

@@ -3,7 +3,7 @@
 import { readState } from "../../bed/bed";
 import { istioMeshConfig, istiodDeployment } from "../../bed/seed";
 import { labels } from "../../core/names";
-import { clusterName as c, errors, Live, Topology, TopologyStack } from "../helpers/topology";
+import { clusterName as c, errors, Live, Topology, TopologyStack } from "../../bed/topology";
 
 const live = new Live();
 const ns = "/api/v1/namespaces/istio-system";

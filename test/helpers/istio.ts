@@ -2,7 +2,7 @@
 // and what `istioctl analyze` says of each cluster. The truth of a feature is what istiod serves.
 import { execFile } from "child_process";
 import { bedEnv, istiodDebug, proxyView, readState, XdsEndpoint } from "../../bed/bed";
-import { readStarts } from "../../bed/istiod";
+export { istiodStarts, settle } from "../../bed/istiod";
 import { sample } from "../../bed/sample";
 
 export { samplePodIps } from "../../bed/sample";
@@ -15,11 +15,6 @@ export function clusterId(n: number): string {
 /** What a sidecar of cluster N in `network` receives for the sample Service (EDS). */
 export function sidecarView(n: number, network: string): Promise<XdsEndpoint[]> {
     return proxyView({ cluster: clusterId(n), network }, `${sample.host}:${sample.port}`);
-}
-
-/** How many times istiod has started (the bed restarts it when its Deployment's pod template changes). */
-export function istiodStarts(): number {
-    return readStarts()?.starts ?? 0;
 }
 
 export interface NetworkGateway {
@@ -89,9 +84,6 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000)
         }
     }
 }
-
-/** Long enough for the bed to have restarted istiod after a pod-template change (it watches every 250 ms). */
-export const settle = () => new Promise((r) => setTimeout(r, 2000));
 
 /** Endpoints of a view grouped for assertions: plain Pod IPs, and gateway addresses with how often they appear. */
 export function summarize(view: XdsEndpoint[]): { direct: string[]; gateways: Record<string, number>; weights: Record<string, number[]> } {

@@ -1,8 +1,8 @@
-// Builds the topology described by config `topology` (see test/helpers/topology.ts); kubeconfigs come from the
+// Builds the topology described by config `topology` (see bed/topology.ts); kubeconfigs come from the
 // secret config `kubeconfigs` (cluster name -> kubeconfig text).
 import * as pulumi from "@pulumi/pulumi";
 import * as multinet from "pulumi-multinet";
-import type { Topology } from "../../helpers/topology";
+import type { Topology } from "../../topology";
 
 const cfg = new pulumi.Config();
 const t = cfg.requireObject<Topology>("topology");

@@ -1,11 +1,11 @@
-// Drives test/programs/topology: a stack whose whole topology is one JSON config value.
+// Drives bed/programs/topology: a stack whose whole topology is one JSON config value (tests and the benchmark).
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { auditCounts } from "../../bed/audit";
-import { bedEndpoint, BedState, readState } from "../../bed/bed";
-import { kubeRequest } from "../../bed/kubeapi";
-import { PreviewJson, RunResult, Stack } from "./pulumi";
+import { auditCounts } from "./audit";
+import { bedEndpoint, BedState, readState } from "./bed";
+import { kubeRequest } from "./kubeapi";
+import { PreviewJson, RunResult, Stack } from "./stack";
 
 export interface Topology {
     meshId: string;
@@ -26,7 +26,7 @@ export interface Topology {
     interconnect?: { members: { group: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart?: "onMembershipChange" | "never" };
 }
 
-export const topologyProgram = path.join(__dirname, "..", "programs", "topology");
+export const topologyProgram = path.join(__dirname, "programs", "topology");
 
 /** Bed cluster N is named `cluster-N`. */
 export const clusterName = (n: number) => `cluster-${n}`;
