@@ -1,0 +1,199 @@
+// The components without an engine (pulumi.runtime.setMocks): their errors, the inputs their dynamic resources
+// receive (secrets stay secret, addresses flow from the gateways), and their outputs. The providers are not run
+// here; the bed suites run them.
+import * as pulumi from "@pulumi/pulumi";
+
+interface Registered {
+    type: string;
+    name: string;
+    inputs: any;
+}
+
+let registered: Registered[] = [];
+
+/** What each dynamic provider would add to its inputs. */
+function providerOutputs(type: string, inputs: any): Record<string, unknown> {
+    switch (type.split(":").pop()) {
+        case "EastWestGateway":
+            return { address: inputs.requestedAddress ?? `203.0.113.${10 + registered.filter((r) => r.type === type).length}` };
+        case "GatewayRule":
+            return { gatewayRule: `${inputs.namespace}/cross-network-gateway` };
+        case "RemoteSecret":
+            return { remoteSecret: `${inputs.namespace}/istio-remote-secret-${inputs.clusterId}` };
+        case "Interconnect":
+            return { meshNetworks: "networks: {}\n", controlPlaneRestarts: 0 };
+        default:
+            return {};
+    }
+}
+
+beforeAll(async () => {
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.inputs) } };
+            },
+            call: (args) => args.inputs,
+        },
+        "proj",
+        "dev",
+        false,
+    );
+    // @pulumi/pulumi 3.259's mock monitor declares resource hooks supported but lacks the RPC to register one;
+    // hooks never run under mocks anyway (the bed suites prove the warnings), so registering succeeds and does nothing.
+    const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+    monitor.registerResourceHook ??= (_req: unknown, callback: (err: Error | null, res: unknown) => void) => callback(null, {});
+});
+beforeEach(() => (registered = []));
+
+// Imported after the mocks are set, as pulumi-eks's tests do.
+const sdk = () => require("../../sdk") as typeof import("../../sdk");
+
+const value = <T>(o: pulumi.Output<T>): Promise<T> => (o as any).promise();
+const secret = (o: pulumi.Output<unknown>): Promise<boolean> => (o as any).isSecret;
+
+function quickstart() {
+    const { MultiNetworking, NetworkGroup, EastWestGateway, Interconnect } = sdk();
+    const mn = new MultiNetworking("mesh1", {
+        meshId: "mesh1",
+        controlPlane: { cluster: "hosted" },
+        clusters: [
+            { name: "hosted", clusterId: "cluster1", kubeconfig: pulumi.secret("kubeconfig-hosted"), podCidrs: ["10.10.0.0/16"] },
+            { name: "east-1", kubeconfig: pulumi.secret("kubeconfig-east"), podCidrs: ["10.20.0.0/16"] },
+            { name: "west-1", kubeconfig: pulumi.secret("kubeconfig-west"), podCidrs: ["10.20.0.0/16"] },
+        ],
+    });
+    const east = new NetworkGroup("east", { multiNetworking: mn, clusters: ["hosted", "east-1"] });
+    const west = new NetworkGroup("west", { multiNetworking: mn, clusters: ["west-1"] });
+    const gwEast = new EastWestGateway("east-1", { networkGroup: east, cluster: "east-1", replicas: 2 });
+    const gwWest = new EastWestGateway("west-1", { networkGroup: west, cluster: "west-1", address: "203.0.113.7" });
+    const ic = new Interconnect("mesh1", { multiNetworking: mn, members: [{ networkGroup: east, gateways: [gwEast] }, { networkGroup: west, gateways: [gwWest] }] });
+    return { mn, east, west, gwEast, gwWest, ic };
+}
+
+const of = (kind: string) => registered.filter((r) => r.type === `pulumi-nodejs:dynamic/multinet:${kind}`).sort((a, b) => a.name.localeCompare(b.name));
+const named = (kind: string, name: string) => of(kind).find((r) => r.name === name)!;
+
+describe("the quickstart's resources", () => {
+    test("one component per concept, each with its own dynamic resource type", async () => {
+        const { ic } = quickstart();
+        await value(ic.networks);
+        expect(registered.filter((r) => r.type.startsWith("multinet:index:")).map((r) => `${r.type} ${r.name}`)).toEqual([
+            "multinet:index:MultiNetworking mesh1",
+            "multinet:index:NetworkGroup east",
+            "multinet:index:NetworkGroup west",
+            "multinet:index:EastWestGateway east-1",
+            "multinet:index:EastWestGateway west-1",
+            "multinet:index:Interconnect mesh1",
+        ]);
+        expect(of("GatewayRule").map((r) => r.name)).toEqual(["mesh1-gateway-rule"]);
+        expect(of("RemoteSecret").map((r) => r.name)).toEqual(["mesh1-remote-secret-east-1", "mesh1-remote-secret-west-1"]);
+        expect(of("NetworkGroup").map((r) => r.name)).toEqual(["east", "west"]);
+        expect(of("EastWestGateway").map((r) => r.name)).toEqual(["east-1", "west-1"]);
+        expect(of("Interconnect").map((r) => r.name)).toEqual(["mesh1"]);
+    });
+
+    test("each dynamic resource gets only the kubeconfigs it needs, and keeps them secret", async () => {
+        const { gwEast, east } = quickstart();
+        await value(gwEast.address);
+        // On the wire a secret is { <secret signature>: <marker>, value }: the kubeconfigs travel that way only.
+        const keys = (kind: string, name: string) => {
+            const kubeconfigs = named(kind, name).inputs.kubeconfigs;
+            expect(kubeconfigs[pulumi.runtime.specialSigKey]).toBe(pulumi.runtime.specialSecretSig);
+            return Object.keys(kubeconfigs.value).sort();
+        };
+        expect(keys("GatewayRule", "mesh1-gateway-rule")).toEqual(["east-1", "hosted", "west-1"]);
+        expect(keys("RemoteSecret", "mesh1-remote-secret-west-1")).toEqual(["hosted", "west-1"]);
+        expect(keys("NetworkGroup", "west")).toEqual(["hosted", "west-1"]);
+        expect(keys("EastWestGateway", "east-1")).toEqual(["east-1"]);
+        const group = (east as any).group as pulumi.CustomResource & { kubeconfigs: pulumi.Output<unknown> };
+        expect(await secret(group.kubeconfigs)).toBe(true);
+        expect(await secret(east.networkName)).toBe(false);
+    });
+
+    test("the inputs carry Istio's names: cluster IDs, the control plane, the network", async () => {
+        const { gwEast } = quickstart();
+        await value(gwEast.address);
+        expect(named("GatewayRule", "mesh1-gateway-rule").inputs).toMatchObject({ controlPlaneCluster: "hosted", controlPlaneClusterId: "cluster1", deployment: "istiod", configMap: "istio", namespace: "istio-system" });
+        expect(named("RemoteSecret", "mesh1-remote-secret-east-1").inputs).toMatchObject({ cluster: "east-1", clusterId: "east-1", server: "", controlPlaneCluster: "hosted" });
+        expect(named("NetworkGroup", "east").inputs).toMatchObject({ networkName: "east", clusters: ["hosted", "east-1"], controlPlaneCluster: "hosted", configMap: "istio" });
+        expect(named("EastWestGateway", "east-1").inputs).toMatchObject({ cluster: "east-1", clusterId: "east-1", network: "east", replicas: 2, serviceAnnotations: {}, addressTimeoutSeconds: 300 });
+    });
+
+    test("the interconnect's members carry the gateways' addresses; outputs are typed values", async () => {
+        const { ic, gwEast, gwWest, mn, east } = quickstart();
+        expect(await value(gwWest.address)).toBe("203.0.113.7");
+        const eastAddress = await value(gwEast.address);
+        expect(await value(ic.networks)).toEqual(["east", "west"]);
+        expect(named("Interconnect", "mesh1").inputs.members).toEqual([
+            { network: "east", addresses: [eastAddress] },
+            { network: "west", addresses: ["203.0.113.7"] },
+        ]);
+        expect(await value(ic.controlPlaneRestarts)).toBe(0);
+        expect(await value(mn.gatewayRule)).toBe("istio-system/cross-network-gateway");
+        expect(await value(mn.remoteSecrets)).toEqual(["istio-system/istio-remote-secret-east-1", "istio-system/istio-remote-secret-west-1"]);
+        expect(await value(east.clusters)).toEqual(["hosted", "east-1"]);
+    });
+
+    test('remoteSecrets "external" makes none', async () => {
+        const { MultiNetworking } = sdk();
+        const mn = new MultiNetworking("m", { meshId: "m", controlPlane: { cluster: "a" }, remoteSecrets: "external", clusters: [{ name: "a", kubeconfig: "x" }, { name: "b", kubeconfig: "y" }] });
+        expect(await value(mn.remoteSecrets)).toEqual([]);
+        expect(of("RemoteSecret")).toEqual([]);
+    });
+});
+
+describe("errors name the resource, the field and the fix", () => {
+    const base = () => {
+        const { MultiNetworking } = sdk();
+        return new MultiNetworking("m", {
+            meshId: "m",
+            controlPlane: { cluster: "a" },
+            clusters: [
+                { name: "a", kubeconfig: "x", podCidrs: ["10.1.0.0/16"] },
+                { name: "b", kubeconfig: "y", podCidrs: ["10.1.0.0/16"] },
+                { name: "c", kubeconfig: "z" },
+            ],
+        });
+    };
+
+    test.each([
+        ["a mesh id that is not a label", () => new (sdk().MultiNetworking)("m", { meshId: "M!", controlPlane: { cluster: "a" }, clusters: [{ name: "a", kubeconfig: "x" }] }), /MultiNetworking "m": meshId: must be a DNS-1123 label/],
+        ["a missing kubeconfig", () => new (sdk().MultiNetworking)("m", { meshId: "m", controlPlane: { cluster: "a" }, clusters: [{ name: "a", kubeconfig: "" }] }), /clusters\[0\]\.kubeconfig: missing for cluster "a"/],
+        ["overlapping CIDRs in a group", () => new (sdk().NetworkGroup)("g", { multiNetworking: base(), clusters: ["a", "b"] }), /NetworkGroup "g": clusters: Pod CIDRs overlap: "a" has 10\.1\.0\.0\/16 and "b" has 10\.1\.0\.0\/16/],
+        [
+            "a gateway outside its group",
+            () => new (sdk().EastWestGateway)("gw", { networkGroup: new (sdk().NetworkGroup)("g", { multiNetworking: base(), clusters: ["a"] }), cluster: "c" }),
+            /EastWestGateway "gw": cluster: "c" is not a member of network group "g"/,
+        ],
+        ["a group that is not a NetworkGroup", () => new (sdk().EastWestGateway)("gw", { networkGroup: {} as any, cluster: "a" }), /EastWestGateway "gw": networkGroup: pass the NetworkGroup/],
+        [
+            "a member without gateways",
+            () => {
+                const mn = base();
+                return new (sdk().Interconnect)("ic", { multiNetworking: mn, members: [{ networkGroup: new (sdk().NetworkGroup)("g", { multiNetworking: mn, clusters: ["a"] }), gateways: [] }] });
+            },
+            /Interconnect "ic": members\[0\] \("g"\)\.gateways: a network group joins the interconnect only through at least one EastWestGateway/,
+        ],
+    ])("%s", (_name, make, message) => {
+        expect(make).toThrow(message);
+    });
+
+    test("the error is a ResourceError without a stack trace, so the preview shows the message alone", () => {
+        try {
+            new (sdk().MultiNetworking)("m", { meshId: "M!", controlPlane: { cluster: "a" }, clusters: [{ name: "a", kubeconfig: "x" }] });
+            throw new Error("not refused");
+        } catch (e) {
+            expect(pulumi.ResourceError.isInstance(e)).toBe(true);
+            expect((e as any).hideStack).toBe(true);
+        }
+    });
+
+    test("a cluster in two groups of one mesh is refused by the second group", () => {
+        const mn = base();
+        const { NetworkGroup } = sdk();
+        new NetworkGroup("g1", { multiNetworking: mn, clusters: ["a"] });
+        expect(() => new NetworkGroup("g2", { multiNetworking: mn, clusters: ["c", "a"] })).toThrow(/NetworkGroup "g2": clusters\[1\]: "a" already belongs to network group "g1"/);
+    });
+});
