@@ -99,3 +99,11 @@ export function holds(live: unknown, ours: unknown): boolean {
 export function drifted(rendered: KubeObject[], live: (KubeObject | undefined)[]): string[] {
     return rendered.filter((obj, i) => !holds(live[i], { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } })).map((o) => `${o.kind} ${o.metadata.name}`);
 }
+
+/**
+ * The fields among `keys` whose change replaces the resource. A field the old state lacks was not recorded by the
+ * release that made it (an upgrade), so it replaces nothing: the update that follows records it.
+ */
+export function replacedBy<T extends object>(olds: T, news: T, keys: readonly (keyof T)[]): (keyof T)[] {
+    return keys.filter((k) => olds[k] !== undefined && olds[k] !== news[k]);
+}

@@ -5,7 +5,7 @@ import { Cluster, ClusterError } from "../kube";
 import { injectorFor, MutatingWebhookConfiguration } from "../../core/injection";
 import { eastWest } from "../../core/names";
 import { eastWestGatewayObjects, EastWestGatewaySpec, KubeObject } from "../../core/render";
-import { assertOwned, cluster, CommonInputs, drifted, fingerprint, hasUnknowns, ownerOf, ownership, ownerValue, sameJson } from "./common";
+import { assertOwned, cluster, CommonInputs, drifted, fingerprint, hasUnknowns, ownerOf, ownership, ownerValue, sameJson, replacedBy } from "./common";
 
 export interface EastWestGatewayInputs extends CommonInputs, Omit<EastWestGatewaySpec, "address"> {
     cluster: string;
@@ -98,7 +98,7 @@ export const eastWestGatewayProvider = {
     },
 
     async diff(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = (["cluster", "namespace", "meshId"] as const).filter((k) => olds[k] !== news[k]);
+        const replaces = replacedBy(olds, news, ["cluster", "namespace", "meshId"] as const);
         const fields = ["network", "clusterId", "replicas", "serviceAnnotations", "requestedAddress", "proxyImage", "addressTimeoutSeconds", "kubeconfigs", "owner"] as const;
         const changes = replaces.length > 0 || (olds.drift ?? []).length > 0 || !olds.applied || fields.some((k) => !sameJson(olds[k], news[k]));
         // Same names in the same namespace: the old objects must go before new ones can be applied there.

@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../errors";
 import { labels, gatewayRuleName } from "../../core/names";
 import { gatewayRule, gatewayRuleSpec, KubeObject } from "../../core/render";
-import { assertOwned, cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, sameJson } from "./common";
+import { assertOwned, cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, sameJson, replacedBy } from "./common";
 
 export interface GatewayRuleInputs extends CommonInputs {
     controlPlaneCluster: string;
@@ -91,7 +91,7 @@ export const gatewayRuleProvider = {
     },
 
     async diff(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = (["controlPlaneCluster", "namespace", "meshId"] as const).filter((k) => olds[k] !== news[k]);
+        const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "meshId"] as const);
         const changes = replaces.length > 0 || !sameJson(olds.liveSpec, gatewayRuleSpec()) || !sameJson(olds.kubeconfigs, news.kubeconfigs) || !sameJson(olds.clusters, news.clusters) || olds.owner !== news.owner;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.controlPlaneCluster === news.controlPlaneCluster };
     },

@@ -6,7 +6,7 @@ import * as YAML from "yaml";
 import { classifyInterconnect, RestartPolicy } from "../../core/changes";
 import { extractEntries, InterconnectMember, isolationAddress, ledgerEntries } from "../../core/meshNetworks";
 import { KubeObject, restartPatch } from "../../core/render";
-import { cluster, CommonInputs, hasUnknowns, sameJson } from "./common";
+import { cluster, CommonInputs, hasUnknowns, sameJson, replacedBy } from "./common";
 import { MeshConfigRef, updateLedger } from "./ledger";
 
 export interface InterconnectInputs extends CommonInputs, MeshConfigRef {
@@ -65,7 +65,7 @@ export const interconnectProvider = {
         // address; assume the old one rather than announce an interconnect update that will not happen. The real
         // `up` diffs again with the actual address.
         news = { ...news, members: news.members.map((m) => (hasUnknowns(m.addresses) ? { ...m, addresses: olds.members.find((o) => o.network === m.network)?.addresses ?? m.addresses } : m)) };
-        const replaces = (["controlPlaneCluster", "namespace", "configMap", "meshId"] as const).filter((k) => olds[k] !== news[k]);
+        const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "configMap", "meshId"] as const);
         const drift = olds.liveMeshNetworks !== olds.meshNetworks;
         const fields = ["members", "controlPlaneRestart", "deployment", "kubeconfigs", "owner"] as const;
         const changes = replaces.length > 0 || drift || fields.some((k) => !sameJson(olds[k], news[k]));

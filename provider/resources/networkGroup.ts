@@ -8,7 +8,7 @@ import { Cluster } from "../kube";
 import { parseMeshNetworks } from "../../core/meshNetworks";
 import { labels } from "../../core/names";
 import { KubeObject, networkLabelPatch } from "../../core/render";
-import { cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, retryOnConflict, sameJson } from "./common";
+import { cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, retryOnConflict, sameJson, replacedBy } from "./common";
 import { MeshConfigRef, updateLedger } from "./ledger";
 
 export interface NetworkGroupInputs extends CommonInputs, MeshConfigRef {
@@ -88,8 +88,9 @@ export const networkGroupProvider = {
     },
 
     async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = (["networkName", "meshId", "namespace", "controlPlaneCluster", "configMap"] as const).filter((k) => olds[k] !== news[k]);
-        const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName) || olds.liveEntry === false;
+        const replaces = replacedBy(olds, news, ["networkName", "meshId", "namespace", "controlPlaneCluster", "configMap"] as const);
+        // No liveEntry: a release before 0.2 made the group and wrote no entry for it; the update writes one.
+        const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName) || olds.liveEntry !== true;
         const changes = replaces.length > 0 || drift || !sameJson([...olds.clusters].sort(), [...news.clusters].sort()) || !sameJson(olds.kubeconfigs, news.kubeconfigs) || olds.owner !== news.owner;
         return { changes, replaces };
     },

@@ -7,7 +7,7 @@ import * as YAML from "yaml";
 import { Cluster, ClusterError } from "../kube";
 import { remoteAccess } from "../../core/names";
 import { KubeObject, readerAccessObjects, readerServiceAccount, remoteKubeconfig, remoteSecret } from "../../core/render";
-import { assertOwned, cluster, CommonInputs, ownerOf, ownership, ownerValue, sameJson } from "./common";
+import { assertOwned, cluster, CommonInputs, ownerOf, ownership, ownerValue, sameJson, replacedBy } from "./common";
 
 export interface RemoteSecretInputs extends CommonInputs {
     /** The cluster istiod reads (its name in the program). */
@@ -88,7 +88,7 @@ export const remoteSecretProvider = {
     },
 
     async diff(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = (["cluster", "clusterId", "controlPlaneCluster", "namespace", "meshId"] as const).filter((k) => olds[k] !== news[k]);
+        const replaces = replacedBy(olds, news, ["cluster", "clusterId", "controlPlaneCluster", "namespace", "meshId"] as const);
         const drift = olds.liveServer !== olds.wroteServer;
         const changes = replaces.length > 0 || drift || olds.server !== news.server || !sameJson(olds.kubeconfigs, news.kubeconfigs) || olds.owner !== news.owner;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
