@@ -110,7 +110,10 @@ async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boo
         if (await probe().catch(() => false)) return;
         await sleep(200);
     }
-    const tail = logFile && fs.existsSync(logFile) ? `\n--- last lines of ${logFile}:\n${fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n")}` : "";
+    const tail =
+        logFile && fs.existsSync(logFile)
+            ? `\n--- last lines of ${logFile}:\n${fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n")}`
+            : "";
     throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s${tail}`);
 }
 
@@ -118,7 +121,11 @@ function openssl(args: string[], cwd: string): void {
     try {
         execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
     } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new Error("the bed makes its TLS certificates with openssl, which is not on PATH: install it (Debian: apt-get install openssl)");
+        if ((e as NodeJS.ErrnoException).code === "ENOENT")
+            throw new Error(
+                "the bed makes its TLS certificates with openssl, which is not on PATH: install it (Debian: apt-get install openssl)",
+                { cause: e },
+            );
         throw e;
     }
 }
@@ -126,10 +133,64 @@ function openssl(args: string[], cwd: string): void {
 /** One CA, one serving certificate for 127.0.0.1 and one service-account key serve every cluster. */
 function makePki(dir: string): void {
     fs.mkdirSync(dir, { recursive: true });
-    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=multinet-bed-ca"], dir);
-    openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=kube-apiserver"], dir);
+    openssl(
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=multinet-bed-ca",
+        ],
+        dir,
+    );
+    openssl(
+        [
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=kube-apiserver",
+        ],
+        dir,
+    );
     fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n");
-    openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "3650", "-extfile", "san.ext"], dir);
+    openssl(
+        [
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "3650",
+            "-extfile",
+            "san.ext",
+        ],
+        dir,
+    );
     const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
     fs.writeFileSync(path.join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
     fs.writeFileSync(path.join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
@@ -180,7 +241,8 @@ export function writeBinDir(tools: Tools): void {
         script,
         [
             "#!/bin/sh",
-            `provider=$(node -p 'require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd(), ${JSON.stringify(repoRoot)}] })') || exit 1`,
+            `provider=$(node -p 'require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd(), ` +
+                `${JSON.stringify(repoRoot)}] })') || exit 1`,
             'exec node "$provider" "$@"',
             "",
         ].join("\n"),
@@ -217,15 +279,27 @@ async function startCluster(tools: Tools, state: BedState, cluster: BedCluster, 
         "--v=1",
     ]);
     const ep = bedEndpoint(state, cluster);
-    await waitFor(`kube-apiserver of ${cluster.name}`, 90_000, async () => (await kubeRequest(ep, "GET", "/readyz")).status === 200, path.join(runDir, "logs", `${name}.log`));
+    await waitFor(
+        `kube-apiserver of ${cluster.name}`,
+        90_000,
+        async () => (await kubeRequest(ep, "GET", "/readyz")).status === 200,
+        path.join(runDir, "logs", `${name}.log`),
+    );
     log(`${cluster.name} ready at ${cluster.server}`);
 }
 
 async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPlaneId: string): Promise<void> {
     const ep = bedEndpoint(state, cluster);
     const apply = async (obj: any, apiPath: string) => {
-        const r = await kubeRequest(ep, "PATCH", `${apiPath}/${obj.metadata.name}?fieldManager=multinet-bed&force=true`, obj, "application/apply-patch+yaml");
-        if (r.status >= 300) throw new Error(`seeding ${cluster.name}: ${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`);
+        const r = await kubeRequest(
+            ep,
+            "PATCH",
+            `${apiPath}/${obj.metadata.name}?fieldManager=multinet-bed&force=true`,
+            obj,
+            "application/apply-patch+yaml",
+        );
+        if (r.status >= 300)
+            throw new Error(`seeding ${cluster.name}: ${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`);
     };
     await apply(istioSystemNamespace, "/api/v1/namespaces");
     await Promise.all(crds.map((crd) => apply(crd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")));
@@ -235,7 +309,11 @@ async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPl
         await apply(istioMeshConfig, "/api/v1/namespaces/istio-system/configmaps");
         await apply(istiodDeployment(controlPlaneId), "/apis/apps/v1/namespaces/istio-system/deployments");
     }
-    await waitFor(`Istio's CRDs on ${cluster.name}`, 30_000, async () => (await kubeRequest(ep, "GET", "/apis/networking.istio.io/v1/gateways")).status === 200);
+    await waitFor(
+        `Istio's CRDs on ${cluster.name}`,
+        30_000,
+        async () => (await kubeRequest(ep, "GET", "/apis/networking.istio.io/v1/gateways")).status === 200,
+    );
 }
 
 /** True when every process of the bed runs and every API server is ready. */
@@ -245,7 +323,10 @@ export async function healthy(state: BedState | undefined = readState()): Promis
     if (state.istiod && !(await istiodReady(state.istiod))) return false;
     for (const c of state.clusters) {
         if (pidOf(`apiserver-${c.index}`) === undefined) return false;
-        const ok = await kubeRequest(bedEndpoint(state, c), "GET", "/readyz").then((r) => r.status === 200, () => false);
+        const ok = await kubeRequest(bedEndpoint(state, c), "GET", "/readyz").then(
+            (r) => r.status === 200,
+            () => false,
+        );
         if (!ok) return false;
     }
     return true;
@@ -257,10 +338,17 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
     const withIstiod = options.istiod ?? true;
     const controlPlaneId = options.controlPlaneId ?? "cluster-1";
     if (!Number.isInteger(count) || count < 1 || count > 16) throw new Error(`--clusters must be an integer from 1 to 16, got ${count}`);
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(controlPlaneId)) throw new Error(`--control-plane-id must be a DNS-1123 label, got "${controlPlaneId}"`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(controlPlaneId))
+        throw new Error(`--control-plane-id must be a DNS-1123 label, got "${controlPlaneId}"`);
     const tools = ensureTools(log);
     const existing = readState();
-    if (existing && existing.clusters.length === count && !!existing.istiod === withIstiod && (existing.istiod?.clusterId ?? controlPlaneId) === controlPlaneId && (await healthy(existing))) {
+    if (
+        existing &&
+        existing.clusters.length === count &&
+        !!existing.istiod === withIstiod &&
+        (existing.istiod?.clusterId ?? controlPlaneId) === controlPlaneId &&
+        (await healthy(existing))
+    ) {
         writeBinDir(tools);
         log(`already up with ${count} clusters${withIstiod ? " and istiod" : ""}`);
         return existing;
@@ -289,21 +377,50 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
         state.adminTokens.push(admin);
         fs.writeFileSync(
             path.join(dir, "tokens.csv"),
-            [`${state.bedToken},multinet-bed,1,"system:masters"`, `${admin},admin,2,"system:masters"`, `${viewer},viewer,3`, `${istiodToken},istiod,4,"system:masters"`, ""].join("\n"),
+            [
+                `${state.bedToken},multinet-bed,1,"system:masters"`,
+                `${admin},admin,2,"system:masters"`,
+                `${viewer},viewer,3`,
+                `${istiodToken},istiod,4,"system:masters"`,
+                "",
+            ].join("\n"),
             { mode: 0o600 },
         );
         const kubeconfig = path.join(dir, "kubeconfig");
         const viewerKubeconfig = path.join(dir, "viewer.kubeconfig");
         fs.writeFileSync(kubeconfig, kubeconfigYaml(name, server, ca, "admin", admin), { mode: 0o600 });
         fs.writeFileSync(viewerKubeconfig, kubeconfigYaml(name, server, ca, "viewer", viewer), { mode: 0o600 });
-        state.clusters.push({ index: i, name, server, port, kubeconfig, viewerKubeconfig, auditLog: path.join(dir, "audit.log"), adminUser: "admin" });
+        state.clusters.push({
+            index: i,
+            name,
+            server,
+            port,
+            kubeconfig,
+            viewerKubeconfig,
+            auditLog: path.join(dir, "audit.log"),
+            adminUser: "admin",
+        });
     }
     if (withIstiod) {
         // istiod's own user (audit logs leave it out), as its in-cluster ServiceAccount would be.
         const istiodKubeconfig = path.join(clusterDir(1), "istiod.kubeconfig");
-        fs.writeFileSync(istiodKubeconfig, kubeconfigYaml(controlPlaneId, state.clusters[0].server, ca, "istiod", istiodToken), { mode: 0o600 });
-        const ports = { http: await freePort(), https: await freePort(), grpc: await freePort(), secureGrpc: await freePort(), monitoring: await freePort(), ctrlz: await freePort() };
-        state.istiod = { clusterId: controlPlaneId, ports, command: istiodCommand(tools.istiod, controlPlaneId, istiodKubeconfig, ports), xdsProbe: tools.xds };
+        fs.writeFileSync(istiodKubeconfig, kubeconfigYaml(controlPlaneId, state.clusters[0].server, ca, "istiod", istiodToken), {
+            mode: 0o600,
+        });
+        const ports = {
+            http: await freePort(),
+            https: await freePort(),
+            grpc: await freePort(),
+            secureGrpc: await freePort(),
+            monitoring: await freePort(),
+            ctrlz: await freePort(),
+        };
+        state.istiod = {
+            clusterId: controlPlaneId,
+            ports,
+            command: istiodCommand(tools.istiod, controlPlaneId, istiodKubeconfig, ports),
+            xdsProbe: tools.xds,
+        };
     }
 
     startProcess("etcd", tools.etcd, [
@@ -317,18 +434,28 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
         "--unsafe-no-fsync",
         "--log-level=warn",
     ]);
-    await waitFor("etcd", 30_000, async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, path.join(runDir, "logs", "etcd.log"));
+    await waitFor(
+        "etcd",
+        30_000,
+        async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok,
+        path.join(runDir, "logs", "etcd.log"),
+    );
 
     await Promise.all(state.clusters.map((c) => startCluster(tools, state, c, log)));
     const crds = istioCrds(tools.istioCrds);
     await Promise.all(state.clusters.map((c) => seed(state, c, crds, controlPlaneId)));
     fs.writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
     if (state.istiod) {
-        const deployment = (await kubeRequest(bedEndpoint(state, state.clusters[0]), "GET", "/apis/apps/v1/namespaces/istio-system/deployments/istiod")).body;
+        const deployment = (
+            await kubeRequest(bedEndpoint(state, state.clusters[0]), "GET", "/apis/apps/v1/namespaces/istio-system/deployments/istiod")
+        ).body;
         startIstiod(state.istiod, templateHash(deployment));
         const istiodLog = path.join(runDir, "logs", `${istiodProcess}.log`);
         await waitFor("istiod", 60_000, () => istiodReady(state.istiod!), istiodLog);
-        log(`istiod ready (CLUSTER_ID ${controlPlaneId}; debug http://127.0.0.1:${state.istiod.ports.monitoring}, xDS 127.0.0.1:${state.istiod.ports.grpc})`);
+        log(
+            `istiod ready (CLUSTER_ID ${controlPlaneId}; debug http://127.0.0.1:${state.istiod.ports.monitoring}, ` +
+                `xDS 127.0.0.1:${state.istiod.ports.grpc})`,
+        );
     }
     startControllers();
     log(`up: ${count} clusters${state.istiod ? " and istiod" : ""} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -385,9 +512,20 @@ export interface ProxyIdentity {
 /** The EDS endpoints istiod sends `proxy` for `service` (`host:port`), read over istiod's plain-text xDS port. */
 export function proxyView(proxy: ProxyIdentity, service: string, state: BedState | undefined = readState()): Promise<XdsEndpoint[]> {
     if (!state?.istiod) return Promise.reject(new Error("the bed runs no istiod: `npm run bed -- up` without --no-istiod"));
-    const args = ["-istiod", `127.0.0.1:${state.istiod.ports.grpc}`, "-cluster", proxy.cluster, "-network", proxy.network, ...(proxy.router ? ["-router"] : []), service];
+    const args = [
+        "-istiod",
+        `127.0.0.1:${state.istiod.ports.grpc}`,
+        "-cluster",
+        proxy.cluster,
+        "-network",
+        proxy.network,
+        ...(proxy.router ? ["-router"] : []),
+        service,
+    ];
     return new Promise((resolve, reject) =>
-        execFile(state.istiod!.xdsProbe, args, { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr.trim() || err.message)) : resolve(JSON.parse(stdout)))),
+        execFile(state.istiod!.xdsProbe, args, { timeout: 30_000 }, (err, stdout, stderr) =>
+            err ? reject(new Error(stderr.trim() || err.message)) : resolve(JSON.parse(stdout)),
+        ),
     );
 }
 
@@ -410,13 +548,18 @@ export async function status(): Promise<string> {
         const starts = readStarts();
         const ready = await istiodReady(state.istiod);
         lines.push(
-            `istiod pid ${pidOf(istiodProcess) ?? "-"} ${ready ? "ready" : "NOT READY"} CLUSTER_ID ${state.istiod.clusterId} starts ${starts?.starts ?? 0} (last ${starts?.startedAt ?? "-"}) ` +
-                `debug http://127.0.0.1:${state.istiod.ports.monitoring} xDS 127.0.0.1:${state.istiod.ports.grpc}`,
+            `istiod pid ${pidOf(istiodProcess) ?? "-"} ${ready ? "ready" : "NOT READY"} CLUSTER_ID ${state.istiod.clusterId} ` +
+                `starts ${starts?.starts ?? 0} (last ${starts?.startedAt ?? "-"}) debug http://127.0.0.1:${state.istiod.ports.monitoring} xDS 127.0.0.1:${state.istiod.ports.grpc}`,
         );
     }
     for (const c of state.clusters) {
-        const ready = await kubeRequest(bedEndpoint(state, c), "GET", "/readyz").then((r) => r.status === 200, () => false);
-        lines.push(`${c.name} pid ${pidOf(`apiserver-${c.index}`) ?? "-"} ${c.server} ${ready ? "ready" : "NOT READY"} kubeconfig ${c.kubeconfig}`);
+        const ready = await kubeRequest(bedEndpoint(state, c), "GET", "/readyz").then(
+            (r) => r.status === 200,
+            () => false,
+        );
+        lines.push(
+            `${c.name} pid ${pidOf(`apiserver-${c.index}`) ?? "-"} ${c.server} ${ready ? "ready" : "NOT READY"} kubeconfig ${c.kubeconfig}`,
+        );
     }
     return lines.join("\n");
 }

@@ -25,7 +25,11 @@ async function main(argv: string[]): Promise<void> {
     const [command, ...rest] = argv;
     switch (command) {
         case "up":
-            await up({ clusters: Number(option(rest, "--clusters") ?? 3), istiod: !rest.includes("--no-istiod"), controlPlaneId: option(rest, "--control-plane-id") });
+            await up({
+                clusters: Number(option(rest, "--clusters") ?? 3),
+                istiod: !rest.includes("--no-istiod"),
+                controlPlaneId: option(rest, "--control-plane-id"),
+            });
             return;
         case "down":
             return down();

@@ -83,7 +83,9 @@ async function serviceAccountTokens(): Promise<void> {
             if (s.data?.token) continue;
             const { namespace, name } = s.metadata;
             const saName = s.metadata.annotations?.["kubernetes.io/service-account.name"];
-            const sa = saName && (await kubeRequest(ep, "GET", `/api/v1/namespaces/${namespace}/serviceaccounts/${saName}`).catch(() => undefined));
+            const sa =
+                saName &&
+                (await kubeRequest(ep, "GET", `/api/v1/namespaces/${namespace}/serviceaccounts/${saName}`).catch(() => undefined));
             if (!sa || sa.status !== 200) continue; // the real controller waits for the ServiceAccount too
             const token = legacyToken(namespace, name, saName, sa.body.metadata.uid);
             await kubeRequest(
@@ -92,7 +94,11 @@ async function serviceAccountTokens(): Promise<void> {
                 `/api/v1/namespaces/${namespace}/secrets/${name}`,
                 {
                     metadata: { annotations: { "kubernetes.io/service-account.uid": sa.body.metadata.uid } },
-                    data: { token: Buffer.from(token).toString("base64"), "ca.crt": Buffer.from(state.ca).toString("base64"), namespace: Buffer.from(namespace).toString("base64") },
+                    data: {
+                        token: Buffer.from(token).toString("base64"),
+                        "ca.crt": Buffer.from(state.ca).toString("base64"),
+                        namespace: Buffer.from(namespace).toString("base64"),
+                    },
                 },
                 "application/merge-patch+json",
             ).catch(() => undefined);
@@ -103,10 +109,14 @@ async function serviceAccountTokens(): Promise<void> {
 async function defaultServiceAccounts(): Promise<void> {
     for (const { ep } of endpoints) {
         const namespaces = (await list(ep, "/api/v1/namespaces")) ?? [];
-        const accounts = new Set(((await list(ep, "/api/v1/serviceaccounts?fieldSelector=metadata.name%3Ddefault")) ?? []).map((sa) => sa.metadata.namespace));
+        const accounts = new Set(
+            ((await list(ep, "/api/v1/serviceaccounts?fieldSelector=metadata.name%3Ddefault")) ?? []).map((sa) => sa.metadata.namespace),
+        );
         for (const ns of namespaces) {
             if (accounts.has(ns.metadata.name) || ns.status?.phase === "Terminating") continue;
-            await kubeRequest(ep, "POST", `/api/v1/namespaces/${ns.metadata.name}/serviceaccounts`, { metadata: { name: "default" } }).catch(() => undefined);
+            await kubeRequest(ep, "POST", `/api/v1/namespaces/${ns.metadata.name}/serviceaccounts`, {
+                metadata: { name: "default" },
+            }).catch(() => undefined);
         }
     }
 }
@@ -126,7 +136,15 @@ async function istiodKubelet(): Promise<void> {
             ep,
             "PATCH",
             "/apis/apps/v1/namespaces/istio-system/deployments/istiod/status",
-            { status: { observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas } },
+            {
+                status: {
+                    observedGeneration: generation,
+                    replicas,
+                    updatedReplicas: replicas,
+                    readyReplicas: replicas,
+                    availableReplicas: replicas,
+                },
+            },
             "application/merge-patch+json",
         ).catch(() => undefined);
     }

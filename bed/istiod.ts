@@ -59,7 +59,11 @@ export function istiodCommand(bin: string, clusterId: string, kubeconfig: string
 }
 
 export function templateHash(deployment: any): string {
-    return crypto.createHash("sha256").update(JSON.stringify(deployment?.spec?.template ?? null)).digest("hex").slice(0, 16);
+    return crypto
+        .createHash("sha256")
+        .update(JSON.stringify(deployment?.spec?.template ?? null))
+        .digest("hex")
+        .slice(0, 16);
 }
 
 export function readStarts(): IstiodStarts | undefined {

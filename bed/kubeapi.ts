@@ -13,7 +13,13 @@ export interface Response {
     body: any;
 }
 
-export function kubeRequest(ep: Endpoint, method: string, path: string, body?: unknown, contentType = "application/json"): Promise<Response> {
+export function kubeRequest(
+    ep: Endpoint,
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+): Promise<Response> {
     const url = new URL(path, ep.server);
     const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {

@@ -6,8 +6,7 @@ export const repoRoot = path.resolve(__dirname, "..");
 
 /** Root of everything the bed writes: `MULTINET_BED_CACHE`, else `$XDG_CACHE_HOME/pulumi-multinet`. */
 export const cacheDir =
-    process.env.MULTINET_BED_CACHE ??
-    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-multinet");
+    process.env.MULTINET_BED_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-multinet");
 
 /** Built tools, one folder per tool and version, reused across beds. */
 export const toolsDir = path.join(cacheDir, "tools");

@@ -13,7 +13,13 @@ export function samplePodIps(index: number): string[] {
 }
 
 async function apply(ep: Endpoint, apiPath: string, obj: any): Promise<any> {
-    const r = await kubeRequest(ep, "PATCH", `${apiPath}/${obj.metadata.name}?fieldManager=multinet-bed&force=true`, obj, "application/apply-patch+yaml");
+    const r = await kubeRequest(
+        ep,
+        "PATCH",
+        `${apiPath}/${obj.metadata.name}?fieldManager=multinet-bed&force=true`,
+        obj,
+        "application/apply-patch+yaml",
+    );
     if (r.status >= 300) throw new Error(`${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
 }
@@ -23,7 +29,11 @@ async function sampleIn(ep: Endpoint, cluster: BedCluster): Promise<void> {
     const labels = { app: sample.service, version: "v1" };
     await apply(ep, "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
     // The ServiceAccount admission plugin refuses Pods until the namespace has its `default` account.
-    await apply(ep, `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: ns } });
+    await apply(ep, `/api/v1/namespaces/${ns}/serviceaccounts`, {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: "default", namespace: ns },
+    });
     await apply(ep, `/api/v1/namespaces/${ns}/services`, {
         apiVersion: "v1",
         kind: "Service",
@@ -36,8 +46,16 @@ async function sampleIn(ep: Endpoint, cluster: BedCluster): Promise<void> {
         await apply(ep, `/api/v1/namespaces/${ns}/pods`, {
             apiVersion: "v1",
             kind: "Pod",
-            metadata: { name: pod.name, namespace: ns, labels: { ...labels, "security.istio.io/tlsMode": "istio", "service.istio.io/canonical-name": sample.service } },
-            spec: { containers: [{ name: sample.service, image: "docker.io/istio/examples-helloworld-v1:1.0", ports: [{ containerPort: sample.port }] }] },
+            metadata: {
+                name: pod.name,
+                namespace: ns,
+                labels: { ...labels, "security.istio.io/tlsMode": "istio", "service.istio.io/canonical-name": sample.service },
+            },
+            spec: {
+                containers: [
+                    { name: sample.service, image: "docker.io/istio/examples-helloworld-v1:1.0", ports: [{ containerPort: sample.port }] },
+                ],
+            },
         });
         const now = new Date().toISOString();
         const status = {
@@ -46,22 +64,42 @@ async function sampleIn(ep: Endpoint, cluster: BedCluster): Promise<void> {
             podIPs: [{ ip: pod.ip }],
             hostIP: "192.0.2.1",
             startTime: now,
-            conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: "True", lastTransitionTime: now })),
+            conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({
+                type,
+                status: "True",
+                lastTransitionTime: now,
+            })),
         };
-        const r = await kubeRequest(ep, "PATCH", `/api/v1/namespaces/${ns}/pods/${pod.name}/status`, { status }, "application/merge-patch+json");
+        const r = await kubeRequest(
+            ep,
+            "PATCH",
+            `/api/v1/namespaces/${ns}/pods/${pod.name}/status`,
+            { status },
+            "application/merge-patch+json",
+        );
         if (r.status >= 300) throw new Error(`pod ${pod.name} status: ${r.status} ${JSON.stringify(r.body)}`);
     }
     await apply(ep, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, {
         apiVersion: "discovery.k8s.io/v1",
         kind: "EndpointSlice",
-        metadata: { name: `${sample.service}-bed`, namespace: ns, labels: { "kubernetes.io/service-name": sample.service, "endpointslice.kubernetes.io/managed-by": "multinet-bed" } },
+        metadata: {
+            name: `${sample.service}-bed`,
+            namespace: ns,
+            labels: { "kubernetes.io/service-name": sample.service, "endpointslice.kubernetes.io/managed-by": "multinet-bed" },
+        },
         addressType: "IPv4",
         ports: [{ name: "http", port: sample.port, protocol: "TCP" }],
-        endpoints: pods.map((p) => ({ addresses: [p.ip], conditions: { ready: true, serving: true, terminating: false }, targetRef: { kind: "Pod", name: p.name, namespace: ns } })),
+        endpoints: pods.map((p) => ({
+            addresses: [p.ip],
+            conditions: { ready: true, serving: true, terminating: false },
+            targetRef: { kind: "Pod", name: p.name, namespace: ns },
+        })),
     });
 }
 
 /** Puts the sample in every cluster of the bed. Idempotent. */
 export async function putSample(state: BedState, endpointOf: (c: BedCluster) => Endpoint): Promise<void> {
-    await Promise.all(state.clusters.map((c) => sampleIn(endpointOf(c), c).catch((e) => Promise.reject(new Error(`sample on ${c.name}: ${e.message}`)))));
+    await Promise.all(
+        state.clusters.map((c) => sampleIn(endpointOf(c), c).catch((e) => Promise.reject(new Error(`sample on ${c.name}: ${e.message}`)))),
+    );
 }

@@ -18,7 +18,9 @@ export const istioMeshConfig = {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name: "istio", namespace: "istio-system", labels: { app: "istiod", "istio.io/rev": "default" } },
-    data: { mesh: "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\nrootNamespace: istio-system\ntrustDomain: cluster.local\n" },
+    data: {
+        mesh: "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\nrootNamespace: istio-system\ntrustDomain: cluster.local\n",
+    },
 };
 
 export function istiodDeployment(clusterId: string) {
@@ -34,7 +36,14 @@ export function istiodDeployment(clusterId: string) {
                 metadata: { labels },
                 spec: {
                     serviceAccountName: "istiod",
-                    containers: [{ name: "discovery", image: "docker.io/istio/pilot:1.31.0", args: ["discovery"], env: [{ name: "CLUSTER_ID", value: clusterId }] }],
+                    containers: [
+                        {
+                            name: "discovery",
+                            image: "docker.io/istio/pilot:1.31.0",
+                            args: ["discovery"],
+                            env: [{ name: "CLUSTER_ID", value: clusterId }],
+                        },
+                    ],
                 },
             },
         },
@@ -85,10 +94,26 @@ export function injectorWebhook() {
         kind: "MutatingWebhookConfiguration",
         metadata: { name: "istio-sidecar-injector", labels: { app: "sidecar-injector", "istio.io/rev": "default" } },
         webhooks: [
-            hook("rev.namespace.", { matchExpressions: [{ key: "istio.io/rev", operator: "In", values: ["default"] }, absent("istio-injection")] }, { matchExpressions: [notFalse] }),
-            hook("rev.object.", { matchExpressions: [absent("istio.io/rev"), absent("istio-injection")] }, { matchExpressions: [notFalse, { key: "istio.io/rev", operator: "In", values: ["default"] }] }),
-            hook("namespace.", { matchExpressions: [{ key: "istio-injection", operator: "In", values: ["enabled"] }] }, { matchExpressions: [notFalse] }),
-            hook("object.", { matchExpressions: [absent("istio-injection"), absent("istio.io/rev")] }, { matchExpressions: [{ key: "sidecar.istio.io/inject", operator: "In", values: ["true"] }, absent("istio.io/rev")] }),
+            hook(
+                "rev.namespace.",
+                { matchExpressions: [{ key: "istio.io/rev", operator: "In", values: ["default"] }, absent("istio-injection")] },
+                { matchExpressions: [notFalse] },
+            ),
+            hook(
+                "rev.object.",
+                { matchExpressions: [absent("istio.io/rev"), absent("istio-injection")] },
+                { matchExpressions: [notFalse, { key: "istio.io/rev", operator: "In", values: ["default"] }] },
+            ),
+            hook(
+                "namespace.",
+                { matchExpressions: [{ key: "istio-injection", operator: "In", values: ["enabled"] }] },
+                { matchExpressions: [notFalse] },
+            ),
+            hook(
+                "object.",
+                { matchExpressions: [absent("istio-injection"), absent("istio.io/rev")] },
+                { matchExpressions: [{ key: "sidecar.istio.io/inject", operator: "In", values: ["true"] }, absent("istio.io/rev")] },
+            ),
         ],
     };
 }

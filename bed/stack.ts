@@ -20,7 +20,10 @@ export interface PreviewJson {
 export class Stack {
     readonly name: string;
 
-    constructor(readonly programDir: string, prefix: string) {
+    constructor(
+        readonly programDir: string,
+        prefix: string,
+    ) {
         this.name = `${prefix}-${crypto.randomBytes(3).toString("hex")}`;
     }
 

@@ -163,10 +163,20 @@ function goBuild(build: GoBuild, log: (msg: string) => void): string {
     const ldflags = ["-s -w", build.ldflags?.(version) ?? ""].join(" ").trim();
     execFileSync(
         "go",
-        ["build", "-mod=readonly", "-trimpath", "-buildvcs=false", `-ldflags=${ldflags}`, "-o", build.binary ? path.join(tmp, build.binary) : tmp + path.sep, ...build.packages],
+        [
+            "build",
+            "-mod=readonly",
+            "-trimpath",
+            "-buildvcs=false",
+            `-ldflags=${ldflags}`,
+            "-o",
+            build.binary ? path.join(tmp, build.binary) : tmp + path.sep,
+            ...build.packages,
+        ],
         { cwd: path.join(repoRoot, "bed", "go", build.module), stdio: ["ignore", "inherit", "inherit"] },
     );
-    for (const f of build.files ?? []) fs.copyFileSync(path.join(moduleDir(build, f.module), f.path), path.join(tmp, path.basename(f.path)));
+    for (const f of build.files ?? [])
+        fs.copyFileSync(path.join(moduleDir(build, f.module), f.path), path.join(tmp, path.basename(f.path)));
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.renameSync(tmp, outDir); // atomic: a killed build never leaves a half-written cache entry
     log(`built ${build.module} ${version} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -175,7 +185,10 @@ function goBuild(build: GoBuild, log: (msg: string) => void): string {
 
 /** Where the Go module cache holds a dependency of a wrapper module (downloaded by the build). */
 function moduleDir(build: GoBuild, module: string): string {
-    const out = execFileSync("go", ["list", "-m", "-json", module], { cwd: path.join(repoRoot, "bed", "go", build.module), encoding: "utf8" });
+    const out = execFileSync("go", ["list", "-m", "-json", module], {
+        cwd: path.join(repoRoot, "bed", "go", build.module),
+        encoding: "utf8",
+    });
     return JSON.parse(out).Dir;
 }
 
@@ -184,7 +197,9 @@ export function ensureTools(log: (msg: string) => void = (m) => process.stderr.w
     const wantPulumi = `v${pulumiNpmVersion()}`;
     const pulumiBuildVersion = goModuleVersion(builds.pulumi);
     if (pulumiBuildVersion !== wantPulumi) {
-        throw new Error(`bed/go/pulumi/go.mod builds ${pulumiBuildVersion} but package.json depends on @pulumi/pulumi ${wantPulumi}; keep them equal`);
+        throw new Error(
+            `bed/go/pulumi/go.mod builds ${pulumiBuildVersion} but package.json depends on @pulumi/pulumi ${wantPulumi}; keep them equal`,
+        );
     }
 
     let pulumi = fromOverride("pulumi");

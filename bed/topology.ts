@@ -23,7 +23,10 @@ export interface Topology {
         addressTimeoutSeconds?: number;
         proxyImage?: string;
     }[];
-    interconnect?: { members: { group: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart?: "onMembershipChange" | "never" };
+    interconnect?: {
+        members: { group: string; gateways: string[]; addresses?: string[] }[];
+        controlPlaneRestart?: "onMembershipChange" | "never";
+    };
 }
 
 export const topologyProgram = path.join(__dirname, "programs", "topology");
@@ -38,7 +41,9 @@ export class TopologyStack extends Stack {
 
     async create(clusterCount = readState()!.clusters.length): Promise<void> {
         const state = readState()!;
-        const kubeconfigs = Object.fromEntries(state.clusters.slice(0, clusterCount).map((c) => [c.name, fs.readFileSync(c.kubeconfig, "utf8")]));
+        const kubeconfigs = Object.fromEntries(
+            state.clusters.slice(0, clusterCount).map((c) => [c.name, fs.readFileSync(c.kubeconfig, "utf8")]),
+        );
         await this.init({ kubeconfigs: { value: JSON.stringify(kubeconfigs), secret: true } });
     }
 
@@ -82,7 +87,8 @@ export class Live {
 
     async send(cluster: number, method: string, apiPath: string, body?: unknown, contentType?: string): Promise<any> {
         const r = await kubeRequest(bedEndpoint(this.state, this.state.clusters[cluster - 1]), method, apiPath, body, contentType);
-        if (r.status >= 300 && r.status !== 404) throw new Error(`${method} ${apiPath} on cluster ${cluster}: ${r.status} ${JSON.stringify(r.body)}`);
+        if (r.status >= 300 && r.status !== 404)
+            throw new Error(`${method} ${apiPath} on cluster ${cluster}: ${r.status} ${JSON.stringify(r.body)}`);
         return r.body;
     }
 
@@ -98,7 +104,6 @@ export class Live {
         const text = (await this.meshConfigMap()).data?.meshNetworks;
         return text ? (YAML.parse(text).networks ?? {}) : {};
     }
-
 
     /** Write requests (create, update, patch, delete) the admin user made on a cluster, from its audit log. */
     auditWrites(cluster: number): number {

@@ -55,7 +55,12 @@ function topology(n: number, joined: number, lastAddress: string): Topology {
         controlPlane: { cluster: c(1) },
         clusters: Array.from({ length: n }, (_, i) => ({ name: c(i + 1), podCidrs: [`10.${i + 1}.0.0/16`] })),
         groups,
-        gateways: groups.map((g, i) => ({ name: `gw-${g.name}`, group: g.name, cluster: g.clusters[1], ...(i === groups.length - 1 ? { address: lastAddress } : {}) })),
+        gateways: groups.map((g, i) => ({
+            name: `gw-${g.name}`,
+            group: g.name,
+            cluster: g.clusters[1],
+            ...(i === groups.length - 1 ? { address: lastAddress } : {}),
+        })),
         interconnect: { members: groups.slice(0, joined).map((g) => ({ group: g.name, gateways: [`gw-${g.name}`] })) },
     };
 }
@@ -93,14 +98,30 @@ async function kubectlGuide(n: number): Promise<Measure> {
     const groups = Array.from({ length: n / 2 }, (_, g) => ({ network: `g${g + 1}`, clusters: [2 * g + 1, 2 * g + 2] }));
     const o = { meshId: "guide", owner: "kubectl" };
     const m = await measure(async () => {
-        for (const g of groups) for (const cl of g.clusters) kubectl(cl, ["label", "namespace", "istio-system", `topology.istio.io/network=${g.network}`, "--overwrite"]);
+        for (const g of groups)
+            for (const cl of g.clusters)
+                kubectl(cl, ["label", "namespace", "istio-system", `topology.istio.io/network=${g.network}`, "--overwrite"]);
         const addresses: Record<string, string> = {};
         for (const g of groups) {
             const gwCluster = g.clusters[1];
-            const objects = eastWestGatewayObjects(o, { namespace: "istio-system", network: g.network, clusterId: c(gwCluster), replicas: 1, serviceAnnotations: {} });
+            const objects = eastWestGatewayObjects(o, {
+                namespace: "istio-system",
+                network: g.network,
+                clusterId: c(gwCluster),
+                replicas: 1,
+                serviceAnnotations: {},
+            });
             kubectl(gwCluster, ["apply", "-f", "-"], objects.map((x) => YAML.stringify(x)).join("---\n"));
             for (;;) {
-                const ip = kubectl(gwCluster, ["-n", "istio-system", "get", "service", "istio-eastwestgateway", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"]).trim();
+                const ip = kubectl(gwCluster, [
+                    "-n",
+                    "istio-system",
+                    "get",
+                    "service",
+                    "istio-eastwestgateway",
+                    "-o",
+                    "jsonpath={.status.loadBalancer.ingress[0].ip}",
+                ]).trim();
                 if (ip) {
                     addresses[g.network] = ip;
                     break;
@@ -109,17 +130,47 @@ async function kubectlGuide(n: number): Promise<Measure> {
             }
         }
         kubectl(1, ["apply", "-f", "-"], YAML.stringify(gatewayRule(o, "istio-system")));
-        const entries = ledgerEntries({ ...emptyLedger("kubectl", null), joined: Object.fromEntries(groups.map((g) => [g.network, [addresses[g.network]]])) });
-        kubectl(1, ["-n", "istio-system", "patch", "configmap", "istio", "--type", "merge", "-p", JSON.stringify({ data: { meshNetworks: YAML.stringify({ networks: entries }) } })]);
+        const entries = ledgerEntries({
+            ...emptyLedger("kubectl", null),
+            joined: Object.fromEntries(groups.map((g) => [g.network, [addresses[g.network]]])),
+        });
+        kubectl(1, [
+            "-n",
+            "istio-system",
+            "patch",
+            "configmap",
+            "istio",
+            "--type",
+            "merge",
+            "-p",
+            JSON.stringify({ data: { meshNetworks: YAML.stringify({ networks: entries }) } }),
+        ]);
         kubectl(1, ["-n", "istio-system", "rollout", "restart", "deployment/istiod"]);
     }, new Live());
     // Undo (not measured), so the next size starts clean.
     for (const g of groups) {
         for (const cl of g.clusters) kubectl(cl, ["label", "namespace", "istio-system", "topology.istio.io/network-"]);
-        kubectl(g.clusters[1], ["-n", "istio-system", "delete", "deployment,service,serviceaccount", "-l", "app.kubernetes.io/managed-by=pulumi-multinet"]);
+        kubectl(g.clusters[1], [
+            "-n",
+            "istio-system",
+            "delete",
+            "deployment,service,serviceaccount",
+            "-l",
+            "app.kubernetes.io/managed-by=pulumi-multinet",
+        ]);
     }
     kubectl(1, ["-n", "istio-system", "delete", "gateway.networking.istio.io", "cross-network-gateway"]);
-    kubectl(1, ["-n", "istio-system", "patch", "configmap", "istio", "--type", "json", "-p", '[{"op":"remove","path":"/data/meshNetworks"}]']);
+    kubectl(1, [
+        "-n",
+        "istio-system",
+        "patch",
+        "configmap",
+        "istio",
+        "--type",
+        "json",
+        "-p",
+        '[{"op":"remove","path":"/data/meshNetworks"}]',
+    ]);
     return m;
 }
 
@@ -130,10 +181,22 @@ function plannerTiming(clusters: number): { clusters: number; ms: number } {
         meshId: "m",
         owner: "p/s",
         controlPlane: { cluster: "c1", namespace: "istio-system" },
-        clusters: Array.from({ length: clusters }, (_, i) => ({ name: `c${i + 1}`, podCidrs: [`10.${Math.floor(i / 250)}.${i % 250}.0/24`] })),
+        clusters: Array.from({ length: clusters }, (_, i) => ({
+            name: `c${i + 1}`,
+            podCidrs: [`10.${Math.floor(i / 250)}.${i % 250}.0/24`],
+        })),
         groups: gs,
-        gateways: gs.map((g) => ({ name: `gw-${g.networkName}`, cluster: g.clusters[1], network: g.networkName, replicas: 1, serviceAnnotations: {} })),
-        interconnect: { members: gs.map((g) => ({ network: g.networkName, gateways: [`gw-${g.networkName}`], addresses: ["203.0.113.1"] })), controlPlaneRestart: "onMembershipChange" },
+        gateways: gs.map((g) => ({
+            name: `gw-${g.networkName}`,
+            cluster: g.clusters[1],
+            network: g.networkName,
+            replicas: 1,
+            serviceAnnotations: {},
+        })),
+        interconnect: {
+            members: gs.map((g) => ({ network: g.networkName, gateways: [`gw-${g.networkName}`], addresses: ["203.0.113.1"] })),
+            controlPlaneRestart: "onMembershipChange",
+        },
     };
     const previous = { ...desired, interconnect: { ...desired.interconnect!, members: desired.interconnect!.members.slice(1) } };
     planMesh(desired, previous); // warm-up
@@ -146,10 +209,15 @@ function plannerTiming(clusters: number): { clusters: number; ms: number } {
     return { clusters, ms: Number(process.hrtime.bigint() - started) / 1e6 / runs };
 }
 
-const fmtReq = (r: Requests) => `${r.reads.reduce((a, b) => a + b, 0)}r/${r.writes.reduce((a, b) => a + b, 0)}w (max/cluster ${Math.max(...r.writes)}w)`;
+const fmtReq = (r: Requests) =>
+    `${r.reads.reduce((a, b) => a + b, 0)}r/${r.writes.reduce((a, b) => a + b, 0)}w (max/cluster ${Math.max(...r.writes)}w)`;
 
 async function main(): Promise<void> {
-    const results: any = { when: new Date().toISOString(), machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, sizes: {} };
+    const results: any = {
+        when: new Date().toISOString(),
+        machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+        sizes: {},
+    };
     try {
         for (const n of sizes) {
             console.log(`\n== ${n} clusters: starting the bed`);
@@ -157,13 +225,20 @@ async function main(): Promise<void> {
             const series = await ours(n);
             const guide = await kubectlGuide(n);
             results.sizes[n] = { ours: series, kubectlGuide: guide };
-            console.log(`   ${"step".padEnd(24)} ${"preview s".padStart(9)} ${"up s".padStart(7)}  ${"up requests (all clusters)".padEnd(36)} restarts  no-op writes/cluster`);
+            console.log(
+                `   ${"step".padEnd(24)} ${"preview s".padStart(9)} ${"up s".padStart(7)}  ${"up requests (all clusters)".padEnd(36)} restarts  no-op writes/cluster`,
+            );
             for (const [name, s] of Object.entries(series)) {
+                const noOpWrites = name === "no-op" ? s.up.requests.writes.join(",") : "";
+                const times = `${s.preview.seconds.toFixed(2).padStart(9)} ${s.up.seconds.toFixed(2).padStart(7)}`;
                 console.log(
-                    `   ${name.padEnd(24)} ${s.preview.seconds.toFixed(2).padStart(9)} ${s.up.seconds.toFixed(2).padStart(7)}  ${fmtReq(s.up.requests).padEnd(36)} ${String(s.up.restarts).padStart(8)}  ${name === "no-op" ? s.up.requests.writes.join(",") : ""}`,
+                    `   ${name.padEnd(24)} ${times}  ${fmtReq(s.up.requests).padEnd(36)} ${String(s.up.restarts).padStart(8)}  ${noOpWrites}`,
                 );
             }
-            console.log(`   ${"kubectl guide (first)".padEnd(24)} ${"-".padStart(9)} ${guide.seconds.toFixed(2).padStart(7)}  ${fmtReq(guide.requests).padEnd(36)} ${String(guide.restarts).padStart(8)}`);
+            const guideTimes = `${"-".padStart(9)} ${guide.seconds.toFixed(2).padStart(7)}`;
+            console.log(
+                `   ${"kubectl guide (first)".padEnd(24)} ${guideTimes}  ${fmtReq(guide.requests).padEnd(36)} ${String(guide.restarts).padStart(8)}`,
+            );
         }
     } finally {
         await down(() => undefined);

@@ -37,7 +37,11 @@ export function restartWarning(change: InterconnectChange, deployment: string, n
         change.joined.length ? `network(s) ${change.joined.map((n) => `"${n}"`).join(", ")} join` : "",
         change.left.length ? `network(s) ${change.left.map((n) => `"${n}"`).join(", ")} leave` : "",
     ].filter(Boolean);
-    return `this update restarts the mesh control plane: ${parts.join(" and ")} the interconnect, so Deployment ${namespace}/${deployment} on cluster "${cluster}" rolls once. Set controlPlaneRestart: "never" to rely on istiod's hot reload instead.`;
+    return (
+        `this update restarts the mesh control plane: ${parts.join(" and ")} the interconnect, ` +
+        `so Deployment ${namespace}/${deployment} on cluster "${cluster}" rolls once. Set controlPlaneRestart: ` +
+        `"never" to rely on istiod's hot reload instead.`
+    );
 }
 
 /**
@@ -55,5 +59,9 @@ export function movesInto(network: string, clusters: string[], current: Record<s
 }
 
 export function moveWarning(cluster: string, from: string, to: string): string {
-    return `cluster "${cluster}" moves from network "${from}" to "${to}": istiod sees the new network at once, but running pods keep "${from}" (Istio fixes a pod's network at injection). Restart the workloads on "${cluster}" (e.g. kubectl rollout restart deployment -n <namespace>) so their sidecars take the new network.`;
+    return (
+        `cluster "${cluster}" moves from network "${from}" to "${to}": istiod sees the new network at once, ` +
+        `but running pods keep "${from}" (Istio fixes a pod's network at injection). Restart the workloads on "${cluster}" (e.g. ` +
+        `kubectl rollout restart deployment -n <namespace>) so their sidecars take the new network.`
+    );
 }

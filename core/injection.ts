@@ -26,10 +26,15 @@ export function selects(selector: LabelSelector | undefined, labels: Record<stri
 }
 
 /** The name of an Istio injector webhook that would inject pods with these labels in that namespace, if any. */
-export function injectorFor(configs: MutatingWebhookConfiguration[], namespaceLabels: Record<string, string>, podLabels: Record<string, string>): string | undefined {
+export function injectorFor(
+    configs: MutatingWebhookConfiguration[],
+    namespaceLabels: Record<string, string>,
+    podLabels: Record<string, string>,
+): string | undefined {
     for (const c of configs) {
         for (const w of c.webhooks ?? []) {
-            if (w.name.endsWith("istio.io") && selects(w.namespaceSelector, namespaceLabels) && selects(w.objectSelector, podLabels)) return `${c.metadata.name}/${w.name}`;
+            if (w.name.endsWith("istio.io") && selects(w.namespaceSelector, namespaceLabels) && selects(w.objectSelector, podLabels))
+                return `${c.metadata.name}/${w.name}`;
         }
     }
     return undefined;

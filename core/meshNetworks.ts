@@ -81,7 +81,12 @@ export function ledgerEntries(l: Ledger): Record<string, NetworkEntry> {
  * `original` is the text before our first write (null: the key did not exist). When what remains equals it,
  * the original comes back byte for byte; undefined means "remove the key".
  */
-export function mergeMeshNetworks(current: string | undefined, ownedBefore: string[], ours: Record<string, NetworkEntry>, original: string | null): string | undefined {
+export function mergeMeshNetworks(
+    current: string | undefined,
+    ownedBefore: string[],
+    ours: Record<string, NetworkEntry>,
+    original: string | null,
+): string | undefined {
     const parsed = parseMeshNetworks(current);
     for (const n of ownedBefore) delete parsed.networks[n];
     Object.assign(parsed.networks, ours);

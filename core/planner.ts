@@ -4,7 +4,16 @@
 import { classifyInterconnect, InterconnectChange, movesInto, RestartPolicy } from "./changes";
 import { emptyLedger, InterconnectMember, ledgerEntries, NetworkEntry } from "./meshNetworks";
 import { eastWestGatewayObjects, gatewayRule, KubeObject, networkLabelPatch, Ownership, readerAccessObjects } from "./render";
-import { gatewayProblems, GatewayView, groupProblems, GroupView, memberProblems, multiNetworkingSchema, parseArgs, ValidationError } from "./validate";
+import {
+    gatewayProblems,
+    GatewayView,
+    groupProblems,
+    GroupView,
+    memberProblems,
+    multiNetworkingSchema,
+    parseArgs,
+    ValidationError,
+} from "./validate";
 
 export interface MeshTopology {
     meshId: string;
@@ -12,7 +21,14 @@ export interface MeshTopology {
     controlPlane: { cluster: string; namespace: string };
     clusters: { name: string; podCidrs: string[] }[];
     groups: GroupView[];
-    gateways: { name: string; cluster: string; network: string; replicas: number; serviceAnnotations: Record<string, string>; address?: string }[];
+    gateways: {
+        name: string;
+        cluster: string;
+        network: string;
+        replicas: number;
+        serviceAnnotations: Record<string, string>;
+        address?: string;
+    }[];
     /** Members name their gateways; `addresses` defaults to the gateways' (known only when user-set). */
     interconnect?: { members: { network: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart: RestartPolicy };
 }
@@ -37,7 +53,11 @@ function membersOf(t: MeshTopology): InterconnectMember[] {
 function problemsOf(t: MeshTopology): string[] {
     const problems: string[] = [];
     try {
-        parseArgs(multiNetworkingSchema, { meshId: t.meshId, controlPlane: { cluster: t.controlPlane.cluster }, clusters: t.clusters }, "MultiNetworking");
+        parseArgs(
+            multiNetworkingSchema,
+            { meshId: t.meshId, controlPlane: { cluster: t.controlPlane.cluster }, clusters: t.clusters },
+            "MultiNetworking",
+        );
     } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
         problems.push(...e.message.split("\n"));
@@ -50,12 +70,18 @@ function problemsOf(t: MeshTopology): string[] {
     const gateways: GatewayView[] = [];
     for (const gw of t.gateways) {
         const group = t.groups.find((g) => g.networkName === gw.network) ?? { networkName: gw.network, clusters: [] };
-        problems.push(...gatewayProblems({ cluster: gw.cluster, networkName: gw.network }, group, gateways).map((p) => `EastWestGateway "${gw.name}": ${p}`));
+        problems.push(
+            ...gatewayProblems({ cluster: gw.cluster, networkName: gw.network }, group, gateways).map(
+                (p) => `EastWestGateway "${gw.name}": ${p}`,
+            ),
+        );
         gateways.push({ cluster: gw.cluster, networkName: gw.network });
     }
     const members = (t.interconnect?.members ?? []).map((m) => ({
         networkName: m.network,
-        gateways: t.gateways.filter((g) => m.gateways.includes(g.name)).map((g) => ({ name: g.name, networkName: g.network, address: g.address })),
+        gateways: t.gateways
+            .filter((g) => m.gateways.includes(g.name))
+            .map((g) => ({ name: g.name, networkName: g.network, address: g.address })),
         addresses: m.addresses,
     }));
     problems.push(...memberProblems(members).map((p) => `Interconnect: ${p}`));
@@ -72,12 +98,18 @@ export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPl
     };
     const ns = desired.controlPlane.namespace;
     add(desired.controlPlane.cluster, gatewayRule(o, ns));
-    for (const c of desired.clusters) if (c.name !== desired.controlPlane.cluster) for (const obj of readerAccessObjects(o, ns)) add(c.name, obj);
+    for (const c of desired.clusters)
+        if (c.name !== desired.controlPlane.cluster) for (const obj of readerAccessObjects(o, ns)) add(c.name, obj);
     for (const g of desired.groups) for (const c of g.clusters) add(c, networkLabelPatch(o, ns, g.networkName));
-    for (const gw of desired.gateways) for (const obj of eastWestGatewayObjects(o, { namespace: ns, clusterId: gw.cluster, ...gw })) add(gw.cluster, obj);
+    for (const gw of desired.gateways)
+        for (const obj of eastWestGatewayObjects(o, { namespace: ns, clusterId: gw.cluster, ...gw })) add(gw.cluster, obj);
 
     const members = membersOf(desired);
-    const ledger = { ...emptyLedger(desired.owner, null), groups: desired.groups.map((g) => g.networkName), joined: Object.fromEntries(members.map((m) => [m.network, m.addresses])) };
+    const ledger = {
+        ...emptyLedger(desired.owner, null),
+        groups: desired.groups.map((g) => g.networkName),
+        joined: Object.fromEntries(members.map((m) => [m.network, m.addresses])),
+    };
     const before: Record<string, string> = {};
     for (const g of previous?.groups ?? []) for (const c of g.clusters) before[c] = g.networkName;
     const moves = new Map<string, string>();
@@ -86,7 +118,11 @@ export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPl
         problems: problemsOf(desired),
         objects,
         meshNetworks: ledgerEntries(ledger),
-        interconnect: classifyInterconnect(previous ? membersOf(previous) : [], members, desired.interconnect?.controlPlaneRestart ?? "onMembershipChange"),
+        interconnect: classifyInterconnect(
+            previous ? membersOf(previous) : [],
+            members,
+            desired.interconnect?.controlPlaneRestart ?? "onMembershipChange",
+        ),
         moves,
     };
 }

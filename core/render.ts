@@ -5,7 +5,13 @@ import { annotations, crossNetworkPort, eastWest, gatewayRuleName, labels, manag
 export interface KubeObject {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string };
+    metadata: {
+        name: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+        resourceVersion?: string;
+    };
     [key: string]: unknown;
 }
 
@@ -37,7 +43,9 @@ export function gatewayRule(o: Ownership, namespace: string): KubeObject {
 export function gatewayRuleSpec() {
     return {
         selector: { ...eastWest.selector },
-        servers: [{ port: { number: crossNetworkPort, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }],
+        servers: [
+            { port: { number: crossNetworkPort, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] },
+        ],
     };
 }
 
@@ -86,7 +94,15 @@ function uninjectedProxy(spec: EastWestGatewaySpec, image: string) {
     ];
     const container = {
         image,
-        args: ["proxy", "router", "--domain", "$(POD_NAMESPACE).svc.cluster.local", "--proxyLogLevel=warning", "--proxyComponentLogLevel=misc:error", "--log_output_level=default:info"],
+        args: [
+            "proxy",
+            "router",
+            "--domain",
+            "$(POD_NAMESPACE).svc.cluster.local",
+            "--proxyLogLevel=warning",
+            "--proxyComponentLogLevel=misc:error",
+            "--log_output_level=default:info",
+        ],
         securityContext: { runAsUser: 1337, runAsGroup: 1337 },
         env: [
             { name: "PILOT_CERT_PROVIDER", value: "istiod" },
@@ -111,8 +127,19 @@ function uninjectedProxy(spec: EastWestGatewaySpec, image: string) {
         { name: "istiod-ca-cert", configMap: { name: "istio-ca-root-cert" } },
         { name: "istio-data", emptyDir: {} },
         { name: "istio-envoy", emptyDir: { medium: "Memory" } },
-        { name: "istio-token", projected: { sources: [{ serviceAccountToken: { path: "istio-token", expirationSeconds: 43200, audience: "istio-ca" } }] } },
-        { name: "istio-podinfo", downwardAPI: { items: [{ path: "labels", fieldRef: { fieldPath: "metadata.labels" } }, { path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } }] } },
+        {
+            name: "istio-token",
+            projected: { sources: [{ serviceAccountToken: { path: "istio-token", expirationSeconds: 43200, audience: "istio-ca" } }] },
+        },
+        {
+            name: "istio-podinfo",
+            downwardAPI: {
+                items: [
+                    { path: "labels", fieldRef: { fieldPath: "metadata.labels" } },
+                    { path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } },
+                ],
+            },
+        },
     ];
     return { container, volumes };
 }
@@ -148,13 +175,21 @@ export function eastWestGatewayObjects(o: Ownership, spec: EastWestGatewaySpec):
                     },
                     spec: {
                         serviceAccountName: eastWest.serviceAccount,
-                        ...(proxy.volumes ? { securityContext: { sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] }, volumes: proxy.volumes } : {}),
+                        ...(proxy.volumes
+                            ? {
+                                  securityContext: { sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] },
+                                  volumes: proxy.volumes,
+                              }
+                            : {}),
                         containers: [
                             {
                                 name: "istio-proxy",
                                 ...proxy.container,
                                 // The gateway forwards only to its own network's endpoints.
-                                env: [...((proxy.container as { env?: object[] }).env ?? []), { name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: spec.network }],
+                                env: [
+                                    ...((proxy.container as { env?: object[] }).env ?? []),
+                                    { name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: spec.network },
+                                ],
                                 ports,
                             },
                         ],
@@ -198,11 +233,23 @@ export function restartPatch(deployment: string, namespace: string, at: string):
 /** Istio's istio-reader-clusterrole rules: what istiod reads in a remote cluster (istio-discovery chart). */
 const readerRules = [
     {
-        apiGroups: ["config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io", "rbac.istio.io", "telemetry.istio.io", "extensions.istio.io"],
+        apiGroups: [
+            "config.istio.io",
+            "security.istio.io",
+            "networking.istio.io",
+            "authentication.istio.io",
+            "rbac.istio.io",
+            "telemetry.istio.io",
+            "extensions.istio.io",
+        ],
         resources: ["*"],
         verbs: ["get", "list", "watch"],
     },
-    { apiGroups: [""], resources: ["endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets", "configmaps"], verbs: ["get", "list", "watch"] },
+    {
+        apiGroups: [""],
+        resources: ["endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets", "configmaps"],
+        verbs: ["get", "list", "watch"],
+    },
     { apiGroups: ["networking.x-k8s.io", "gateway.networking.k8s.io"], resources: ["gateways"], verbs: ["get", "watch", "list"] },
     { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "list", "watch"] },
     { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
@@ -223,7 +270,12 @@ export function readerAccessObjects(o: Ownership, namespace: string): KubeObject
     const role = remoteAccess.clusterRole(o.meshId);
     const tokenMeta = ownedMetadata(o, remoteAccess.tokenSecret(o.meshId), namespace);
     return [
-        { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: ownedMetadata(o, role, undefined), rules: readerRules },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: ownedMetadata(o, role, undefined),
+            rules: readerRules,
+        },
         {
             apiVersion: "rbac.authorization.k8s.io/v1",
             kind: "ClusterRoleBinding",
@@ -235,7 +287,10 @@ export function readerAccessObjects(o: Ownership, namespace: string): KubeObject
             apiVersion: "v1",
             kind: "Secret",
             type: "kubernetes.io/service-account-token",
-            metadata: { ...tokenMeta, annotations: { ...tokenMeta.annotations, [annotations.serviceAccountName]: remoteAccess.serviceAccount } },
+            metadata: {
+                ...tokenMeta,
+                annotations: { ...tokenMeta.annotations, [annotations.serviceAccountName]: remoteAccess.serviceAccount },
+            },
         },
     ];
 }

@@ -7,11 +7,18 @@ import { z } from "zod";
 const dns1123Label = z
     .string()
     .max(63, "must be at most 63 characters")
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. \"east-1\")");
+    .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+        "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. \"east-1\")",
+    );
 
-const cidr = z.string().refine((v) => parseCidr(v) !== undefined, { message: "is not a valid CIDR; write it as address/prefix, e.g. \"10.20.0.0/16\"" });
+const cidr = z
+    .string()
+    .refine((v) => parseCidr(v) !== undefined, { message: 'is not a valid CIDR; write it as address/prefix, e.g. "10.20.0.0/16"' });
 
-const ipAddress = z.string().refine((v) => ipaddr.isValid(v) && !v.includes("/"), { message: "is not a valid IPv4 or IPv6 address, e.g. \"203.0.113.7\"" });
+const ipAddress = z
+    .string()
+    .refine((v) => ipaddr.isValid(v) && !v.includes("/"), { message: 'is not a valid IPv4 or IPv6 address, e.g. "203.0.113.7"' });
 
 const qualifiedName = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const annotations = z.record(z.string(), z.string()).superRefine((record, ctx) => {
@@ -21,7 +28,9 @@ const annotations = z.record(z.string(), z.string()).superRefine((record, ctx) =
             ctx.addIssue({
                 code: "custom",
                 path: [key],
-                message: "is not a valid annotation key: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters (e.g. \"service.beta.kubernetes.io/aws-load-balancer-type\")",
+                message:
+                    "is not a valid annotation key: an optional DNS-subdomain prefix and '/', " +
+                    'then a name of at most 63 characters (e.g. "service.beta.kubernetes.io/aws-load-balancer-type")',
             });
         }
     }
@@ -42,7 +51,9 @@ export function cidrsOverlap(a: string, b: string): boolean {
     return pa[0].match(pb as any) || pb[0].match(pa as any);
 }
 
-const httpsUrl = z.string().refine((v) => /^https:\/\/[^\s/]+(\/\S*)?$/.test(v), { message: 'must be an https URL of an API server, e.g. "https://10.0.0.1:6443"' });
+const httpsUrl = z.string().refine((v) => /^https:\/\/[^\s/]+(\/\S*)?$/.test(v), {
+    message: 'must be an https URL of an API server, e.g. "https://10.0.0.1:6443"',
+});
 
 export const clusterSchema = z
     .object({
@@ -69,16 +80,33 @@ export const multiNetworkingSchema = z
         const seen = new Set<string>();
         const ids = new Map<string, string>();
         v.clusters.forEach((c, i) => {
-            if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: ["clusters", i, "name"], message: `"${c.name}" is declared twice; cluster names must be unique` });
+            if (seen.has(c.name))
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["clusters", i, "name"],
+                    message: `"${c.name}" is declared twice; cluster names must be unique`,
+                });
             seen.add(c.name);
             const other = ids.get(c.clusterId);
             if (other !== undefined && other !== c.name) {
-                ctx.addIssue({ code: "custom", path: ["clusters", i, "clusterId"], message: `"${c.clusterId}" is also the Istio cluster ID of "${other}"; Istio tells clusters apart by these IDs, so each must be unique` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["clusters", i, "clusterId"],
+                    message:
+                        `"${c.clusterId}" is also the Istio cluster ID of "${other}"; ` +
+                        `Istio tells clusters apart by these IDs, so each must be unique`,
+                });
             }
             ids.set(c.clusterId, c.name);
         });
         if (!seen.has(v.controlPlane.cluster)) {
-            ctx.addIssue({ code: "custom", path: ["controlPlane", "cluster"], message: `"${v.controlPlane.cluster}" is not one of clusters[].name (${[...seen].join(", ")}); declare it in clusters or name a declared one` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["controlPlane", "cluster"],
+                message:
+                    `"${v.controlPlane.cluster}" is not one of clusters[].name (${[...seen].join(", ")}); ` +
+                    `declare it in clusters or name a declared one`,
+            });
         }
     });
 
@@ -102,7 +130,10 @@ export const eastWestGatewaySchema = z.object({
     addressTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
     proxyImage: z
         .string()
-        .regex(/^[a-z0-9]([-a-z0-9._/]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, 'must be a container image reference, e.g. "docker.io/istio/proxyv2:1.31.0"')
+        .regex(
+            /^[a-z0-9]([-a-z0-9._/]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+            'must be a container image reference, e.g. "docker.io/istio/proxyv2:1.31.0"',
+        )
         .optional(),
 });
 
@@ -114,11 +145,17 @@ export const interconnectSchema = z.object({
 export function parseArgs<S extends z.ZodTypeAny>(schema: S, value: unknown, resource: string): z.output<S> {
     const r = schema.safeParse(value);
     if (r.success) return r.data;
-    throw new ValidationError(resource, r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
+    throw new ValidationError(
+        resource,
+        r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`),
+    );
 }
 
 export class ValidationError extends Error {
-    constructor(readonly resource: string, readonly problems: string[]) {
+    constructor(
+        readonly resource: string,
+        readonly problems: string[],
+    ) {
         super(problems.map((p) => `${resource}: ${p}`).join("\n"));
         this.name = "ValidationError";
     }
@@ -126,7 +163,19 @@ export class ValidationError extends Error {
 
 function formatPath(path: PropertyKey[]): string {
     const plain = /^[A-Za-z_$][\w$]*$/;
-    return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : !plain.test(String(p)) ? `${acc}[${JSON.stringify(p)}]` : acc ? `${acc}.${String(p)}` : String(p)), "") || "(args)";
+    return (
+        path.reduce<string>(
+            (acc, p) =>
+                typeof p === "number"
+                    ? `${acc}[${p}]`
+                    : !plain.test(String(p))
+                      ? `${acc}[${JSON.stringify(p)}]`
+                      : acc
+                        ? `${acc}.${String(p)}`
+                        : String(p),
+            "",
+        ) || "(args)"
+    );
 }
 
 // ---- cross-resource rules ------------------------------------------------------------------------------
@@ -144,12 +193,20 @@ export function groupProblems(group: GroupView, declared: { name: string; podCid
     const problems: string[] = [];
     const byName = new Map(declared.map((c) => [c.name, c]));
     group.clusters.forEach((c, i) => {
-        if (!byName.has(c)) problems.push(`clusters[${i}]: "${c}" is not declared in the MultiNetworking's clusters (${[...byName.keys()].join(", ")}); add it there first`);
+        if (!byName.has(c))
+            problems.push(
+                `clusters[${i}]: "${c}" is not declared in the MultiNetworking's clusters (${[...byName.keys()].join(", ")}); add it there first`,
+            );
         const other = others.find((g) => g.clusters.includes(c));
-        if (other) problems.push(`clusters[${i}]: "${c}" already belongs to network group "${other.networkName}"; a cluster is in one group only — remove it from "${other.networkName}" to move it`);
+        if (other)
+            problems.push(
+                `clusters[${i}]: "${c}" already belongs to network group "${other.networkName}"; ` +
+                    `a cluster is in one group only — remove it from "${other.networkName}" to move it`,
+            );
     });
     const same = others.find((g) => g.networkName === group.networkName);
-    if (same) problems.push(`networkName: "${group.networkName}" is already used by another NetworkGroup of this mesh; choose another name`);
+    if (same)
+        problems.push(`networkName: "${group.networkName}" is already used by another NetworkGroup of this mesh; choose another name`);
     const members = group.clusters.map((c) => byName.get(c)).filter((c) => c !== undefined);
     for (let i = 0; i < members.length; i++) {
         for (let j = i + 1; j < members.length; j++) {
@@ -176,10 +233,15 @@ export interface GatewayView {
 export function gatewayProblems(gateway: GatewayView, group: GroupView, others: GatewayView[]): string[] {
     const problems: string[] = [];
     if (!group.clusters.includes(gateway.cluster)) {
-        problems.push(`cluster: "${gateway.cluster}" is not a member of network group "${group.networkName}" (${group.clusters.join(", ")}); put the gateway on a member cluster or add the cluster to the group`);
+        problems.push(
+            `cluster: "${gateway.cluster}" is not a member of network group "${group.networkName}" (${group.clusters.join(", ")}); ` +
+                `put the gateway on a member cluster or add the cluster to the group`,
+        );
     }
     if (others.some((g) => g.cluster === gateway.cluster)) {
-        problems.push(`cluster: "${gateway.cluster}" already has an east-west gateway; at most one gateway per cluster — raise its replicas instead`);
+        problems.push(
+            `cluster: "${gateway.cluster}" already has an east-west gateway; at most one gateway per cluster — raise its replicas instead`,
+        );
     }
     return problems;
 }
@@ -194,16 +256,29 @@ export function memberProblems(members: MemberView[]): string[] {
     const problems: string[] = [];
     members.forEach((m, i) => {
         const at = `members[${i}] ("${m.networkName}")`;
-        if (members.findIndex((o) => o.networkName === m.networkName) !== i) problems.push(`${at}: network group "${m.networkName}" is listed twice; list each group once`);
-        if (m.gateways.length === 0) problems.push(`${at}.gateways: a network group joins the interconnect only through at least one EastWestGateway; create one on a member cluster and list it`);
+        if (members.findIndex((o) => o.networkName === m.networkName) !== i)
+            problems.push(`${at}: network group "${m.networkName}" is listed twice; list each group once`);
+        if (m.gateways.length === 0)
+            problems.push(
+                `${at}.gateways: a network group joins the interconnect only through at least one EastWestGateway; ` +
+                    `create one on a member cluster and list it`,
+            );
         m.gateways.forEach((g, j) => {
-            if (g.networkName !== m.networkName) problems.push(`${at}.gateways[${j}]: gateway "${g.name}" belongs to network group "${g.networkName}", not "${m.networkName}"; list it under its own group`);
+            if (g.networkName !== m.networkName)
+                problems.push(
+                    `${at}.gateways[${j}]: gateway "${g.name}" belongs to network group "${g.networkName}", ` +
+                        `not "${m.networkName}"; list it under its own group`,
+                );
         });
         const known = m.gateways.map((g) => g.address);
         // Addresses assigned by the cloud are unknown until the gateways exist; only user-set ones are checked here.
         if (known.every((a) => a !== undefined)) {
             (m.addresses ?? []).forEach((a, j) => {
-                if (!known.includes(a)) problems.push(`${at}.addresses[${j}]: "${a}" is not the address of any of its gateways (${known.join(", ")}); pick one of them or leave addresses out`);
+                if (!known.includes(a))
+                    problems.push(
+                        `${at}.addresses[${j}]: "${a}" is not the address of any of its gateways (${known.join(", ")}); ` +
+                            `pick one of them or leave addresses out`,
+                    );
             });
         }
     });

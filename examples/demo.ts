@@ -37,11 +37,13 @@ function parseArgs(argv: string[]): Options {
         else if (a === "--kubeconfig" || a === "--context") {
             const [key, value] = (argv[++i] ?? "").split("=");
             if (!keys.includes(key) || !value) throw new Error(`${a} takes <cluster>=<value> with cluster one of ${keys.join(", ")}`);
-            opts.kubeconfigs[key] = a === "--kubeconfig" ? fs.readFileSync(value.replace(/^~/, os.homedir()), "utf8") : contextKubeconfig(value);
+            opts.kubeconfigs[key] =
+                a === "--kubeconfig" ? fs.readFileSync(value.replace(/^~/, os.homedir()), "utf8") : contextKubeconfig(value);
         } else throw new Error(`unknown argument ${a}; see the header of examples/demo.ts`);
     }
     const given = Object.keys(opts.kubeconfigs);
-    if (given.length && !["hosted", "east1", "west1"].every((k) => given.includes(k))) throw new Error("real clusters need at least hosted, east1 and west1");
+    if (given.length && !["hosted", "east1", "west1"].every((k) => given.includes(k)))
+        throw new Error("real clusters need at least hosted, east1 and west1");
     return opts;
 }
 
@@ -55,9 +57,18 @@ function contextKubeconfig(context: string): string {
     return kc.exportConfig();
 }
 
-function pulumi(args: string[], env: NodeJS.ProcessEnv, input?: string, quiet = args.includes("--json")): Promise<{ code: number; stdout: string }> {
+function pulumi(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    input?: string,
+    quiet = args.includes("--json"),
+): Promise<{ code: number; stdout: string }> {
     return new Promise((resolve) => {
-        const child = spawn("pulumi", [...args, "--stack", stackName, "--non-interactive"], { cwd: program, env, stdio: ["pipe", "pipe", "inherit"] });
+        const child = spawn("pulumi", [...args, "--stack", stackName, "--non-interactive"], {
+            cwd: program,
+            env,
+            stdio: ["pipe", "pipe", "inherit"],
+        });
         let stdout = "";
         child.stdout.on("data", (d) => {
             stdout += d;
@@ -82,7 +93,9 @@ async function main(): Promise<void> {
 
     let env: NodeJS.ProcessEnv;
     if (onBed) {
-        say("Starting a local test bed: four Kubernetes API servers as if Istio were installed, a real istiod on the first, a load-balancer fixture");
+        say(
+            "Starting a local test bed: four Kubernetes API servers as if Istio were installed, a real istiod on the first, a load-balancer fixture",
+        );
         const state = await up({ clusters: 4 }, (m) => console.log(`    ${m}`));
         await putSample(state, (c) => bedEndpoint(state, c));
         env = { ...process.env, ...bedEnv(state) };
@@ -95,12 +108,13 @@ async function main(): Promise<void> {
     env.MULTINET_BED_KUBECONFIGS = ""; // the quickstart takes kubeconfigs from stack config here
     const south = opts.kubeconfigs.south1;
 
-    let ok = false;
     try {
         await pulumi(["stack", "rm", "--yes", "--force"], env, undefined, true); // a leftover of an interrupted demo
         await must(pulumi(["stack", "init"], env), "pulumi stack init");
-        for (const key of ["hosted", "east1", "west1"]) await must(pulumi(["config", "set", "--secret", key], env, opts.kubeconfigs[key]), `pulumi config set ${key}`);
-        if (opts.controlPlaneId) await must(pulumi(["config", "set", "controlPlaneId", opts.controlPlaneId], env), "pulumi config set controlPlaneId");
+        for (const key of ["hosted", "east1", "west1"])
+            await must(pulumi(["config", "set", "--secret", key], env, opts.kubeconfigs[key]), `pulumi config set ${key}`);
+        if (opts.controlPlaneId)
+            await must(pulumi(["config", "set", "controlPlaneId", opts.controlPlaneId], env), "pulumi config set controlPlaneId");
 
         say("pulumi up: the quickstart (groups east and west, one gateway each, interconnected)");
         await must(pulumi(["up", "--yes", "--skip-preview"], env), "pulumi up");
@@ -108,7 +122,8 @@ async function main(): Promise<void> {
 
         say("Summary");
         console.log(`    Gateway Rule        ${out.gatewayRule}`);
-        for (const [group, clusters] of Object.entries(out.groups as Record<string, string[]>)) console.log(`    network group       ${group.padEnd(6)} clusters ${clusters.join(", ")}`);
+        for (const [group, clusters] of Object.entries(out.groups as Record<string, string[]>))
+            console.log(`    network group       ${group.padEnd(6)} clusters ${clusters.join(", ")}`);
         console.log(`    east-west gateway   east-1 on east-1  address ${out.eastAddress}`);
         console.log(`    east-west gateway   west-1 on west-1  address ${out.westAddress}`);
         console.log(`    interconnected      ${out.interconnected.join(", ")}`);
@@ -120,14 +135,16 @@ async function main(): Promise<void> {
             await must(pulumi(["config", "set", "--secret", "south1"], env, south), "pulumi config set south1");
             const preview = JSON.parse((await pulumi(["preview", "--json"], env)).stdout);
             const warnings = (preview.diagnostics ?? []).filter((d: any) => d.severity === "warning");
-            for (const w of warnings) console.log(`    \x1b[33mwarning\x1b[0m on ${w.urn.split("::").slice(-2).join(" ")}: ${w.message.trim().replace(/^warning: /, "")}`);
+            for (const w of warnings)
+                console.log(
+                    `    \x1b[33mwarning\x1b[0m on ${w.urn.split("::").slice(-2).join(" ")}: ${w.message.trim().replace(/^warning: /, "")}`,
+                );
             if (!warnings.length) console.log("    no restart warning (unexpected)");
             console.log("    Nothing was changed: that was a preview.");
             await pulumi(["config", "rm", "south1"], env, undefined, true);
         } else {
             say("No fourth cluster given: add --kubeconfig south1=<file> to preview a group joining");
         }
-        ok = true;
     } finally {
         if (!opts.keep) {
             say(onBed ? "Cleaning up: pulumi destroy, then stopping the bed" : "Cleaning up: pulumi destroy");
@@ -139,7 +156,7 @@ async function main(): Promise<void> {
             say(`Kept. Explore with: eval "$(npm run --silent bed -- env)"; cd examples/quickstart; pulumi stack select ${stackName}`);
         }
     }
-    if (ok) say("Done");
+    say("Done");
 }
 
 /** What the bed's real istiod made of the quickstart. */
@@ -147,12 +164,21 @@ async function istiodView(): Promise<void> {
     say("What istiod serves");
     await new Promise((r) => setTimeout(r, 2000)); // a restart and a push take a moment
     const clusters: any[] = await istiodDebug("clusterz");
-    for (const c of clusters) console.log(`    cluster            ${c.id.padEnd(10)} ${c.syncStatus}${c.secretName ? ` (remote secret ${c.secretName})` : " (its own)"}`);
+    for (const c of clusters)
+        console.log(
+            `    cluster            ${c.id.padEnd(10)} ${c.syncStatus}${c.secretName ? ` (remote secret ${c.secretName})` : " (its own)"}`,
+        );
     const gateways: any[] = (await istiodDebug("networkz")) ?? [];
-    for (const g of gateways) console.log(`    network gateway    ${g.Network.padEnd(10)} ${g.Addr}:${g.Port}${g.Addr === "100::" ? "   (outside the interconnect: nothing routable)" : ""}`);
+    for (const g of gateways)
+        console.log(
+            `    network gateway    ${g.Network.padEnd(10)} ${g.Addr}:${g.Port}${g.Addr === "100::" ? "   (outside the interconnect: nothing routable)" : ""}`,
+        );
     const view = await proxyView({ cluster: "west-1", network: "west" }, `${sample.host}:${sample.port}`);
     console.log(`    a sidecar on west-1 gets for ${sample.host}:${sample.port}:`);
-    for (const e of view) console.log(`      ${`${e.address}:${e.port}`.padEnd(22)} weight ${e.weight}  ${e.port === 15443 ? "an east-west gateway" : `a Pod on ${e.cluster}`}`);
+    for (const e of view)
+        console.log(
+            `      ${`${e.address}:${e.port}`.padEnd(22)} weight ${e.weight}  ${e.port === 15443 ? "an east-west gateway" : `a Pod on ${e.cluster}`}`,
+        );
 }
 
 main().catch((e) => {

@@ -14,7 +14,11 @@ export interface ClusterAccess {
 type Verb = "get" | "list" | "apply" | "delete";
 
 export class ClusterError extends UserError {
-    constructor(readonly cluster: string, message: string, readonly status?: number) {
+    constructor(
+        readonly cluster: string,
+        message: string,
+        readonly status?: number,
+    ) {
         super(`cluster "${cluster}": ${message}`);
     }
 }
@@ -31,7 +35,10 @@ export class Cluster {
     /** The kubeconfig's CA for this server, base64 (empty when it trusts the system's CAs). */
     readonly caData: string;
 
-    private constructor(readonly name: string, kubeconfig: string) {
+    private constructor(
+        readonly name: string,
+        kubeconfig: string,
+    ) {
         const lib = k8s();
         const kc = new lib.KubeConfig();
         try {
@@ -41,7 +48,10 @@ export class Cluster {
         }
         const current = kc.getCurrentCluster();
         if (!current?.server) {
-            throw new ClusterError(name, `its kubeconfig has no current context with a cluster server; set current-context to the context of "${name}"`);
+            throw new ClusterError(
+                name,
+                `its kubeconfig has no current context with a cluster server; set current-context to the context of "${name}"`,
+            );
         }
         this.server = current.server;
         this.caData = current.caData ?? (current.caFile ? require("fs").readFileSync(current.caFile).toString("base64") : "");
@@ -101,15 +111,34 @@ export class Cluster {
         const what = `${kind}${namespace ? ` ${namespace}/` : " "}${name ?? "(all)"}`;
         const reason = bodyMessage(e);
         if (code === undefined) {
-            return new ClusterError(this.name, `cannot reach the API server at ${this.server} to ${verb} ${what} (${firstLine(e)}); check that the cluster is up and the kubeconfig is current`);
+            return new ClusterError(
+                this.name,
+                `cannot reach the API server at ${this.server} to ${verb} ${what} (${firstLine(e)}); ` +
+                    `check that the cluster is up and the kubeconfig is current`,
+            );
         }
-        if (code === 401) return new ClusterError(this.name, `the API server rejected the kubeconfig's credentials (401) on ${verb} ${what}; renew the token or certificate`, code);
+        if (code === 401)
+            return new ClusterError(
+                this.name,
+                `the API server rejected the kubeconfig's credentials (401) on ${verb} ${what}; renew the token or certificate`,
+                code,
+            );
         if (code === 403) {
             const perm = verb === "apply" ? "get, create and patch" : verb;
-            return new ClusterError(this.name, `the kubeconfig's user lacks permission to ${perm} ${kind} in ${namespace ? `namespace ${namespace}` : "the cluster"} (403: ${reason}); grant it (see the README's "Permissions")`, code);
+            return new ClusterError(
+                this.name,
+                `the kubeconfig's user lacks permission to ${perm} ${kind} in ${namespace ? `namespace ${namespace}` : "the cluster"} (403: ` +
+                    `${reason}); grant it (see the README's "Permissions")`,
+                code,
+            );
         }
         if (code === 409 && verb === "apply") {
-            return new ClusterError(this.name, `server-side apply conflict on ${what}: ${reason}. Another field manager owns these fields; it is not overridden silently — remove or reconcile its value first`, code);
+            return new ClusterError(
+                this.name,
+                `server-side apply conflict on ${what}: ${reason}. Another field manager owns these fields; ` +
+                    `it is not overridden silently — remove or reconcile its value first`,
+                code,
+            );
         }
         return new ClusterError(this.name, `${verb} ${what} failed (${code}): ${reason}`, code);
     }

@@ -38,6 +38,11 @@ export async function networkLabels(accesses: ClusterAccess[], namespace: string
 
 /** Cluster IDs istiod has credentials for: the data keys of the remote secrets in the control plane's namespace. */
 export async function remoteSecretClusterIds(access: ClusterAccess, namespace: string): Promise<string[]> {
-    const secrets = await Cluster.connect(access).list<KubeObject & { data?: Record<string, string> }>("v1", "Secret", `${labels.multiCluster}=true`, namespace);
+    const secrets = await Cluster.connect(access).list<KubeObject & { data?: Record<string, string> }>(
+        "v1",
+        "Secret",
+        `${labels.multiCluster}=true`,
+        namespace,
+    );
     return secrets.flatMap((s) => Object.keys(s.data ?? {}));
 }

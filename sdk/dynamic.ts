@@ -9,7 +9,8 @@ import type { InterconnectInputs, InterconnectOutputs } from "../provider/resour
 import type { NetworkGroupInputs, NetworkGroupOutputs } from "../provider/resources/networkGroup";
 import type { RemoteSecretInputs, RemoteSecretOutputs } from "../provider/resources/remoteSecret";
 
-type ProviderName = "gatewayRuleProvider" | "networkGroupProvider" | "eastWestGatewayProvider" | "interconnectProvider" | "remoteSecretProvider";
+type ProviderName =
+    "gatewayRuleProvider" | "networkGroupProvider" | "eastWestGatewayProvider" | "interconnectProvider" | "remoteSecretProvider";
 
 const installedProviderPath = require.resolve("../provider");
 
@@ -66,14 +67,25 @@ function unset<O, I>(...keys: Exclude<keyof O, keyof I>[]): Record<string, undef
  * of the type name all of them had before 0.2 (`pulumi-nodejs:dynamic:Resource`) keeps existing stacks.
  */
 function options(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
-    return { ...opts, additionalSecretOutputs: ["kubeconfigs"], aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }] };
+    return {
+        ...opts,
+        additionalSecretOutputs: ["kubeconfigs"],
+        aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
+    };
 }
 
 /** The cross-network Gateway Rule on the control-plane cluster (the "enable" switch). */
 export class GatewayRuleResource extends pulumi.dynamic.Resource {
     declare readonly gatewayRule: pulumi.Output<GatewayRuleOutputs["gatewayRule"]>;
     constructor(name: string, args: Args<GatewayRuleInputs>, opts: pulumi.CustomResourceOptions) {
-        super(providers.gatewayRule, name, { ...args, ...unset<GatewayRuleOutputs, GatewayRuleInputs>("gatewayRule", "liveSpec") }, options(opts), "multinet", "GatewayRule");
+        super(
+            providers.gatewayRule,
+            name,
+            { ...args, ...unset<GatewayRuleOutputs, GatewayRuleInputs>("gatewayRule", "liveSpec") },
+            options(opts),
+            "multinet",
+            "GatewayRule",
+        );
     }
 }
 
@@ -84,7 +96,10 @@ export class RemoteSecretResource extends pulumi.dynamic.Resource {
         super(
             providers.remoteSecret,
             name,
-            { ...args, ...unset<RemoteSecretOutputs, RemoteSecretInputs>("remoteSecret", "madeServiceAccount", "wroteServer", "liveServer") },
+            {
+                ...args,
+                ...unset<RemoteSecretOutputs, RemoteSecretInputs>("remoteSecret", "madeServiceAccount", "wroteServer", "liveServer"),
+            },
             options(opts),
             "multinet",
             "RemoteSecret",
@@ -97,7 +112,14 @@ export class NetworkGroupResource extends pulumi.dynamic.Resource {
     declare readonly networkName: pulumi.Output<NetworkGroupOutputs["networkName"]>;
     declare readonly clusters: pulumi.Output<NetworkGroupOutputs["clusters"]>;
     constructor(name: string, args: Args<NetworkGroupInputs>, opts: pulumi.CustomResourceOptions) {
-        super(providers.networkGroup, name, { ...args, ...unset<NetworkGroupOutputs, NetworkGroupInputs>("live", "liveEntry") }, options(opts), "multinet", "NetworkGroup");
+        super(
+            providers.networkGroup,
+            name,
+            { ...args, ...unset<NetworkGroupOutputs, NetworkGroupInputs>("live", "liveEntry") },
+            options(opts),
+            "multinet",
+            "NetworkGroup",
+        );
     }
 }
 
@@ -106,7 +128,14 @@ export class EastWestGatewayResource extends pulumi.dynamic.Resource {
     declare readonly address: pulumi.Output<EastWestGatewayOutputs["address"]>;
     declare readonly cluster: pulumi.Output<EastWestGatewayOutputs["cluster"]>;
     constructor(name: string, args: Args<EastWestGatewayInputs>, opts: pulumi.CustomResourceOptions) {
-        super(providers.eastWestGateway, name, { ...args, ...unset<EastWestGatewayOutputs, EastWestGatewayInputs>("address", "applied", "drift") }, options(opts), "multinet", "EastWestGateway");
+        super(
+            providers.eastWestGateway,
+            name,
+            { ...args, ...unset<EastWestGatewayOutputs, EastWestGatewayInputs>("address", "applied", "drift") },
+            options(opts),
+            "multinet",
+            "EastWestGateway",
+        );
     }
 }
 
@@ -116,7 +145,11 @@ export class InterconnectResource extends pulumi.dynamic.Resource {
     declare readonly meshNetworks: pulumi.Output<InterconnectOutputs["meshNetworks"]>;
     declare readonly controlPlaneRestarts: pulumi.Output<InterconnectOutputs["controlPlaneRestarts"]>;
     /** Members stay a plain list whose addresses may be unknown in a preview, so their names stay comparable. */
-    constructor(name: string, args: Args<Omit<InterconnectInputs, "members">> & { members: Args<InterconnectMember>[] }, opts: pulumi.CustomResourceOptions) {
+    constructor(
+        name: string,
+        args: Args<Omit<InterconnectInputs, "members">> & { members: Args<InterconnectMember>[] },
+        opts: pulumi.CustomResourceOptions,
+    ) {
         super(
             providers.interconnect,
             name,

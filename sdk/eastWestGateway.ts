@@ -58,11 +58,16 @@ export class EastWestGateway extends pulumi.ComponentResource {
         super("multinet:index:EastWestGateway", name, {}, opts);
         const label = `EastWestGateway "${name}"`;
         const group = args?.networkGroup;
-        if (!(group instanceof NetworkGroup)) throw new pulumi.ResourceError(`${label}: networkGroup: pass the NetworkGroup this gateway serves`, this, true);
+        if (!(group instanceof NetworkGroup))
+            throw new pulumi.ResourceError(`${label}: networkGroup: pass the NetworkGroup this gateway serves`, this, true);
         const parsed = validate(this, () => parseArgs(eastWestGatewaySchema, { ...args, networkGroup: undefined }, label));
         const mn = group.multiNetworking;
         this.spec = { name, cluster: parsed.cluster, networkName: group.spec.networkName, address: parsed.address };
-        fail(this, label, gatewayProblems({ cluster: parsed.cluster, networkName: group.spec.networkName }, group.spec, mn.registry.gateways));
+        fail(
+            this,
+            label,
+            gatewayProblems({ cluster: parsed.cluster, networkName: group.spec.networkName }, group.spec, mn.registry.gateways),
+        );
         this.networkGroup = group;
         mn.registry.gateways.push({ cluster: parsed.cluster, networkName: group.spec.networkName });
 

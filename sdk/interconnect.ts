@@ -49,13 +49,17 @@ export class Interconnect extends pulumi.ComponentResource {
         super("multinet:index:Interconnect", name, {}, opts);
         const label = `Interconnect "${name}"`;
         const mn = args?.multiNetworking;
-        if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
+        if (!(mn instanceof MultiNetworking))
+            throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
         mn.registry.interconnects++;
-        const { controlPlaneRestart } = validate(this, () => parseArgs(interconnectSchema, { controlPlaneRestart: args.controlPlaneRestart }, label));
+        const { controlPlaneRestart } = validate(this, () =>
+            parseArgs(interconnectSchema, { controlPlaneRestart: args.controlPlaneRestart }, label),
+        );
         const members = args.members ?? [];
         members.forEach((m, i) => {
             if (!(m?.networkGroup instanceof NetworkGroup)) fail(this, label, [`members[${i}].networkGroup: pass a NetworkGroup`]);
-            if (!Array.isArray(m.gateways) || m.gateways.some((g) => !(g instanceof EastWestGateway))) fail(this, label, [`members[${i}].gateways: pass a list of EastWestGateway resources`]);
+            if (!Array.isArray(m.gateways) || m.gateways.some((g) => !(g instanceof EastWestGateway)))
+                fail(this, label, [`members[${i}].gateways: pass a list of EastWestGateway resources`]);
         });
         fail(
             this,
@@ -76,7 +80,13 @@ export class Interconnect extends pulumi.ComponentResource {
                 const chosen = m.addresses ?? gatewayAddresses;
                 const unknown = chosen.filter((a) => !gatewayAddresses.includes(a));
                 if (unknown.length) {
-                    throw new pulumi.ResourceError(`${label}: members ("${m.networkGroup.spec.networkName}").addresses: ${unknown.join(", ")} is not an address of its gateways (${gatewayAddresses.join(", ")}); pick one of them or leave addresses out`, this, true);
+                    throw new pulumi.ResourceError(
+                        `${label}: members ("${m.networkGroup.spec.networkName}").addresses: ` +
+                            `${unknown.join(", ")} is not an address of its gateways (${gatewayAddresses.join(", ")}); ` +
+                            `pick one of them or leave addresses out`,
+                        this,
+                        true,
+                    );
                 }
                 return [...chosen];
             }),

@@ -99,11 +99,28 @@ export class MultiNetworking extends pulumi.ComponentResource {
         super("multinet:index:MultiNetworking", name, {}, opts);
         const label = `MultiNetworking "${name}"`;
         const parsed = validate(this, () =>
-            parseArgs(multiNetworkingSchema, { ...args, clusters: args?.clusters?.map((c) => ({ name: c?.name, clusterId: c?.clusterId, podCidrs: c?.podCidrs, remoteSecretServer: c?.remoteSecretServer })) }, label),
+            parseArgs(
+                multiNetworkingSchema,
+                {
+                    ...args,
+                    clusters: args?.clusters?.map((c) => ({
+                        name: c?.name,
+                        clusterId: c?.clusterId,
+                        podCidrs: c?.podCidrs,
+                        remoteSecretServer: c?.remoteSecretServer,
+                    })),
+                },
+                label,
+            ),
         );
         args.clusters.forEach((c, i) => {
             if (c.kubeconfig === undefined || c.kubeconfig === "") {
-                throw new pulumi.ResourceError(`${label}: clusters[${i}].kubeconfig: missing for cluster "${c.name}"; pass the kubeconfig text, e.g. cfg.requireSecret("${c.name}")`, this, true);
+                throw new pulumi.ResourceError(
+                    `${label}: clusters[${i}].kubeconfig: missing for cluster "${c.name}"; pass the kubeconfig text, ` +
+                        `e.g. cfg.requireSecret("${c.name}")`,
+                    this,
+                    true,
+                );
             }
         });
         this.meshId = parsed.meshId;
@@ -170,9 +187,17 @@ export class MultiNetworking extends pulumi.ComponentResource {
         // Components declared after this one register while the program runs on; look once they have.
         await new Promise((r) => setImmediate(r));
         if (this.registry.interconnects > 0 || !kubeconfig) return;
-        const joined = await previewReads().joinedByStack({ name: cp.cluster, kubeconfig }, cp, { owner: ownerIdentity(), meshId: this.meshId });
+        const joined = await previewReads().joinedByStack({ name: cp.cluster, kubeconfig }, cp, {
+            owner: ownerIdentity(),
+            meshId: this.meshId,
+        });
         if (!joined) return;
-        const message = restartWarning(classifyMembership(joined.networks, [], joined.controlPlaneRestart), cp.deployment, cp.namespace, cp.cluster);
+        const message = restartWarning(
+            classifyMembership(joined.networks, [], joined.controlPlaneRestart),
+            cp.deployment,
+            cp.namespace,
+            cp.cluster,
+        );
         if (message) pulumi.log.warn(`${message} (The Interconnect was removed from the program.)`, this);
     }
 
@@ -184,8 +209,10 @@ export class MultiNetworking extends pulumi.ComponentResource {
         const ids = await previewReads().remoteSecretClusterIds({ name: cp.cluster, kubeconfig }, cp.namespace);
         for (const c of remote.filter((c) => !ids.includes(c.clusterId))) {
             pulumi.log.warn(
-                `cluster "${c.name}" (Istio cluster ID "${c.clusterId}") has no remote secret on the control-plane cluster "${cp.cluster}" (a Secret in ${cp.namespace} labelled istio/multiCluster=true with key "${c.clusterId}"): ` +
-                    `istiod cannot read its Services and endpoints, so nothing reaches them across networks. Create one (istioctl create-remote-secret --name ${c.clusterId}) or set remoteSecrets: "managed".`,
+                `cluster "${c.name}" (Istio cluster ID "${c.clusterId}") has no remote secret on the control-plane cluster "${cp.cluster}" ` +
+                    `(a Secret in ${cp.namespace} labelled istio/multiCluster=true with key "${c.clusterId}"): ` +
+                    `istiod cannot read its Services and endpoints, so nothing reaches them across networks. ` +
+                    `Create one (istioctl create-remote-secret --name ${c.clusterId}) or set remoteSecrets: "managed".`,
                 this,
             );
         }

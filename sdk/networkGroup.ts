@@ -44,8 +44,11 @@ export class NetworkGroup extends pulumi.ComponentResource {
         super("multinet:index:NetworkGroup", name, {}, opts);
         const label = `NetworkGroup "${name}"`;
         const mn = args?.multiNetworking;
-        if (!(mn instanceof MultiNetworking)) throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
-        this.spec = validate(this, () => parseArgs(networkGroupSchema, { networkName: args.networkName ?? name, clusters: args.clusters }, label));
+        if (!(mn instanceof MultiNetworking))
+            throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
+        this.spec = validate(this, () =>
+            parseArgs(networkGroupSchema, { networkName: args.networkName ?? name, clusters: args.clusters }, label),
+        );
         fail(this, label, groupProblems(this.spec, mn.clusters, mn.registry.groups));
         this.multiNetworking = mn;
         mn.registry.groups.push(this.spec);
@@ -66,7 +69,8 @@ export class NetworkGroup extends pulumi.ComponentResource {
                 }
                 if (accesses.length === 0) return;
                 const current = await previewReads().networkLabels(accesses, cp.namespace);
-                for (const [cluster, from] of movesInto(networkName, arriving, current)) pulumi.log.warn(moveWarning(cluster, from, networkName), this);
+                for (const [cluster, from] of movesInto(networkName, arriving, current))
+                    pulumi.log.warn(moveWarning(cluster, from, networkName), this);
             },
             { onDryRun: true },
         );

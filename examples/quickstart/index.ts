@@ -8,14 +8,18 @@ import * as multinet from "pulumi-multinet";
 /** A cluster's kubeconfig: stack config (`pulumi config set --secret <key> < file`), else the local bed's cluster N. */
 function kubeconfig(key: string, bedCluster: number): pulumi.Output<string> {
     const bedFile = process.env.MULTINET_BED_KUBECONFIGS?.split(":")[bedCluster - 1];
-    return new pulumi.Config().getSecret(key) ?? (bedFile ? pulumi.secret(fs.readFileSync(bedFile, "utf8")) : new pulumi.Config().requireSecret(key));
+    return (
+        new pulumi.Config().getSecret(key) ??
+        (bedFile ? pulumi.secret(fs.readFileSync(bedFile, "utf8")) : new pulumi.Config().requireSecret(key))
+    );
 }
 
 /** istiod's CLUSTER_ID, the control-plane cluster's Istio ID: config `controlPlaneId`, else the local bed's, else its name. */
 const controlPlaneId = new pulumi.Config().get("controlPlaneId") ?? process.env.MULTINET_CONTROL_PLANE_ID;
 
 // The optional fourth cluster: only with config `south1`, or on a bed of four clusters.
-const south = new pulumi.Config().getSecret("south1") ?? (process.env.MULTINET_BED_KUBECONFIGS?.split(":")[3] ? kubeconfig("south1", 4) : undefined);
+const south =
+    new pulumi.Config().getSecret("south1") ?? (process.env.MULTINET_BED_KUBECONFIGS?.split(":")[3] ? kubeconfig("south1", 4) : undefined);
 
 const mn = new multinet.MultiNetworking("mesh1", {
     meshId: "mesh1",
@@ -45,7 +49,10 @@ const members: multinet.InterconnectMemberArgs[] = [
 ];
 if (south) {
     const southGroup = new multinet.NetworkGroup("south", { multiNetworking: mn, clusters: ["south-1"] });
-    members.push({ networkGroup: southGroup, gateways: [new multinet.EastWestGateway("south-1", { networkGroup: southGroup, cluster: "south-1" })] });
+    members.push({
+        networkGroup: southGroup,
+        gateways: [new multinet.EastWestGateway("south-1", { networkGroup: southGroup, cluster: "south-1" })],
+    });
 }
 
 const ic = new multinet.Interconnect("mesh1", {

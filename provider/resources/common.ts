@@ -44,7 +44,11 @@ export function assertOwned(c: Cluster, obj: KubeObject | undefined, owner: stri
     const found = ownerOf(obj);
     if (found === owner) return;
     const by = found ? `by another stack or mesh ("${found}")` : "by something other than pulumi-multinet";
-    throw new ClusterError(c.name, `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name} already exists, made ${by}; it is not taken over. ${hint}`);
+    throw new ClusterError(
+        c.name,
+        `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name} already exists, ` +
+            `made ${by}; it is not taken over. ${hint}`,
+    );
 }
 
 /** Runs `attempt` again when an optimistic-concurrency precondition (resourceVersion) failed. */
@@ -97,7 +101,9 @@ export function holds(live: unknown, ours: unknown): boolean {
 
 /** `Kind name` of each rendered object the cluster no longer holds as we wrote it (deleted or changed). */
 export function drifted(rendered: KubeObject[], live: (KubeObject | undefined)[]): string[] {
-    return rendered.filter((obj, i) => !holds(live[i], { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } })).map((o) => `${o.kind} ${o.metadata.name}`);
+    return rendered
+        .filter((obj, i) => !holds(live[i], { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }))
+        .map((o) => `${o.kind} ${o.metadata.name}`);
 }
 
 /**

@@ -5,7 +5,19 @@ import { Cluster, ClusterError } from "../kube";
 import { injectorFor, MutatingWebhookConfiguration } from "../../core/injection";
 import { eastWest } from "../../core/names";
 import { eastWestGatewayObjects, EastWestGatewaySpec, KubeObject } from "../../core/render";
-import { assertOwned, cluster, CommonInputs, drifted, fingerprint, hasUnknowns, ownerOf, ownership, ownerValue, sameJson, replacedBy } from "./common";
+import {
+    assertOwned,
+    cluster,
+    CommonInputs,
+    drifted,
+    fingerprint,
+    hasUnknowns,
+    ownerOf,
+    ownership,
+    ownerValue,
+    sameJson,
+    replacedBy,
+} from "./common";
 
 export interface EastWestGatewayInputs extends CommonInputs, Omit<EastWestGatewaySpec, "address"> {
     cluster: string;
@@ -63,8 +75,10 @@ async function injectionProblem(inputs: EastWestGatewayInputs): Promise<string |
     ]);
     if (injectorFor(configs, ns?.metadata.labels ?? {}, deployment.spec.template.metadata.labels)) return undefined;
     return (
-        `cluster "${inputs.cluster}" has no Istio sidecar injector that selects the gateway's pods (namespace ${inputs.namespace}, label sidecar.istio.io/inject=true), ` +
-        `so their "image: auto" would never become a proxy and they would not start. Install Istio there (e.g. istioctl install --set profile=remote), ` +
+        `cluster "${inputs.cluster}" has no Istio sidecar injector that selects the gateway's pods (namespace ${inputs.namespace}, ` +
+        `label sidecar.istio.io/inject=true), ` +
+        `so their "image: auto" would never become a proxy and they would not start. Install Istio there (e.g. ` +
+        `istioctl install --set profile=remote), ` +
         `or set proxyImage on the EastWestGateway to a proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run it without injection`
     );
 }
@@ -73,12 +87,19 @@ async function injectionProblem(inputs: EastWestGatewayInputs): Promise<string |
 async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWestGatewayInputs): Promise<EastWestGatewayOutputs> {
     const c = cluster(inputs, inputs.cluster);
     const existing = await c.get<KubeObject>("v1", "Service", eastWest.name, inputs.namespace);
-    assertOwned(c, existing, ownerValue(inputs), "Delete it, or manage the gateway from the stack that made it; one east-west gateway per cluster.");
+    assertOwned(
+        c,
+        existing,
+        ownerValue(inputs),
+        "Delete it, or manage the gateway from the stack that made it; one east-west gateway per cluster.",
+    );
     const done = olds && olds.drift?.length === 0 ? (olds.applied ?? []) : [];
     const objects = render(inputs);
     for (const obj of objects) if (!done.includes(fingerprint(obj))) await c.apply(obj, true);
     // A PDB left from more replicas: known from the old state, looked up (a read, not a write) on create.
-    const stalePdb = olds ? olds.replicas > 1 : (await c.get("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace)) !== undefined;
+    const stalePdb = olds
+        ? olds.replicas > 1
+        : (await c.get("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace)) !== undefined;
     if (inputs.replicas <= 1 && stalePdb) await c.delete("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace);
     const address = await waitForAddress(c, inputs);
     return { ...inputs, address, applied: objects.map(fingerprint), drift: [] };
@@ -89,7 +110,10 @@ export const eastWestGatewayProvider = {
     async check(_olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs): Promise<pulumi.dynamic.CheckResult> {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const problem = await injectionProblem(news).catch((e: Error) => e.message);
-        return { inputs: news, failures: problem ? [{ property: "cluster", reason: `EastWestGateway on "${news.cluster}": ${problem}` }] : [] };
+        return {
+            inputs: news,
+            failures: problem ? [{ property: "cluster", reason: `EastWestGateway on "${news.cluster}": ${problem}` }] : [],
+        };
     },
 
     async create(inputs: EastWestGatewayInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -99,8 +123,19 @@ export const eastWestGatewayProvider = {
 
     async diff(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs): Promise<pulumi.dynamic.DiffResult> {
         const replaces = replacedBy(olds, news, ["cluster", "namespace", "meshId"] as const);
-        const fields = ["network", "clusterId", "replicas", "serviceAnnotations", "requestedAddress", "proxyImage", "addressTimeoutSeconds", "kubeconfigs", "owner"] as const;
-        const changes = replaces.length > 0 || (olds.drift ?? []).length > 0 || !olds.applied || fields.some((k) => !sameJson(olds[k], news[k]));
+        const fields = [
+            "network",
+            "clusterId",
+            "replicas",
+            "serviceAnnotations",
+            "requestedAddress",
+            "proxyImage",
+            "addressTimeoutSeconds",
+            "kubeconfigs",
+            "owner",
+        ] as const;
+        const changes =
+            replaces.length > 0 || (olds.drift ?? []).length > 0 || !olds.applied || fields.some((k) => !sameJson(olds[k], news[k]));
         // Same names in the same namespace: the old objects must go before new ones can be applied there.
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.cluster === news.cluster };
     },

@@ -4,7 +4,18 @@ import type * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../errors";
 import { labels, gatewayRuleName } from "../../core/names";
 import { gatewayRule, gatewayRuleSpec, KubeObject } from "../../core/render";
-import { assertOwned, cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, sameJson, replacedBy } from "./common";
+import {
+    assertOwned,
+    cluster,
+    CommonInputs,
+    forEachCluster,
+    hasUnknowns,
+    ownerOf,
+    ownership,
+    ownerValue,
+    sameJson,
+    replacedBy,
+} from "./common";
 
 export interface GatewayRuleInputs extends CommonInputs {
     controlPlaneCluster: string;
@@ -42,10 +53,16 @@ async function controlPlaneProblem(news: GatewayRuleInputs): Promise<string | un
         c.get<KubeObject>("v1", "ConfigMap", news.configMap, news.namespace),
     ]);
     if (!configMap) {
-        return `the control plane's ConfigMap ${news.namespace}/${news.configMap} does not exist on cluster "${news.controlPlaneCluster}"; is Istio installed there? For a revisioned install set controlPlane.configMap to "istio-<revision>"`;
+        return (
+            `the control plane's ConfigMap ${news.namespace}/${news.configMap} does not exist on cluster "${news.controlPlaneCluster}"; ` +
+            `is Istio installed there? For a revisioned install set controlPlane.configMap to "istio-<revision>"`
+        );
     }
     if (!deployment) {
-        return `the control plane's Deployment ${news.namespace}/${news.deployment} does not exist on cluster "${news.controlPlaneCluster}"; is istiod installed there? Set controlPlane.deployment to its name`;
+        return (
+            `the control plane's Deployment ${news.namespace}/${news.deployment} does not exist on cluster "${news.controlPlaneCluster}"; ` +
+            `is istiod installed there? Set controlPlane.deployment to its name`
+        );
     }
     const containers: any[] = (deployment as any).spec?.template?.spec?.containers ?? [];
     const env = containers.flatMap((c) => c.env ?? []).find((e: any) => e.name === "CLUSTER_ID");
@@ -53,14 +70,21 @@ async function controlPlaneProblem(news: GatewayRuleInputs): Promise<string | un
     const running = env?.value ?? istioDefaultClusterId;
     if (running === news.controlPlaneClusterId) return undefined;
     return (
-        `istiod (Deployment ${news.namespace}/${news.deployment} on cluster "${news.controlPlaneCluster}") runs with CLUSTER_ID "${running}", but the program gives that cluster ` +
-        `the Istio cluster ID "${news.controlPlaneClusterId}". Istio names clusters by these IDs (remote secrets, endpoints); set clusterId: "${running}" on cluster "${news.controlPlaneCluster}"`
+        `istiod (Deployment ${news.namespace}/${news.deployment} on cluster "${news.controlPlaneCluster}") runs with CLUSTER_ID "${running}", ` +
+        `but the program gives that cluster ` +
+        `the Istio cluster ID "${news.controlPlaneClusterId}". Istio names clusters by these IDs (remote secrets, ` +
+        `endpoints); set clusterId: "${running}" on cluster "${news.controlPlaneCluster}"`
     );
 }
 
 async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
     const c = cluster(inputs, inputs.controlPlaneCluster);
-    assertOwned(c, await c.get(gvk.apiVersion, gvk.kind, gatewayRuleName, inputs.namespace), ownerValue(inputs), "Delete it, or enable multi-networking from the stack that made it.");
+    assertOwned(
+        c,
+        await c.get(gvk.apiVersion, gvk.kind, gatewayRuleName, inputs.namespace),
+        ownerValue(inputs),
+        "Delete it, or enable multi-networking from the stack that made it.",
+    );
     const applied = await c.apply<KubeObject>(gatewayRule(ownership(inputs), inputs.namespace), true);
     return { ...inputs, gatewayRule: `${inputs.namespace}/${gatewayRuleName}`, liveSpec: applied.spec };
 }
@@ -75,13 +99,16 @@ export const gatewayRuleProvider = {
         const problems = await forEachCluster(news.clusters, async (name) => {
             try {
                 const ns = await cluster(news, name).get("v1", "Namespace", news.namespace);
-                if (!ns) return `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`;
+                if (!ns)
+                    return `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`;
                 return name === news.controlPlaneCluster ? await controlPlaneProblem(news) : undefined;
             } catch (e) {
                 return (e as Error).message;
             }
         });
-        const failures = problems.filter((p): p is string => !!p).map((reason) => ({ property: "clusters", reason: `MultiNetworking of mesh "${news.meshId}": ${reason}` }));
+        const failures = problems
+            .filter((p): p is string => !!p)
+            .map((reason) => ({ property: "clusters", reason: `MultiNetworking of mesh "${news.meshId}": ${reason}` }));
         return { inputs: news, failures };
     },
 
@@ -92,7 +119,12 @@ export const gatewayRuleProvider = {
 
     async diff(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.DiffResult> {
         const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "meshId"] as const);
-        const changes = replaces.length > 0 || !sameJson(olds.liveSpec, gatewayRuleSpec()) || !sameJson(olds.kubeconfigs, news.kubeconfigs) || !sameJson(olds.clusters, news.clusters) || olds.owner !== news.owner;
+        const changes =
+            replaces.length > 0 ||
+            !sameJson(olds.liveSpec, gatewayRuleSpec()) ||
+            !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
+            !sameJson(olds.clusters, news.clusters) ||
+            olds.owner !== news.owner;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.controlPlaneCluster === news.controlPlaneCluster };
     },
 

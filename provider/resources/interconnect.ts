@@ -38,10 +38,19 @@ async function restart(news: InterconnectInputs): Promise<void> {
 
 async function converge(olds: InterconnectOutputs | undefined, news: InterconnectInputs): Promise<InterconnectOutputs> {
     const change = classifyInterconnect(olds?.members ?? [], news.members, news.controlPlaneRestart);
-    await updateLedger(news, (l) => ({ ...l, joined: Object.fromEntries(news.members.map((m) => [m.network, m.addresses])), controlPlaneRestart: news.controlPlaneRestart }));
+    await updateLedger(news, (l) => ({
+        ...l,
+        joined: Object.fromEntries(news.members.map((m) => [m.network, m.addresses])),
+        controlPlaneRestart: news.controlPlaneRestart,
+    }));
     if (change.restartsControlPlane) await restart(news);
     const rendered = renderMembers(news.members);
-    return { ...news, meshNetworks: rendered, liveMeshNetworks: rendered, controlPlaneRestarts: (olds?.controlPlaneRestarts ?? 0) + (change.restartsControlPlane ? 1 : 0) };
+    return {
+        ...news,
+        meshNetworks: rendered,
+        liveMeshNetworks: rendered,
+        controlPlaneRestarts: (olds?.controlPlaneRestarts ?? 0) + (change.restartsControlPlane ? 1 : 0),
+    };
 }
 
 export const interconnectProvider = {
@@ -50,8 +59,19 @@ export const interconnectProvider = {
         if (!Array.isArray(news.members)) return { inputs: news }; // unknown during preview
         news.members.forEach((m, i) => {
             if (hasUnknowns(m.addresses)) return;
-            if (m.addresses.length === 0) failures.push({ property: "members", reason: `members[${i}] ("${m.network}"): no gateway address to reach it by; its gateways have none yet` });
-            if (m.addresses.includes(isolationAddress)) failures.push({ property: "members", reason: `members[${i}] ("${m.network}"): ${isolationAddress} is the discard address that keeps groups outside the interconnect unreachable; give the gateway a real address` });
+            if (m.addresses.length === 0)
+                failures.push({
+                    property: "members",
+                    reason: `members[${i}] ("${m.network}"): no gateway address to reach it by; its gateways have none yet`,
+                });
+            if (m.addresses.includes(isolationAddress))
+                failures.push({
+                    property: "members",
+                    reason:
+                        `members[${i}] ("${m.network}"): ` +
+                        `${isolationAddress} is the discard address that keeps groups outside the interconnect unreachable; ` +
+                        `give the gateway a real address`,
+                });
         });
         return { inputs: news, failures };
     },
@@ -64,7 +84,14 @@ export const interconnectProvider = {
         // In a preview, a gateway being updated has an unknown address. The update keeps its Service and so its
         // address; assume the old one rather than announce an interconnect update that will not happen. The real
         // `up` diffs again with the actual address.
-        news = { ...news, members: news.members.map((m) => (hasUnknowns(m.addresses) ? { ...m, addresses: olds.members.find((o) => o.network === m.network)?.addresses ?? m.addresses } : m)) };
+        news = {
+            ...news,
+            members: news.members.map((m) =>
+                hasUnknowns(m.addresses)
+                    ? { ...m, addresses: olds.members.find((o) => o.network === m.network)?.addresses ?? m.addresses }
+                    : m,
+            ),
+        };
         const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "configMap", "meshId"] as const);
         const drift = olds.liveMeshNetworks !== olds.meshNetworks;
         const fields = ["members", "controlPlaneRestart", "deployment", "kubeconfigs", "owner"] as const;

@@ -41,13 +41,18 @@ export function readLedger(cm: KubeObject, owner: string): Ledger | undefined {
     if (legacy?.owner !== owner) return undefined;
     const entries = parseMeshNetworks((cm as ConfigMap).data?.meshNetworks).networks;
     const joined = Object.fromEntries((legacy.networks as string[]).map((n) => [n, (entries[n]?.gateways ?? []).map((g) => g.address)]));
-    return { ...emptyLedger(owner, legacy.original ?? null), joined, controlPlaneRestart: legacy.controlPlaneRestart ?? "onMembershipChange" };
+    return {
+        ...emptyLedger(owner, legacy.original ?? null),
+        joined,
+        controlPlaneRestart: legacy.controlPlaneRestart ?? "onMembershipChange",
+    };
 }
 
 function meshConfigMissing(c: { name: string }, where: MeshConfigRef): ClusterError {
     return new ClusterError(
         c.name,
-        `the control plane's ConfigMap ${where.namespace}/${where.configMap} does not exist; is Istio installed there? For a revisioned install set the MultiNetworking's controlPlane.configMap to "istio-<revision>"`,
+        `the control plane's ConfigMap ${where.namespace}/${where.configMap} does not exist; ` +
+            `is Istio installed there? For a revisioned install set the MultiNetworking's controlPlane.configMap to "istio-<revision>"`,
     );
 }
 
@@ -62,7 +67,10 @@ export async function currentLedger(inputs: CommonInputs & MeshConfigRef): Promi
  * any other network of the stack the discard address. Refuses to take over an entry someone else wrote. When the
  * stack has no network left, its ledger goes and the text it found comes back.
  */
-export async function updateLedger(inputs: CommonInputs & MeshConfigRef, change: (l: Ledger) => Ledger): Promise<{ before: Ledger; after: Ledger }> {
+export async function updateLedger(
+    inputs: CommonInputs & MeshConfigRef,
+    change: (l: Ledger) => Ledger,
+): Promise<{ before: Ledger; after: Ledger }> {
     const c = cluster(inputs, inputs.controlPlaneCluster);
     const owner = ownerValue(inputs);
     return retryOnConflict(async () => {
@@ -78,19 +86,26 @@ export async function updateLedger(inputs: CommonInputs & MeshConfigRef, change:
         if (clash.length) {
             throw new ClusterError(
                 c.name,
-                `meshNetworks in ${inputs.namespace}/${inputs.configMap} already has network(s) ${clash.join(", ")} written by someone else; they are not overwritten. Remove them there or rename the NetworkGroup`,
+                `meshNetworks in ${inputs.namespace}/${inputs.configMap} already has network(s) ${clash.join(", ")} written by someone else; ` +
+                    `they are not overwritten. Remove them there or rename the NetworkGroup`,
             );
         }
         const text = mergeMeshNetworks(current, ownedBefore, ours, before.original);
         // Every stack writes with the same field manager, so the apply carries the other stacks' ledgers as they are.
-        const othersLedger = (k: string) => (k.startsWith(ledgerPrefix) && k !== ledgerKey(owner)) || (k === legacyLedgerKey && annotationJson(cm, k)?.owner !== owner);
+        const othersLedger = (k: string) =>
+            (k.startsWith(ledgerPrefix) && k !== ledgerKey(owner)) || (k === legacyLedgerKey && annotationJson(cm, k)?.owner !== owner);
         const ledgers = Object.fromEntries(Object.entries(cm.metadata.annotations ?? {}).filter(([k]) => othersLedger(k)));
         if (ledgerNetworks(after).length > 0) ledgers[ledgerKey(owner)] = JSON.stringify(after);
         await c.apply(
             {
                 apiVersion: "v1",
                 kind: "ConfigMap",
-                metadata: { name: inputs.configMap, namespace: inputs.namespace, resourceVersion: cm.metadata.resourceVersion, annotations: ledgers },
+                metadata: {
+                    name: inputs.configMap,
+                    namespace: inputs.namespace,
+                    resourceVersion: cm.metadata.resourceVersion,
+                    annotations: ledgers,
+                },
                 // Every foreign entry is merged into `text`, so taking the field over loses nothing.
                 ...(text === undefined ? {} : { data: { meshNetworks: text } }),
             },

@@ -8,7 +8,18 @@ import { Cluster } from "../kube";
 import { parseMeshNetworks } from "../../core/meshNetworks";
 import { labels } from "../../core/names";
 import { KubeObject, networkLabelPatch } from "../../core/render";
-import { cluster, CommonInputs, forEachCluster, hasUnknowns, ownerOf, ownership, ownerValue, retryOnConflict, sameJson, replacedBy } from "./common";
+import {
+    cluster,
+    CommonInputs,
+    forEachCluster,
+    hasUnknowns,
+    ownerOf,
+    ownership,
+    ownerValue,
+    retryOnConflict,
+    sameJson,
+    replacedBy,
+} from "./common";
 import { MeshConfigRef, updateLedger } from "./ledger";
 
 export interface NetworkGroupInputs extends CommonInputs, MeshConfigRef {
@@ -32,7 +43,11 @@ async function readNamespace(c: Cluster, name: string): Promise<KubeObject | und
 async function claimProblem(inputs: NetworkGroupInputs, name: string): Promise<string | undefined> {
     const c = cluster(inputs, name);
     const ns = await readNamespace(c, inputs.namespace);
-    if (!ns) return `cluster "${name}" has no namespace "${inputs.namespace}"; install Istio there first or set the MultiNetworking's controlPlane.namespace`;
+    if (!ns)
+        return (
+            `cluster "${name}" has no namespace "${inputs.namespace}"; ` +
+            `install Istio there first or set the MultiNetworking's controlPlane.namespace`
+        );
     const owner = ownerOf(ns);
     const group = ns.metadata.labels?.[labels.networkGroup];
     const network = ns.metadata.labels?.[labels.network];
@@ -40,7 +55,10 @@ async function claimProblem(inputs: NetworkGroupInputs, name: string): Promise<s
         return `cluster "${name}" already belongs to network group "${group}" of "${owner}"; a cluster is in one group only — remove it there first`;
     }
     if (!group && network && network !== inputs.networkName) {
-        return `namespace ${inputs.namespace} on cluster "${name}" is already labelled ${labels.network}=${network} by something other than pulumi-multinet; it is not taken over silently — remove that label (kubectl label namespace ${inputs.namespace} ${labels.network}-) or name the group "${network}"`;
+        return (
+            `namespace ${inputs.namespace} on cluster "${name}" is already labelled ${labels.network}=${network} by something other than pulumi-multinet; ` +
+            `it is not taken over silently — remove that label (kubectl label namespace ${inputs.namespace} ${labels.network}-) or name the group "${network}"`
+        );
     }
     return undefined;
 }
@@ -61,7 +79,14 @@ async function release(props: NetworkGroupInputs, name: string): Promise<void> {
         const ns = await readNamespace(c, props.namespace);
         if (!ns || ns.metadata.labels?.[labels.networkGroup] !== props.networkName || ownerOf(ns) !== ownerValue(props)) return;
         // An apply without our fields drops them; resourceVersion makes it fail if a move raced us.
-        await c.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: props.namespace, resourceVersion: (ns.metadata as any).resourceVersion } }, false);
+        await c.apply(
+            {
+                apiVersion: "v1",
+                kind: "Namespace",
+                metadata: { name: props.namespace, resourceVersion: (ns.metadata as any).resourceVersion },
+            },
+            false,
+        );
     });
 }
 
@@ -79,8 +104,13 @@ async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroup
 export const networkGroupProvider = {
     async check(_olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<pulumi.dynamic.CheckResult> {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
-        const problems = (await forEachCluster(news.clusters, (name) => claimProblem(news, name).catch((e: Error) => e.message))).filter((p): p is string => !!p);
-        return { inputs: news, failures: problems.map((reason) => ({ property: "clusters", reason: `NetworkGroup "${news.networkName}": ${reason}` })) };
+        const problems = (await forEachCluster(news.clusters, (name) => claimProblem(news, name).catch((e: Error) => e.message))).filter(
+            (p): p is string => !!p,
+        );
+        return {
+            inputs: news,
+            failures: problems.map((reason) => ({ property: "clusters", reason: `NetworkGroup "${news.networkName}": ${reason}` })),
+        };
     },
 
     async create(inputs: NetworkGroupInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -91,7 +121,12 @@ export const networkGroupProvider = {
         const replaces = replacedBy(olds, news, ["networkName", "meshId", "namespace", "controlPlaneCluster", "configMap"] as const);
         // No liveEntry: a release before 0.2 made the group and wrote no entry for it; the update writes one.
         const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName) || olds.liveEntry !== true;
-        const changes = replaces.length > 0 || drift || !sameJson([...olds.clusters].sort(), [...news.clusters].sort()) || !sameJson(olds.kubeconfigs, news.kubeconfigs) || olds.owner !== news.owner;
+        const changes =
+            replaces.length > 0 ||
+            drift ||
+            !sameJson([...olds.clusters].sort(), [...news.clusters].sort()) ||
+            !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
+            olds.owner !== news.owner;
         return { changes, replaces };
     },
 
@@ -105,7 +140,12 @@ export const networkGroupProvider = {
             const ns = await readNamespace(cluster(props, name), props.namespace);
             live[name] = ns?.metadata.labels?.[labels.network] ?? null;
         });
-        const cm = await cluster(props, props.controlPlaneCluster).get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", props.configMap, props.namespace);
+        const cm = await cluster(props, props.controlPlaneCluster).get<KubeObject & { data?: Record<string, string> }>(
+            "v1",
+            "ConfigMap",
+            props.configMap,
+            props.namespace,
+        );
         const liveEntry = props.networkName in parseMeshNetworks(cm?.data?.meshNetworks).networks;
         return { id, props: { ...props, live, liveEntry } };
     },

@@ -47,7 +47,8 @@ async function waitForToken(c: Cluster, inputs: RemoteSecretInputs): Promise<{ t
             throw new ClusterError(
                 c.name,
                 `Secret ${inputs.namespace}/${name} (a token for ServiceAccount ${remoteAccess.serviceAccount}) got no token within ${inputs.tokenTimeoutSeconds} s; ` +
-                    `the cluster's token controller (kube-controller-manager) fills it. Check that it runs, or manage remote secrets yourself and set remoteSecrets: "external"`,
+                    `the cluster's token controller (kube-controller-manager) fills it. Check that it runs, ` +
+                    `or manage remote secrets yourself and set remoteSecrets: "external"`,
             );
         }
         await new Promise((r) => setTimeout(r, 250));
@@ -67,19 +68,39 @@ async function converge(inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs
     const remote = cluster(inputs, inputs.cluster);
     const cp = cluster(inputs, inputs.controlPlaneCluster);
     const existing = await cp.get<Secret>("v1", "Secret", secretName(inputs), inputs.namespace);
-    assertOwned(cp, existing, owner, `Manage this cluster's remote secret from where it was made (istioctl create-remote-secret, another stack) and set the MultiNetworking's remoteSecrets: "external".`);
+    assertOwned(
+        cp,
+        existing,
+        owner,
+        `Manage this cluster's remote secret from where it was made (istioctl create-remote-secret, ` +
+            `another stack) and set the MultiNetworking's remoteSecrets: "external".`,
+    );
 
     const sa = await remote.get<KubeObject>("v1", "ServiceAccount", remoteAccess.serviceAccount, inputs.namespace);
     const madeServiceAccount = !sa || ownerOf(sa) === owner;
     if (madeServiceAccount) await remote.apply(readerServiceAccount(o, inputs.namespace), true);
     for (const obj of readerAccessObjects(o, inputs.namespace)) {
-        assertOwned(remote, await remote.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace), owner, "It belongs to another stack of this mesh: manage the remote secret there and set remoteSecrets: \"external\" here.");
+        assertOwned(
+            remote,
+            await remote.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace),
+            owner,
+            'It belongs to another stack of this mesh: manage the remote secret there and set remoteSecrets: "external" here.',
+        );
         await remote.apply(obj, true);
     }
     const { token, ca } = await waitForToken(remote, inputs);
     const server = inputs.server || remote.server;
-    await cp.apply(remoteSecret(o, inputs.namespace, inputs.clusterId, remoteKubeconfig(inputs.clusterId, server, ca || remote.caData, token)), true);
-    return { ...inputs, remoteSecret: `${inputs.namespace}/${secretName(inputs)}`, madeServiceAccount, wroteServer: server, liveServer: server };
+    await cp.apply(
+        remoteSecret(o, inputs.namespace, inputs.clusterId, remoteKubeconfig(inputs.clusterId, server, ca || remote.caData, token)),
+        true,
+    );
+    return {
+        ...inputs,
+        remoteSecret: `${inputs.namespace}/${secretName(inputs)}`,
+        madeServiceAccount,
+        wroteServer: server,
+        liveServer: server,
+    };
 }
 
 export const remoteSecretProvider = {
@@ -90,7 +111,12 @@ export const remoteSecretProvider = {
     async diff(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.DiffResult> {
         const replaces = replacedBy(olds, news, ["cluster", "clusterId", "controlPlaneCluster", "namespace", "meshId"] as const);
         const drift = olds.liveServer !== olds.wroteServer;
-        const changes = replaces.length > 0 || drift || olds.server !== news.server || !sameJson(olds.kubeconfigs, news.kubeconfigs) || olds.owner !== news.owner;
+        const changes =
+            replaces.length > 0 ||
+            drift ||
+            olds.server !== news.server ||
+            !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
+            olds.owner !== news.owner;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
@@ -106,9 +132,13 @@ export const remoteSecretProvider = {
     async delete(_id: string, props: RemoteSecretOutputs): Promise<void> {
         const owner = ownerValue(props);
         const cp = cluster(props, props.controlPlaneCluster);
-        if (ownerOf(await cp.get("v1", "Secret", secretName(props), props.namespace)) === owner) await cp.delete("v1", "Secret", secretName(props), props.namespace);
+        if (ownerOf(await cp.get("v1", "Secret", secretName(props), props.namespace)) === owner)
+            await cp.delete("v1", "Secret", secretName(props), props.namespace);
         const remote = cluster(props, props.cluster);
-        const objects = [...(props.madeServiceAccount ? [readerServiceAccount(ownership(props), props.namespace)] : []), ...readerAccessObjects(ownership(props), props.namespace)];
+        const objects = [
+            ...(props.madeServiceAccount ? [readerServiceAccount(ownership(props), props.namespace)] : []),
+            ...readerAccessObjects(ownership(props), props.namespace),
+        ];
         for (const obj of objects.reverse()) {
             const live = await remote.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
             if (ownerOf(live) === owner) await remote.delete(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);

@@ -7,7 +7,18 @@
 // - istiod restarted exactly when, and as often as, the preview said; the move warning named the moved cluster;
 // - `istioctl analyze` finds no warning or error on any cluster.
 import { XdsEndpoint } from "../../bed/bed";
-import { analyzeProblems, clusterId, eventually, istiodClusters, istiodStarts, networkGateways, samplePodIps, settle, sidecarView, summarize } from "../helpers/istio";
+import {
+    analyzeProblems,
+    clusterId,
+    eventually,
+    istiodClusters,
+    istiodStarts,
+    networkGateways,
+    samplePodIps,
+    settle,
+    sidecarView,
+    summarize,
+} from "../helpers/istio";
 import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
 
 const live = new Live();
@@ -87,7 +98,10 @@ const steps: Step[] = [
     },
     {
         name: "south's gateway address changes",
-        topology: base({ interconnect: joined("east", "west", "south"), gateways: [...base({}).gateways.slice(0, 2), { name: "gw-south", group: "south", cluster: c(4), address: "203.0.113.201" }] }),
+        topology: base({
+            interconnect: joined("east", "west", "south"),
+            gateways: [...base({}).gateways.slice(0, 2), { name: "gw-south", group: "south", cluster: c(4), address: "203.0.113.201" }],
+        }),
         views: [[3, "west", (a) => ({ direct: pods(3), gateways: [a["gw-east"], "203.0.113.201"] })]],
         table: (a) => ({ east: [a["gw-east"]], west: [a["gw-west"]], south: ["203.0.113.201"] }),
     },
@@ -123,7 +137,12 @@ steps.push(
                 { name: "west", clusters: [c(3), c(1)] },
             ],
             gateways: [...base({}).gateways.slice(0, 2), { ...southMoved, group: "east" }],
-            interconnect: { members: [{ group: "east", gateways: ["gw-east", "gw-south"] }, { group: "west", gateways: ["gw-west"] }] },
+            interconnect: {
+                members: [
+                    { group: "east", gateways: ["gw-east", "gw-south"] },
+                    { group: "west", gateways: ["gw-west"] },
+                ],
+            },
         }),
         restart: { join: [], leave: ["south"] },
         moves: [c(4)],
@@ -186,7 +205,9 @@ describe("data plane: what istiod sends proxies follows the program", () => {
         } else {
             expect(restartWarnings).toEqual([]);
         }
-        expect(said.filter((w) => w.includes("moves from network")).map((w) => w.match(/cluster "([^"]+)"/)?.[1])).toEqual(step.moves ?? []);
+        expect(said.filter((w) => w.includes("moves from network")).map((w) => w.match(/cluster "([^"]+)"/)?.[1])).toEqual(
+            step.moves ?? [],
+        );
         if (!step.restart && !step.moves) expect(said).toEqual([]);
 
         await stack.apply(step.topology);

@@ -78,7 +78,9 @@ describe("remote secrets left to the platform", () => {
             const external = topology([1, 2, 3], { remoteSecrets: "external" });
             const said = warnings(await stack.previewOf(external));
             expect(said).toHaveLength(2);
-            expect(said[0]).toContain(`cluster "${c(2)}" (Istio cluster ID "${c(2)}") has no remote secret on the control-plane cluster "${c(1)}"`);
+            expect(said[0]).toContain(
+                `cluster "${c(2)}" (Istio cluster ID "${c(2)}") has no remote secret on the control-plane cluster "${c(1)}"`,
+            );
             expect(said[1]).toContain(`cluster "${c(3)}"`);
             await stack.up();
             expect(await live.get(1, remoteSecret(2))).toBeUndefined();
@@ -86,7 +88,10 @@ describe("remote secrets left to the platform", () => {
 
             // The platform makes one (any name; istiod and the preview look at the label and the key).
             const kubeconfig = Buffer.from(require("fs").readFileSync(live.state.clusters[1].kubeconfig)).toString("base64");
-            await live.send(1, "POST", `${ns}/secrets`, { metadata: { name: "platform-made", labels: { "istio/multiCluster": "true" } }, data: { [c(2)]: kubeconfig } });
+            await live.send(1, "POST", `${ns}/secrets`, {
+                metadata: { name: "platform-made", labels: { "istio/multiCluster": "true" } },
+                data: { [c(2)]: kubeconfig },
+            });
             try {
                 const now = warnings(await stack.preview());
                 expect(now).toHaveLength(1);

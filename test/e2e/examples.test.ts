@@ -10,7 +10,9 @@ const live = new Live();
 
 async function lifecycle(name: string, between?: (stack: Stack) => Promise<void>): Promise<void> {
     const dir = path.join(examples, name);
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json"), "--noEmit"], { stdio: "pipe" });
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json"), "--noEmit"], {
+        stdio: "pipe",
+    });
     const stack = new Stack(dir, name);
     try {
         await stack.init({});
@@ -33,7 +35,10 @@ test("overlapping-cidrs: fine in two groups, refused at preview in one", () =>
         const writes = [1, 2].map((c) => live.auditWrites(c));
         await stack.ok(["config", "set", "oneGroup", "true"]);
         const refused = await stack.preview();
-        const errors = (refused.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message).join("\n");
+        const errors = (refused.diagnostics ?? [])
+            .filter((d) => d.severity === "error")
+            .map((d) => d.message)
+            .join("\n");
         expect(errors).toContain(`NetworkGroup "all": clusters: Pod CIDRs overlap: "blue" has 10.42.0.0/16 and "green" has 10.42.0.0/16`);
         expect([1, 2].map((c) => live.auditWrites(c))).toEqual(writes);
         await stack.ok(["config", "rm", "oneGroup"]);

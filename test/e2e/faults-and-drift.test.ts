@@ -22,7 +22,12 @@ const topology: Topology = {
         { name: "gw-east", group: "east", cluster: c(2), serviceAnnotations: { "example.com/lb": "external" } },
         { name: "gw-west", group: "west", cluster: c(3), addressTimeoutSeconds: 30 },
     ],
-    interconnect: { members: [{ group: "east", gateways: ["gw-east"] }, { group: "west", gateways: ["gw-west"] }] },
+    interconnect: {
+        members: [
+            { group: "east", gateways: ["gw-east"] },
+            { group: "west", gateways: ["gw-west"] },
+        ],
+    },
 };
 
 /** Every live descendant of a process, from /proc. */
@@ -47,7 +52,12 @@ function descendants(root: number): number[] {
 async function ourObjects(): Promise<string[]> {
     const found: string[] = [];
     for (const n of [1, 2, 3]) {
-        for (const p of [`${ns}/services`, "/apis/apps/v1/namespaces/istio-system/deployments", `${ns}/serviceaccounts`, "/apis/networking.istio.io/v1/namespaces/istio-system/gateways"]) {
+        for (const p of [
+            `${ns}/services`,
+            "/apis/apps/v1/namespaces/istio-system/deployments",
+            `${ns}/serviceaccounts`,
+            "/apis/networking.istio.io/v1/namespaces/istio-system/gateways",
+        ]) {
             const list = await live.get(n, `${p}?labelSelector=${encodeURIComponent(`${labels.managedBy}=pulumi-multinet`)}`);
             for (const item of list.items) found.push(`${c(n)}/${item.kind ?? p.split("/").pop()}/${item.metadata.name}`);
         }
@@ -71,7 +81,10 @@ describe("faults", () => {
         const expected = await ourObjects();
         pauseLoadBalancer(true); // hold the update on cluster-3's gateway while the server goes away
         // A new requested address keeps the update waiting on cluster-3 while its server goes away.
-        await stack.setTopology({ ...topology, gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, address: "203.0.113.95" }] });
+        await stack.setTopology({
+            ...topology,
+            gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, address: "203.0.113.95" }],
+        });
         const running = stack.run(["up", "--yes", "--skip-preview"]);
         await new Promise((r) => setTimeout(r, 4000));
         await stopCluster(3);
@@ -80,7 +93,10 @@ describe("faults", () => {
         expect(failed.stdout + failed.stderr).toContain(`cluster "cluster-3"`);
         await startClusterAgain(3);
         pauseLoadBalancer(false);
-        await stack.apply({ ...topology, gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, address: "203.0.113.95" }] });
+        await stack.apply({
+            ...topology,
+            gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, address: "203.0.113.95" }],
+        });
         expect(await ourObjects()).toEqual(expected);
         expect((await live.get(3, `/apis/apps/v1/namespaces/istio-system/deployments/${eastWest.name}`)).spec.replicas).toBe(2);
         expect(await live.get(3, `/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets/${eastWest.name}`)).toBeDefined();
@@ -92,7 +108,10 @@ describe("faults", () => {
         const writes = [2, 3].map((n) => live.auditWrites(n));
         await stopCluster(1);
         try {
-            const preview = await stack.previewOf({ ...topology, gateways: [{ ...topology.gateways[0], replicas: 3 }, topology.gateways[1]] });
+            const preview = await stack.previewOf({
+                ...topology,
+                gateways: [{ ...topology.gateways[0], replicas: 3 }, topology.gateways[1]],
+            });
             expect(errors(preview).join("\n")).toMatch(/cluster "cluster-1": cannot reach the API server at https:\/\/127\.0\.0\.1:\d+/);
         } finally {
             await startClusterAgain(1);
@@ -103,7 +122,11 @@ describe("faults", () => {
 
     test("the load balancer never assigns an address: a helpful failure, then convergence once it does", async () => {
         pauseLoadBalancer(true);
-        const t: Topology = { ...topology, gateways: [topology.gateways[0], { ...topology.gateways[1], addressTimeoutSeconds: 3 }], interconnect: undefined };
+        const t: Topology = {
+            ...topology,
+            gateways: [topology.gateways[0], { ...topology.gateways[1], addressTimeoutSeconds: 3 }],
+            interconnect: undefined,
+        };
         await live.send(3, "DELETE", `${ns}/services/${eastWest.name}`); // a fresh Service has no address yet
         await stack.ok(["refresh", "--yes", "--skip-preview"]);
         await stack.setTopology(t);
@@ -122,10 +145,20 @@ describe("faults", () => {
         const expected = await ourObjects();
         pauseLoadBalancer(true);
         // The new requested address holds the update (load balancer paused) until the kill.
-        const target: Topology = { ...topology, gateways: [{ ...topology.gateways[0], replicas: 2 }, { ...topology.gateways[1], address: "203.0.113.96" }] };
+        const target: Topology = {
+            ...topology,
+            gateways: [
+                { ...topology.gateways[0], replicas: 2 },
+                { ...topology.gateways[1], address: "203.0.113.96" },
+            ],
+        };
         await stack.setTopology(target);
         const env = { ...process.env, ...bedEnv(), PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
-        const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stack.name], { cwd: topologyProgram, env, stdio: "ignore" });
+        const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stack.name], {
+            cwd: topologyProgram,
+            env,
+            stdio: "ignore",
+        });
         const exited = new Promise((r) => child.on("exit", r));
         await new Promise((r) => setTimeout(r, 5000));
         expect(child.exitCode).toBeNull(); // still mid-update
@@ -156,7 +189,24 @@ describe("drift: refresh reports it, up heals it, restarts only where the rules 
     const kinds: [string, () => Promise<unknown>, () => Promise<void>, number?][] = [
         [
             "Gateway Rule edited",
-            () => live.send(1, "PATCH", rulePath, { spec: { servers: [{ port: { number: 443, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }] } }, "application/merge-patch+json"),
+            () =>
+                live.send(
+                    1,
+                    "PATCH",
+                    rulePath,
+                    {
+                        spec: {
+                            servers: [
+                                {
+                                    port: { number: 443, name: "tls", protocol: "TLS" },
+                                    tls: { mode: "AUTO_PASSTHROUGH" },
+                                    hosts: ["*.local"],
+                                },
+                            ],
+                        },
+                    },
+                    "application/merge-patch+json",
+                ),
             async () => expect((await live.get(1, rulePath)).spec.servers[0].port.number).toBe(15443),
         ],
         ["Gateway Rule deleted", () => live.send(1, "DELETE", rulePath), async () => expect(await live.get(1, rulePath)).toBeDefined()],
@@ -167,13 +217,28 @@ describe("drift: refresh reports it, up heals it, restarts only where the rules 
         ],
         [
             "gateway Service annotation changed",
-            () => live.send(2, "PATCH", `${ns}/services/${eastWest.name}`, { metadata: { annotations: { "example.com/lb": "internal" } } }, "application/merge-patch+json"),
-            async () => expect((await live.get(2, `${ns}/services/${eastWest.name}`)).metadata.annotations["example.com/lb"]).toBe("external"),
+            () =>
+                live.send(
+                    2,
+                    "PATCH",
+                    `${ns}/services/${eastWest.name}`,
+                    { metadata: { annotations: { "example.com/lb": "internal" } } },
+                    "application/merge-patch+json",
+                ),
+            async () =>
+                expect((await live.get(2, `${ns}/services/${eastWest.name}`)).metadata.annotations["example.com/lb"]).toBe("external"),
         ],
         [
             // The interconnect misses its entries, and group "west" its own: both heal.
             "meshNetworks edited by hand",
-            () => live.send(1, "PATCH", `${ns}/configmaps/istio`, { data: { meshNetworks: "networks:\n  east:\n    gateways: []\n" } }, "application/merge-patch+json"),
+            () =>
+                live.send(
+                    1,
+                    "PATCH",
+                    `${ns}/configmaps/istio`,
+                    { data: { meshNetworks: "networks:\n  east:\n    gateways: []\n" } },
+                    "application/merge-patch+json",
+                ),
             async () => expect(Object.keys(await live.meshNetworks()).sort()).toEqual(["east", "west"]),
             2,
         ],
@@ -190,7 +255,10 @@ describe("drift: refresh reports it, up heals it, restarts only where the rules 
             "a gateway Service port removed",
             async () => {
                 const svc = await live.get(2, svcPath);
-                await live.send(2, "PUT", svcPath, { ...svc, spec: { ...svc.spec, ports: svc.spec.ports.filter((p: any) => p.port !== 15443) } });
+                await live.send(2, "PUT", svcPath, {
+                    ...svc,
+                    spec: { ...svc.spec, ports: svc.spec.ports.filter((p: any) => p.port !== 15443) },
+                });
             },
             async () => expect((await live.get(2, svcPath)).spec.ports.map((p: any) => p.port)).toContain(15443),
         ],

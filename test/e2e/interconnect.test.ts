@@ -49,10 +49,30 @@ interface Row {
 }
 
 const rows: Row[] = [
-    { name: "first join of two groups", topology: topology({ members: ["g1", "g2"] }), restart: { join: ["g1", "g2"], leave: [] }, mesh: { g1: undefined, g2: undefined } },
-    { name: "a third group joins", topology: topology({ members: ["g1", "g2", "g3"] }), restart: { join: ["g3"], leave: [] }, mesh: { g1: undefined, g2: undefined, g3: ["203.0.113.200"] } },
-    { name: "a group leaves", topology: topology({ members: ["g1", "g2"] }), restart: { join: [], leave: ["g3"] }, mesh: { g1: undefined, g2: undefined } },
-    { name: "one joins while another leaves", topology: topology({ members: ["g1", "g3"] }), restart: { join: ["g3"], leave: ["g2"] }, mesh: { g1: undefined, g3: ["203.0.113.200"] } },
+    {
+        name: "first join of two groups",
+        topology: topology({ members: ["g1", "g2"] }),
+        restart: { join: ["g1", "g2"], leave: [] },
+        mesh: { g1: undefined, g2: undefined },
+    },
+    {
+        name: "a third group joins",
+        topology: topology({ members: ["g1", "g2", "g3"] }),
+        restart: { join: ["g3"], leave: [] },
+        mesh: { g1: undefined, g2: undefined, g3: ["203.0.113.200"] },
+    },
+    {
+        name: "a group leaves",
+        topology: topology({ members: ["g1", "g2"] }),
+        restart: { join: [], leave: ["g3"] },
+        mesh: { g1: undefined, g2: undefined },
+    },
+    {
+        name: "one joins while another leaves",
+        topology: topology({ members: ["g1", "g3"] }),
+        restart: { join: ["g3"], leave: ["g2"] },
+        mesh: { g1: undefined, g3: ["203.0.113.200"] },
+    },
     {
         name: "address change",
         topology: topology({ members: ["g1", "g3"], gateways: [gateways[0], gateways[1], { ...gateways[2], address: "203.0.113.201" }] }),
@@ -65,18 +85,30 @@ const rows: Row[] = [
     },
     {
         name: "a cluster moves between joined groups",
-        topology: topology({ members: ["g1", "g3"], groups: [{ name: "g1", clusters: [c(2)] }, groups[1], { name: "g3", clusters: [c(1), c(4)] }], gateways: scaled }),
+        topology: topology({
+            members: ["g1", "g3"],
+            groups: [{ name: "g1", clusters: [c(2)] }, groups[1], { name: "g3", clusters: [c(1), c(4)] }],
+            gateways: scaled,
+        }),
         moves: [c(1)],
         mesh: { g1: undefined, g3: ["203.0.113.201"] },
     },
     {
         name: "a cluster is removed from a joined group",
-        topology: topology({ members: ["g1", "g3"], groups: [{ name: "g1", clusters: [c(2)] }, groups[1], { name: "g3", clusters: [c(4)] }], gateways: scaled }),
+        topology: topology({
+            members: ["g1", "g3"],
+            groups: [{ name: "g1", clusters: [c(2)] }, groups[1], { name: "g3", clusters: [c(4)] }],
+            gateways: scaled,
+        }),
         mesh: { g1: undefined, g3: ["203.0.113.201"] },
     },
     {
         name: "a cluster is added to a joined group",
-        topology: topology({ members: ["g1", "g3"], groups: [{ name: "g1", clusters: [c(1), c(2)] }, groups[1], { name: "g3", clusters: [c(4)] }], gateways: scaled }),
+        topology: topology({
+            members: ["g1", "g3"],
+            groups: [{ name: "g1", clusters: [c(1), c(2)] }, groups[1], { name: "g3", clusters: [c(4)] }],
+            gateways: scaled,
+        }),
         mesh: { g1: undefined, g3: ["203.0.113.201"] },
     },
     {
@@ -95,7 +127,12 @@ const rows: Row[] = [
 ];
 // Then the previous topology again: a no-op. Last, the program drops its Interconnect altogether.
 rows.push({ ...rows[rows.length - 1], name: "no-op", moves: undefined });
-rows.push({ name: "the interconnect is removed", topology: { ...rows[rows.length - 1].topology, interconnect: undefined }, restart: { join: [], leave: ["g1", "g3"] }, mesh: {} });
+rows.push({
+    name: "the interconnect is removed",
+    topology: { ...rows[rows.length - 1].topology, interconnect: undefined },
+    restart: { join: [], leave: ["g1", "g3"] },
+    mesh: {},
+});
 
 describe("interconnect: preview warnings agree with the control plane", () => {
     const stack = new TopologyStack("ic");

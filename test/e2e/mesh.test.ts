@@ -21,7 +21,13 @@ const base: Topology = {
         { name: "west", clusters: [clusterName(3)] },
     ],
     gateways: [
-        { name: "gw-east", group: "east", cluster: clusterName(2), replicas: 2, serviceAnnotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } },
+        {
+            name: "gw-east",
+            group: "east",
+            cluster: clusterName(2),
+            replicas: 2,
+            serviceAnnotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
+        },
         { name: "gw-west", group: "west", cluster: clusterName(3), address: "203.0.113.77" },
     ],
 };
@@ -47,15 +53,29 @@ describe("mesh side on the bed", () => {
 
         const deploy = await live.get(2, `/apis/apps/v1/namespaces/istio-system/deployments/${eastWest.name}`);
         expect(deploy.spec.replicas).toBe(2);
-        expect(deploy.metadata.labels).toMatchObject({ istio: "eastwestgateway", app: "istio-eastwestgateway", [labels.network]: "east", [labels.managedBy]: "pulumi-multinet" });
+        expect(deploy.metadata.labels).toMatchObject({
+            istio: "eastwestgateway",
+            app: "istio-eastwestgateway",
+            [labels.network]: "east",
+            [labels.managedBy]: "pulumi-multinet",
+        });
         const pod = deploy.spec.template;
         expect(pod.metadata.annotations).toMatchObject({ "inject.istio.io/templates": "gateway", "sidecar.istio.io/inject": "true" });
         expect(pod.spec.serviceAccountName).toBe(eastWest.serviceAccount);
-        expect(pod.spec.containers[0]).toMatchObject({ name: "istio-proxy", image: "auto", env: [{ name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: "east" }] });
+        expect(pod.spec.containers[0]).toMatchObject({
+            name: "istio-proxy",
+            image: "auto",
+            env: [{ name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: "east" }],
+        });
         expect(await live.get(2, `${ns}/serviceaccounts/${eastWest.serviceAccount}`)).toBeDefined();
         const svc = await live.get(2, `${ns}/services/${eastWest.name}`);
         expect(svc.spec.type).toBe("LoadBalancer");
-        expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([["status-port", 15021], ["tls", 15443], ["tls-istiod", 15012], ["tls-webhook", 15017]]);
+        expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([
+            ["status-port", 15021],
+            ["tls", 15443],
+            ["tls-istiod", 15012],
+            ["tls-webhook", 15017],
+        ]);
         expect(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"]).toBe("nlb");
         // No network label on the Service: istiod would register the gateway from it too (twice, and joined or not).
         expect(svc.metadata.labels[labels.network]).toBeUndefined();
@@ -74,7 +94,10 @@ describe("mesh side on the bed", () => {
 
     test("change replicas and annotations in place", async () => {
         const svcBefore = await live.get(2, `${ns}/services/${eastWest.name}`);
-        await stack.apply({ ...base, gateways: [{ ...base.gateways[0], replicas: 1, serviceAnnotations: { "example.com/lb": "internal" } }, base.gateways[1]] });
+        await stack.apply({
+            ...base,
+            gateways: [{ ...base.gateways[0], replicas: 1, serviceAnnotations: { "example.com/lb": "internal" } }, base.gateways[1]],
+        });
         const deploy = await live.get(2, `/apis/apps/v1/namespaces/istio-system/deployments/${eastWest.name}`);
         expect(deploy.spec.replicas).toBe(1);
         expect(await live.get(2, `/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets/${eastWest.name}`)).toBeUndefined();
@@ -117,7 +140,19 @@ describe("mesh side on the bed", () => {
 
     test("refresh notices an edited and a deleted Gateway Rule; up heals both", async () => {
         await stack.apply(base);
-        await live.send(1, "PATCH", rulePath, { spec: { servers: [{ port: { number: 15444, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }] } }, "application/merge-patch+json");
+        await live.send(
+            1,
+            "PATCH",
+            rulePath,
+            {
+                spec: {
+                    servers: [
+                        { port: { number: 15444, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] },
+                    ],
+                },
+            },
+            "application/merge-patch+json",
+        );
         await stack.ok(["refresh", "--yes", "--skip-preview"]);
         let preview = await stack.preview();
         expect(preview.changeSummary?.update).toBe(1);
@@ -142,7 +177,11 @@ describe("mesh side on the bed", () => {
 
     test("overlapping Pod CIDRs in one group are rejected at preview; nothing is written", async () => {
         const writes = [1, 2, 3].map((c) => live.auditWrites(c));
-        const bad: Topology = { ...base, groups: [{ name: "east", clusters: [clusterName(1), clusterName(2), clusterName(3)] }], gateways: [base.gateways[0]] };
+        const bad: Topology = {
+            ...base,
+            groups: [{ name: "east", clusters: [clusterName(1), clusterName(2), clusterName(3)] }],
+            gateways: [base.gateways[0]],
+        };
         const preview = await stack.previewOf(bad);
         const message = errors(preview).join("\n");
         expect(message).toContain(`NetworkGroup "east"`);
@@ -168,11 +207,22 @@ describe("mesh side on the bed", () => {
             expect(pod.metadata.labels["sidecar.istio.io/inject"]).toBe("false");
             const proxy = pod.spec.containers[0];
             expect(proxy).toMatchObject({ name: "istio-proxy", image, args: expect.arrayContaining(["proxy", "router"]) });
-            expect(proxy.env).toEqual(expect.arrayContaining([{ name: "ISTIO_META_CLUSTER_ID", value: "cluster-3" }, { name: "ISTIO_META_NETWORK", value: "west" }, { name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: "west" }]));
-            expect(pod.spec.volumes.map((v: any) => v.name)).toEqual(expect.arrayContaining(["istio-token", "istiod-ca-cert", "istio-envoy"]));
+            expect(proxy.env).toEqual(
+                expect.arrayContaining([
+                    { name: "ISTIO_META_CLUSTER_ID", value: "cluster-3" },
+                    { name: "ISTIO_META_NETWORK", value: "west" },
+                    { name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: "west" },
+                ]),
+            );
+            expect(pod.spec.volumes.map((v: any) => v.name)).toEqual(
+                expect.arrayContaining(["istio-token", "istiod-ca-cert", "istio-envoy"]),
+            );
             expect((await analyzeProblems(3)).filter((m) => m.code === "IST0146")).toEqual([]);
         } finally {
-            await live.send(3, "POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", { metadata: { name: metadata.name, labels: metadata.labels }, webhooks });
+            await live.send(3, "POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", {
+                metadata: { name: metadata.name, labels: metadata.labels },
+                webhooks,
+            });
             await stack.apply(base);
         }
     });
@@ -186,14 +236,24 @@ describe("disabling", () => {
             await stack.apply({ ...base, meshId: "mesh-b", groups: [], gateways: [] });
             expect(await live.get(1, rulePath)).toBeDefined();
             // A group of mesh-b made by another stack, as its labels look on cluster-3.
-            const foreign = { metadata: { labels: { [labels.mesh]: "mesh-b", [labels.networkGroup]: "elsewhere", [labels.network]: "elsewhere" } } };
+            const foreign = {
+                metadata: { labels: { [labels.mesh]: "mesh-b", [labels.networkGroup]: "elsewhere", [labels.network]: "elsewhere" } },
+            };
             await live.send(3, "PATCH", ns, foreign, "application/merge-patch+json");
             const refused = await stack.run(["destroy", "--yes", "--skip-preview"]);
             expect(refused.code).not.toBe(0);
-            expect(refused.stdout + refused.stderr).toContain(`multi-networking of mesh "mesh-b" cannot be disabled while network groups exist: "elsewhere" on cluster "cluster-3"`);
+            expect(refused.stdout + refused.stderr).toContain(
+                `multi-networking of mesh "mesh-b" cannot be disabled while network groups exist: "elsewhere" on cluster "cluster-3"`,
+            );
             expect(await live.get(1, rulePath)).toBeDefined();
 
-            await live.send(3, "PATCH", ns, { metadata: { labels: { [labels.mesh]: null, [labels.networkGroup]: null, [labels.network]: null } } }, "application/merge-patch+json");
+            await live.send(
+                3,
+                "PATCH",
+                ns,
+                { metadata: { labels: { [labels.mesh]: null, [labels.networkGroup]: null, [labels.network]: null } } },
+                "application/merge-patch+json",
+            );
             await stack.ok(["destroy", "--yes", "--skip-preview"]);
             expect(await live.get(1, rulePath)).toBeUndefined();
         } finally {

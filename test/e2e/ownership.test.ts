@@ -20,10 +20,22 @@ const topology: Topology = {
         { name: "gw-east", group: "a-east", cluster: c(2), replicas: 2 },
         { name: "gw-west", group: "a-west", cluster: c(3) },
     ],
-    interconnect: { members: [{ group: "a-east", gateways: ["gw-east"] }, { group: "a-west", gateways: ["gw-west"] }] },
+    interconnect: {
+        members: [
+            { group: "a-east", gateways: ["gw-east"] },
+            { group: "a-west", gateways: ["gw-west"] },
+        ],
+    },
 };
 
-const ourKinds = [`${ns}/services`, `${ns}/serviceaccounts`, `${ns}/configmaps`, "/apis/apps/v1/namespaces/istio-system/deployments", "/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets", "/apis/networking.istio.io/v1/namespaces/istio-system/gateways"];
+const ourKinds = [
+    `${ns}/services`,
+    `${ns}/serviceaccounts`,
+    `${ns}/configmaps`,
+    "/apis/apps/v1/namespaces/istio-system/deployments",
+    "/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets",
+    "/apis/networking.istio.io/v1/namespaces/istio-system/gateways",
+];
 
 async function labelledOurs(): Promise<string[]> {
     const found: string[] = [];
@@ -39,7 +51,9 @@ async function labelledOurs(): Promise<string[]> {
 }
 
 describe("teardown", () => {
-    const before = "# kept by hand\nnetworks:\n  legacy:\n    endpoints:\n    - fromCidr: 192.168.0.0/16\n    gateways:\n    - address: 198.51.100.1\n      port: 15443\n";
+    const before =
+        "# kept by hand\nnetworks:\n  legacy:\n    endpoints:\n    - fromCidr: 192.168.0.0/16\n    gateways:\n    - address: " +
+        "198.51.100.1\n      port: 15443\n";
     const snapshot = async () => ({
         cm: (await live.meshConfigMap()).data,
         nsLabels: await Promise.all([1, 2, 3].map((n) => live.namespaceLabels(n))),
@@ -47,12 +61,24 @@ describe("teardown", () => {
     });
 
     beforeAll(async () => {
-        await live.send(1, "PATCH", `${ns}/configmaps/istio`, { data: { meshNetworks: before, extra: "keep me" } }, "application/merge-patch+json");
+        await live.send(
+            1,
+            "PATCH",
+            `${ns}/configmaps/istio`,
+            { data: { meshNetworks: before, extra: "keep me" } },
+            "application/merge-patch+json",
+        );
         await live.send(2, "PATCH", ns, { metadata: { labels: { team: "platform" } } }, "application/merge-patch+json");
         await live.send(2, "POST", `${ns}/services`, { metadata: { name: "other-owner" }, spec: { ports: [{ port: 80 }] } });
     });
     afterAll(async () => {
-        await live.send(1, "PATCH", `${ns}/configmaps/istio`, { data: { meshNetworks: null, extra: null } }, "application/merge-patch+json");
+        await live.send(
+            1,
+            "PATCH",
+            `${ns}/configmaps/istio`,
+            { data: { meshNetworks: null, extra: null } },
+            "application/merge-patch+json",
+        );
         await live.send(2, "PATCH", ns, { metadata: { labels: { team: null } } }, "application/merge-patch+json");
         await live.send(2, "DELETE", `${ns}/services/other-owner`);
     });
@@ -90,10 +116,18 @@ describe("two stacks claim one cluster", () => {
             await live.send(4, "POST", `${ns}/configmaps`, istioMeshConfig);
             await live.send(4, "POST", "/apis/apps/v1/namespaces/istio-system/deployments", istiodDeployment(c(4)));
             await second.create(4);
-            const other: Topology = { meshId: "mesh-other", controlPlane: { cluster: c(4) }, clusters: [{ name: c(2) }, { name: c(4) }], groups: [{ name: "b-net", clusters: [c(2)] }], gateways: [] };
+            const other: Topology = {
+                meshId: "mesh-other",
+                controlPlane: { cluster: c(4) },
+                clusters: [{ name: c(2) }, { name: c(4) }],
+                groups: [{ name: "b-net", clusters: [c(2)] }],
+                gateways: [],
+            };
             const preview = await second.previewOf(other);
             const message = errors(preview).join("\n");
-            expect(message).toContain(`NetworkGroup "b-net": cluster "cluster-2" already belongs to network group "a-east" of "multinet-topology/${first.name}/mesh-own"`);
+            expect(message).toContain(
+                `NetworkGroup "b-net": cluster "cluster-2" already belongs to network group "a-east" of "multinet-topology/${first.name}/mesh-own"`,
+            );
             const up = await second.run(["up", "--yes", "--skip-preview"]);
             expect(up.code).not.toBe(0);
             expect(up.stdout + up.stderr).toContain(`already belongs to network group "a-east"`);

@@ -10,7 +10,12 @@ const work = path.join(repo, "test", ".work", "package");
 const consumer = path.join(work, "consumer");
 
 function npm(args: string[], cwd: string): string {
-    return execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false" } });
+    return execFileSync("npm", args, {
+        cwd,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false" },
+    });
 }
 
 describe("the npm package in a project of its own", () => {
@@ -23,7 +28,10 @@ describe("the npm package in a project of its own", () => {
     test("packs, installs, and runs the quickstart", async () => {
         fs.rmSync(work, { recursive: true, force: true });
         fs.mkdirSync(consumer, { recursive: true });
-        const tarball = path.join(work, npm(["pack", "--silent", "--ignore-scripts", "--pack-destination", work], repo).trim().split("\n").pop()!);
+        const tarball = path.join(
+            work,
+            npm(["pack", "--silent", "--ignore-scripts", "--pack-destination", work], repo).trim().split("\n").pop()!,
+        );
         const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n");
         expect(files).toContain("package/dist/sdk/index.js");
         expect(files).toContain("package/dist/provider/index.js");
@@ -33,14 +41,25 @@ describe("the npm package in a project of its own", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8"));
         fs.writeFileSync(
             path.join(consumer, "package.json"),
-            JSON.stringify({ name: "multinet-consumer", private: true, dependencies: { "pulumi-multinet": `file:${tarball}`, "@pulumi/pulumi": pkg.dependencies["@pulumi/pulumi"] } }, null, 2),
+            JSON.stringify(
+                {
+                    name: "multinet-consumer",
+                    private: true,
+                    dependencies: { "pulumi-multinet": `file:${tarball}`, "@pulumi/pulumi": pkg.dependencies["@pulumi/pulumi"] },
+                },
+                null,
+                2,
+            ),
         );
-        for (const f of ["index.ts", "tsconfig.json"]) fs.copyFileSync(path.join(repo, "examples", "quickstart", f), path.join(consumer, f));
+        for (const f of ["index.ts", "tsconfig.json"])
+            fs.copyFileSync(path.join(repo, "examples", "quickstart", f), path.join(consumer, f));
         fs.writeFileSync(path.join(consumer, "Pulumi.yaml"), "name: multinet-consumer\nruntime: nodejs\nmain: index.ts\n");
         npm(["install", "--no-package-lock", "--prefer-offline"], consumer);
         expect(fs.realpathSync(path.join(consumer, "node_modules", "pulumi-multinet"))).not.toBe(fs.realpathSync(repo));
 
-        execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(consumer, "tsconfig.json"), "--noEmit"], { stdio: "pipe" });
+        execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(consumer, "tsconfig.json"), "--noEmit"], {
+            stdio: "pipe",
+        });
         stack = new Stack(consumer, "consumer");
         await stack.init({});
         await stack.up();

@@ -42,7 +42,13 @@ function install(release: "0.1.0" | "this"): void {
         fs.symlinkSync(repo, installed);
     } else {
         fs.mkdirSync(installed);
-        execFileSync("tar", ["-xzf", path.join(repo, "test", "fixtures", "pulumi-multinet-0.1.0.tgz"), "-C", installed, "--strip-components=1"]);
+        execFileSync("tar", [
+            "-xzf",
+            path.join(repo, "test", "fixtures", "pulumi-multinet-0.1.0.tgz"),
+            "-C",
+            installed,
+            "--strip-components=1",
+        ]);
     }
 }
 
@@ -78,7 +84,9 @@ describe("upgrade from 0.1.0", () => {
         install("this");
         const preview = await stack.preview();
         // "op type::name", the type without its parents
-        const ops = preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").slice(-2).join("::").split("$").pop()}`);
+        const ops = preview.steps
+            .filter((s) => s.op !== "same")
+            .map((s) => `${s.op} ${s.urn.split("::").slice(-2).join("::").split("$").pop()}`);
         expect(ops.filter((o) => /^(replace|delete|create-replacement|delete-replaced)/.test(o))).toEqual([]);
         expect(ops.filter((o) => o.startsWith("create")).sort()).toEqual([
             `create pulumi-nodejs:dynamic/multinet:RemoteSecret::mesh-up-remote-secret-${c(2)}`,
@@ -96,10 +104,15 @@ describe("upgrade from 0.1.0", () => {
         expect((await live.get(2, `${ns}/services/istio-eastwestgateway`)).metadata.labels[labels.network]).toBeUndefined();
         const cm = await live.meshConfigMap();
         expect(cm.data.meshNetworks).not.toContain("fromRegistry");
-        expect(Object.keys(cm.metadata.annotations ?? {}).filter((k) => k.startsWith("multinet.pulumi.io/"))).toEqual([expect.stringMatching(/^multinet\.pulumi\.io\/ledger\./)]);
+        expect(Object.keys(cm.metadata.annotations ?? {}).filter((k) => k.startsWith("multinet.pulumi.io/"))).toEqual([
+            expect.stringMatching(/^multinet\.pulumi\.io\/ledger\./),
+        ]);
         await eventually(async () => {
             const table = await networkGateways();
-            expect(table.map((g) => `${g.network} ${g.address}`)).toEqual([`east ${(await stack.run(["stack", "output", "eastAddress"])).stdout.trim()}`, "west 203.0.113.150"]);
+            expect(table.map((g) => `${g.network} ${g.address}`)).toEqual([
+                `east ${(await stack.run(["stack", "output", "eastAddress"])).stdout.trim()}`,
+                "west 203.0.113.150",
+            ]);
         });
         expect(await live.get(1, `${ns}/secrets/istio-remote-secret-${c(2)}`)).toBeDefined();
 

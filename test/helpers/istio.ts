@@ -27,7 +27,9 @@ export interface NetworkGateway {
 /** istiod's table of network gateways (`/debug/networkz`). */
 export async function networkGateways(): Promise<NetworkGateway[]> {
     const gws: any[] = (await istiodDebug("networkz")) ?? [];
-    return gws.map((g) => ({ network: g.Network, cluster: g.Cluster, address: g.Addr, port: g.Port })).sort((a, b) => `${a.network}${a.address}`.localeCompare(`${b.network}${b.address}`));
+    return gws
+        .map((g) => ({ network: g.Network, cluster: g.Cluster, address: g.Addr, port: g.Port }))
+        .sort((a, b) => `${a.network}${a.address}`.localeCompare(`${b.network}${b.address}`));
 }
 
 /** Cluster IDs istiod reads, with their sync status (`/debug/clusterz`). */
@@ -58,7 +60,16 @@ export const knownFindings = [
 /** `istioctl analyze --all-namespaces` of bed cluster N (with its remote clusters): warnings and errors but the known ones. */
 export function analyzeProblems(n: number): Promise<AnalyzerMessage[]> {
     const state = readState()!;
-    const args = ["analyze", "--kubeconfig", state.clusters[n - 1].kubeconfig, "--all-namespaces", "--output", "json", "--failure-threshold", "Error"];
+    const args = [
+        "analyze",
+        "--kubeconfig",
+        state.clusters[n - 1].kubeconfig,
+        "--all-namespaces",
+        "--output",
+        "json",
+        "--failure-threshold",
+        "Error",
+    ];
     return new Promise((resolve, reject) =>
         execFile("istioctl", args, { env: { ...process.env, ...bedEnv(state) }, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
             try {
@@ -87,7 +98,10 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000)
 
 /** Endpoints of a view grouped for assertions: plain Pod IPs, and gateway addresses with how often they appear. */
 export function summarize(view: XdsEndpoint[]): { direct: string[]; gateways: Record<string, number>; weights: Record<string, number[]> } {
-    const direct = view.filter((e) => e.port !== 15443).map((e) => e.address).sort();
+    const direct = view
+        .filter((e) => e.port !== 15443)
+        .map((e) => e.address)
+        .sort();
     const gateways: Record<string, number> = {};
     const weights: Record<string, number[]> = {};
     for (const e of view.filter((e) => e.port === 15443)) {

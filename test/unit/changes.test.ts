@@ -6,8 +6,18 @@ test.each([
     ["first join", [], [m("a"), m("b")], { joined: ["a", "b"], left: [], changed: [], restartsControlPlane: true }],
     ["join and leave at once", [m("a"), m("b")], [m("a"), m("c")], { joined: ["c"], left: ["b"], changed: [], restartsControlPlane: true }],
     ["address change", [m("a")], [m("a", ["203.0.113.2"])], { joined: [], left: [], changed: ["a"], restartsControlPlane: false }],
-    ["a gateway added", [m("a")], [m("a", ["203.0.113.1", "203.0.113.9"])], { joined: [], left: [], changed: ["a"], restartsControlPlane: false }],
-    ["no-op, order ignored", [m("a", ["203.0.113.1", "203.0.113.2"])], [m("a", ["203.0.113.2", "203.0.113.1"])], { joined: [], left: [], changed: [], restartsControlPlane: false }],
+    [
+        "a gateway added",
+        [m("a")],
+        [m("a", ["203.0.113.1", "203.0.113.9"])],
+        { joined: [], left: [], changed: ["a"], restartsControlPlane: false },
+    ],
+    [
+        "no-op, order ignored",
+        [m("a", ["203.0.113.1", "203.0.113.2"])],
+        [m("a", ["203.0.113.2", "203.0.113.1"])],
+        { joined: [], left: [], changed: [], restartsControlPlane: false },
+    ],
 ])("%s", (_name, before, after, expected) => {
     expect(classifyInterconnect(before, after, "onMembershipChange")).toEqual(expected);
 });

@@ -68,11 +68,18 @@ function quickstart() {
     const west = new NetworkGroup("west", { multiNetworking: mn, clusters: ["west-1"] });
     const gwEast = new EastWestGateway("east-1", { networkGroup: east, cluster: "east-1", replicas: 2 });
     const gwWest = new EastWestGateway("west-1", { networkGroup: west, cluster: "west-1", address: "203.0.113.7" });
-    const ic = new Interconnect("mesh1", { multiNetworking: mn, members: [{ networkGroup: east, gateways: [gwEast] }, { networkGroup: west, gateways: [gwWest] }] });
+    const ic = new Interconnect("mesh1", {
+        multiNetworking: mn,
+        members: [
+            { networkGroup: east, gateways: [gwEast] },
+            { networkGroup: west, gateways: [gwWest] },
+        ],
+    });
     return { mn, east, west, gwEast, gwWest, ic };
 }
 
-const of = (kind: string) => registered.filter((r) => r.type === `pulumi-nodejs:dynamic/multinet:${kind}`).sort((a, b) => a.name.localeCompare(b.name));
+const of = (kind: string) =>
+    registered.filter((r) => r.type === `pulumi-nodejs:dynamic/multinet:${kind}`).sort((a, b) => a.name.localeCompare(b.name));
 const named = (kind: string, name: string) => of(kind).find((r) => r.name === name)!;
 
 describe("the quickstart's resources", () => {
@@ -115,10 +122,33 @@ describe("the quickstart's resources", () => {
     test("the inputs carry Istio's names: cluster IDs, the control plane, the network", async () => {
         const { gwEast } = quickstart();
         await value(gwEast.address);
-        expect(named("GatewayRule", "mesh1-gateway-rule").inputs).toMatchObject({ controlPlaneCluster: "hosted", controlPlaneClusterId: "cluster1", deployment: "istiod", configMap: "istio", namespace: "istio-system" });
-        expect(named("RemoteSecret", "mesh1-remote-secret-east-1").inputs).toMatchObject({ cluster: "east-1", clusterId: "east-1", server: "", controlPlaneCluster: "hosted" });
-        expect(named("NetworkGroup", "east").inputs).toMatchObject({ networkName: "east", clusters: ["hosted", "east-1"], controlPlaneCluster: "hosted", configMap: "istio" });
-        expect(named("EastWestGateway", "east-1").inputs).toMatchObject({ cluster: "east-1", clusterId: "east-1", network: "east", replicas: 2, serviceAnnotations: {}, addressTimeoutSeconds: 300 });
+        expect(named("GatewayRule", "mesh1-gateway-rule").inputs).toMatchObject({
+            controlPlaneCluster: "hosted",
+            controlPlaneClusterId: "cluster1",
+            deployment: "istiod",
+            configMap: "istio",
+            namespace: "istio-system",
+        });
+        expect(named("RemoteSecret", "mesh1-remote-secret-east-1").inputs).toMatchObject({
+            cluster: "east-1",
+            clusterId: "east-1",
+            server: "",
+            controlPlaneCluster: "hosted",
+        });
+        expect(named("NetworkGroup", "east").inputs).toMatchObject({
+            networkName: "east",
+            clusters: ["hosted", "east-1"],
+            controlPlaneCluster: "hosted",
+            configMap: "istio",
+        });
+        expect(named("EastWestGateway", "east-1").inputs).toMatchObject({
+            cluster: "east-1",
+            clusterId: "east-1",
+            network: "east",
+            replicas: 2,
+            serviceAnnotations: {},
+            addressTimeoutSeconds: 300,
+        });
     });
 
     test("the interconnect's members carry the gateways' addresses; outputs are typed values", async () => {
@@ -132,13 +162,24 @@ describe("the quickstart's resources", () => {
         ]);
         expect(await value(ic.controlPlaneRestarts)).toBe(0);
         expect(await value(mn.gatewayRule)).toBe("istio-system/cross-network-gateway");
-        expect(await value(mn.remoteSecrets)).toEqual(["istio-system/istio-remote-secret-east-1", "istio-system/istio-remote-secret-west-1"]);
+        expect(await value(mn.remoteSecrets)).toEqual([
+            "istio-system/istio-remote-secret-east-1",
+            "istio-system/istio-remote-secret-west-1",
+        ]);
         expect(await value(east.clusters)).toEqual(["hosted", "east-1"]);
     });
 
     test('remoteSecrets "external" makes none', async () => {
         const { MultiNetworking } = sdk();
-        const mn = new MultiNetworking("m", { meshId: "m", controlPlane: { cluster: "a" }, remoteSecrets: "external", clusters: [{ name: "a", kubeconfig: "x" }, { name: "b", kubeconfig: "y" }] });
+        const mn = new MultiNetworking("m", {
+            meshId: "m",
+            controlPlane: { cluster: "a" },
+            remoteSecrets: "external",
+            clusters: [
+                { name: "a", kubeconfig: "x" },
+                { name: "b", kubeconfig: "y" },
+            ],
+        });
         expect(await value(mn.remoteSecrets)).toEqual([]);
         expect(of("RemoteSecret")).toEqual([]);
     });
@@ -159,20 +200,53 @@ describe("errors name the resource, the field and the fix", () => {
     };
 
     test.each([
-        ["a mesh id that is not a label", () => new (sdk().MultiNetworking)("m", { meshId: "M!", controlPlane: { cluster: "a" }, clusters: [{ name: "a", kubeconfig: "x" }] }), /MultiNetworking "m": meshId: must be a DNS-1123 label/],
-        ["a missing kubeconfig", () => new (sdk().MultiNetworking)("m", { meshId: "m", controlPlane: { cluster: "a" }, clusters: [{ name: "a", kubeconfig: "" }] }), /clusters\[0\]\.kubeconfig: missing for cluster "a"/],
-        ["overlapping CIDRs in a group", () => new (sdk().NetworkGroup)("g", { multiNetworking: base(), clusters: ["a", "b"] }), /NetworkGroup "g": clusters: Pod CIDRs overlap: "a" has 10\.1\.0\.0\/16 and "b" has 10\.1\.0\.0\/16/],
+        [
+            "a mesh id that is not a label",
+            () =>
+                new (sdk().MultiNetworking)("m", {
+                    meshId: "M!",
+                    controlPlane: { cluster: "a" },
+                    clusters: [{ name: "a", kubeconfig: "x" }],
+                }),
+            /MultiNetworking "m": meshId: must be a DNS-1123 label/,
+        ],
+        [
+            "a missing kubeconfig",
+            () =>
+                new (sdk().MultiNetworking)("m", {
+                    meshId: "m",
+                    controlPlane: { cluster: "a" },
+                    clusters: [{ name: "a", kubeconfig: "" }],
+                }),
+            /clusters\[0\]\.kubeconfig: missing for cluster "a"/,
+        ],
+        [
+            "overlapping CIDRs in a group",
+            () => new (sdk().NetworkGroup)("g", { multiNetworking: base(), clusters: ["a", "b"] }),
+            /NetworkGroup "g": clusters: Pod CIDRs overlap: "a" has 10\.1\.0\.0\/16 and "b" has 10\.1\.0\.0\/16/,
+        ],
         [
             "a gateway outside its group",
-            () => new (sdk().EastWestGateway)("gw", { networkGroup: new (sdk().NetworkGroup)("g", { multiNetworking: base(), clusters: ["a"] }), cluster: "c" }),
+            () =>
+                new (sdk().EastWestGateway)("gw", {
+                    networkGroup: new (sdk().NetworkGroup)("g", { multiNetworking: base(), clusters: ["a"] }),
+                    cluster: "c",
+                }),
             /EastWestGateway "gw": cluster: "c" is not a member of network group "g"/,
         ],
-        ["a group that is not a NetworkGroup", () => new (sdk().EastWestGateway)("gw", { networkGroup: {} as any, cluster: "a" }), /EastWestGateway "gw": networkGroup: pass the NetworkGroup/],
+        [
+            "a group that is not a NetworkGroup",
+            () => new (sdk().EastWestGateway)("gw", { networkGroup: {} as any, cluster: "a" }),
+            /EastWestGateway "gw": networkGroup: pass the NetworkGroup/,
+        ],
         [
             "a member without gateways",
             () => {
                 const mn = base();
-                return new (sdk().Interconnect)("ic", { multiNetworking: mn, members: [{ networkGroup: new (sdk().NetworkGroup)("g", { multiNetworking: mn, clusters: ["a"] }), gateways: [] }] });
+                return new (sdk().Interconnect)("ic", {
+                    multiNetworking: mn,
+                    members: [{ networkGroup: new (sdk().NetworkGroup)("g", { multiNetworking: mn, clusters: ["a"] }), gateways: [] }],
+                });
             },
             /Interconnect "ic": members\[0\] \("g"\)\.gateways: a network group joins the interconnect only through at least one EastWestGateway/,
         ],
@@ -194,6 +268,8 @@ describe("errors name the resource, the field and the fix", () => {
         const mn = base();
         const { NetworkGroup } = sdk();
         new NetworkGroup("g1", { multiNetworking: mn, clusters: ["a"] });
-        expect(() => new NetworkGroup("g2", { multiNetworking: mn, clusters: ["c", "a"] })).toThrow(/NetworkGroup "g2": clusters\[1\]: "a" already belongs to network group "g1"/);
+        expect(() => new NetworkGroup("g2", { multiNetworking: mn, clusters: ["c", "a"] })).toThrow(
+            /NetworkGroup "g2": clusters\[1\]: "a" already belongs to network group "g1"/,
+        );
     });
 });

@@ -2,7 +2,10 @@ import { MeshTopology, planMesh } from "../../core/planner";
 import { groupProblems } from "../../core/validate";
 
 function mesh(groups: number): MeshTopology {
-    const clusters = Array.from({ length: groups * 2 }, (_, i) => ({ name: `c${i + 1}`, podCidrs: [`10.${Math.floor(i / 2)}.${(i % 2) * 128}.0/17`] }));
+    const clusters = Array.from({ length: groups * 2 }, (_, i) => ({
+        name: `c${i + 1}`,
+        podCidrs: [`10.${Math.floor(i / 2)}.${(i % 2) * 128}.0/17`],
+    }));
     const gs = Array.from({ length: groups }, (_, g) => ({ networkName: `g${g + 1}`, clusters: [`c${2 * g + 1}`, `c${2 * g + 2}`] }));
     return {
         meshId: "m",
@@ -10,8 +13,21 @@ function mesh(groups: number): MeshTopology {
         controlPlane: { cluster: "c1", namespace: "istio-system" },
         clusters,
         groups: gs,
-        gateways: gs.map((g) => ({ name: `gw-${g.networkName}`, cluster: g.clusters[1], network: g.networkName, replicas: 1, serviceAnnotations: {} })),
-        interconnect: { members: gs.map((g) => ({ network: g.networkName, gateways: [`gw-${g.networkName}`], addresses: [`203.0.113.${g.networkName.slice(1)}`] })), controlPlaneRestart: "onMembershipChange" },
+        gateways: gs.map((g) => ({
+            name: `gw-${g.networkName}`,
+            cluster: g.clusters[1],
+            network: g.networkName,
+            replicas: 1,
+            serviceAnnotations: {},
+        })),
+        interconnect: {
+            members: gs.map((g) => ({
+                network: g.networkName,
+                gateways: [`gw-${g.networkName}`],
+                addresses: [`203.0.113.${g.networkName.slice(1)}`],
+            })),
+            controlPlaneRestart: "onMembershipChange",
+        },
     };
 }
 
@@ -19,7 +35,15 @@ test("a valid mesh: objects per cluster (reader access in every cluster but the 
     const plan = planMesh(mesh(3));
     expect(plan.problems).toEqual([]);
     expect(plan.objects.get("c1")!.map((o) => o.kind)).toEqual(["Gateway", "Namespace"]);
-    expect(plan.objects.get("c2")!.map((o) => o.kind)).toEqual(["ClusterRole", "ClusterRoleBinding", "Secret", "Namespace", "ServiceAccount", "Deployment", "Service"]);
+    expect(plan.objects.get("c2")!.map((o) => o.kind)).toEqual([
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Secret",
+        "Namespace",
+        "ServiceAccount",
+        "Deployment",
+        "Service",
+    ]);
     expect(Object.keys(plan.meshNetworks)).toEqual(["g1", "g2", "g3"]);
     expect(plan.interconnect.joined).toEqual(["g1", "g2", "g3"]);
 });
@@ -46,7 +70,8 @@ test("problems are the components' own: a cluster in two groups, overlapping CID
     expect(groupRules).toHaveLength(3);
     expect(planMesh(t).problems).toEqual([
         ...groupRules,
-        `Interconnect: members[1] ("g2").gateways: a network group joins the interconnect only through at least one EastWestGateway; create one on a member cluster and list it`,
+        `Interconnect: members[1] ("g2").gateways: a network group joins the interconnect only through at least one EastWestGateway; ` +
+            `create one on a member cluster and list it`,
     ]);
     expect(groupRules[0]).toContain(`"c1" already belongs to network group "g1"`);
     expect(groupRules[1]).toContain(`Pod CIDRs overlap: "c3" has 10.0.0.0/8 and "c4" has 10.1.128.0/17`);

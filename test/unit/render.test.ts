@@ -4,19 +4,41 @@ const o = { meshId: "mesh1", owner: "proj/dev/mesh1" };
 
 test("the Gateway Rule is Istio's cross-network gateway", () => {
     const rule = gatewayRule(o, "istio-system");
-    expect(rule.metadata).toMatchObject({ name: "cross-network-gateway", namespace: "istio-system", labels: { "app.kubernetes.io/managed-by": "pulumi-multinet" } });
-    expect(rule.spec).toEqual({ selector: { istio: "eastwestgateway" }, servers: [{ port: { number: 15443, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }] });
+    expect(rule.metadata).toMatchObject({
+        name: "cross-network-gateway",
+        namespace: "istio-system",
+        labels: { "app.kubernetes.io/managed-by": "pulumi-multinet" },
+    });
+    expect(rule.spec).toEqual({
+        selector: { istio: "eastwestgateway" },
+        servers: [{ port: { number: 15443, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }],
+    });
 });
 
 test("east-west gateway: selector without the network (it moves), PDB only above one replica, requested address", () => {
-    const [sa, deploy, svc, ...rest] = eastWestGatewayObjects(o, { namespace: "istio-system", network: "east", clusterId: "east-1", replicas: 1, serviceAnnotations: { "a/b": "c" }, address: "203.0.113.7" });
+    const [sa, deploy, svc, ...rest] = eastWestGatewayObjects(o, {
+        namespace: "istio-system",
+        network: "east",
+        clusterId: "east-1",
+        replicas: 1,
+        serviceAnnotations: { "a/b": "c" },
+        address: "203.0.113.7",
+    });
     expect(sa.metadata.name).toBe("istio-eastwestgateway-service-account");
     expect((deploy as any).spec.selector.matchLabels).toEqual({ istio: "eastwestgateway", app: "istio-eastwestgateway" });
     expect((deploy as any).spec.template.metadata.labels["topology.istio.io/network"]).toBe("east");
     expect((svc as any).spec.loadBalancerIP).toBe("203.0.113.7");
     expect(svc.metadata.annotations).toMatchObject({ "a/b": "c" });
     expect(rest).toEqual([]);
-    expect(eastWestGatewayObjects(o, { namespace: "istio-system", network: "east", clusterId: "east-1", replicas: 2, serviceAnnotations: {} }).map((x) => x.kind)).toContain("PodDisruptionBudget");
+    expect(
+        eastWestGatewayObjects(o, {
+            namespace: "istio-system",
+            network: "east",
+            clusterId: "east-1",
+            replicas: 2,
+            serviceAnnotations: {},
+        }).map((x) => x.kind),
+    ).toContain("PodDisruptionBudget");
 });
 
 test("network label patch carries only our labels", () => {

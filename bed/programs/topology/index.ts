@@ -14,7 +14,12 @@ const mn = new multinet.MultiNetworking(t.meshId, {
     remoteSecrets: t.remoteSecrets,
     clusters: t.clusters.map((c) => ({ ...c, kubeconfig: kubeconfigs.apply((k) => k[c.name] ?? "") })),
 });
-const groups = new Map(t.groups.map((g) => [g.name, new multinet.NetworkGroup(g.name, { multiNetworking: mn, networkName: g.networkName, clusters: g.clusters })]));
+const groups = new Map(
+    t.groups.map((g) => [
+        g.name,
+        new multinet.NetworkGroup(g.name, { multiNetworking: mn, networkName: g.networkName, clusters: g.clusters }),
+    ]),
+);
 const gateways = new Map(
     t.gateways.map((g) => {
         const { group, name, ...rest } = g;
@@ -25,7 +30,11 @@ const ic = t.interconnect
     ? new multinet.Interconnect(t.meshId, {
           multiNetworking: mn,
           controlPlaneRestart: t.interconnect.controlPlaneRestart,
-          members: t.interconnect.members.map((m) => ({ networkGroup: groups.get(m.group)!, gateways: m.gateways.map((g) => gateways.get(g)!), addresses: m.addresses })),
+          members: t.interconnect.members.map((m) => ({
+              networkGroup: groups.get(m.group)!,
+              gateways: m.gateways.map((g) => gateways.get(g)!),
+              addresses: m.addresses,
+          })),
       })
     : undefined;
 
