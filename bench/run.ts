@@ -106,7 +106,7 @@ async function kubectlGuide(n: number): Promise<Measure> {
             const gwCluster = g.clusters[1];
             const objects = eastWestGatewayObjects(o, {
                 namespace: "istio-system",
-                network: g.network,
+                networkName: g.network,
                 clusterId: c(gwCluster),
                 replicas: 1,
                 serviceAnnotations: {},
@@ -189,12 +189,12 @@ function plannerTiming(clusters: number): { clusters: number; ms: number } {
         gateways: gs.map((g) => ({
             name: `gw-${g.networkName}`,
             cluster: g.clusters[1],
-            network: g.networkName,
+            networkName: g.networkName,
             replicas: 1,
             serviceAnnotations: {},
         })),
         interconnect: {
-            members: gs.map((g) => ({ network: g.networkName, gateways: [`gw-${g.networkName}`], addresses: ["203.0.113.1"] })),
+            members: gs.map((g) => ({ networkName: g.networkName, gateways: [`gw-${g.networkName}`], addresses: ["203.0.113.1"] })),
             controlPlaneRestart: "onMembershipChange",
         },
     };

@@ -17,8 +17,8 @@ function key(m: InterconnectMember): string {
 }
 
 export function classifyInterconnect(before: InterconnectMember[], after: InterconnectMember[], policy: RestartPolicy): InterconnectChange {
-    const old = new Map(before.map((m) => [m.network, m]));
-    const now = new Map(after.map((m) => [m.network, m]));
+    const old = new Map(before.map((m) => [m.networkName, m]));
+    const now = new Map(after.map((m) => [m.networkName, m]));
     const joined = [...now.keys()].filter((n) => !old.has(n)).sort();
     const left = [...old.keys()].filter((n) => !now.has(n)).sort();
     const changed = [...now.keys()].filter((n) => old.has(n) && key(old.get(n)!) !== key(now.get(n)!)).sort();
@@ -27,7 +27,7 @@ export function classifyInterconnect(before: InterconnectMember[], after: Interc
 
 /** The same classification from network names alone (what a preview always knows): joins and leaves only. */
 export function classifyMembership(before: string[], after: string[], policy: RestartPolicy): InterconnectChange {
-    const named = (networks: string[]) => networks.map((network) => ({ network, addresses: [] }));
+    const named = (networks: string[]) => networks.map((networkName) => ({ networkName, addresses: [] }));
     return classifyInterconnect(named(before), named(after), policy);
 }
 

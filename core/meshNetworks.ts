@@ -31,7 +31,7 @@ export interface MeshNetworks {
 
 /** A group in the interconnect: its network and the gateway addresses other groups reach it by. */
 export interface InterconnectMember {
-    network: string;
+    networkName: string;
     addresses: string[];
 }
 

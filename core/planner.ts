@@ -24,13 +24,13 @@ export interface MeshTopology {
     gateways: {
         name: string;
         cluster: string;
-        network: string;
+        networkName: string;
         replicas: number;
         serviceAnnotations: Record<string, string>;
-        address?: string;
+        requestedAddress?: string;
     }[];
     /** Members name their gateways; `addresses` defaults to the gateways' (known only when user-set). */
-    interconnect?: { members: { network: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart: RestartPolicy };
+    interconnect?: { members: { networkName: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart: RestartPolicy };
 }
 
 export interface MeshPlan {
@@ -45,8 +45,10 @@ export interface MeshPlan {
 
 function membersOf(t: MeshTopology): InterconnectMember[] {
     return (t.interconnect?.members ?? []).map((m) => ({
-        network: m.network,
-        addresses: m.addresses ?? t.gateways.filter((g) => m.gateways.includes(g.name)).flatMap((g) => (g.address ? [g.address] : [])),
+        networkName: m.networkName,
+        addresses:
+            m.addresses ??
+            t.gateways.filter((g) => m.gateways.includes(g.name)).flatMap((g) => (g.requestedAddress ? [g.requestedAddress] : [])),
     }));
 }
 
@@ -69,19 +71,19 @@ function problemsOf(t: MeshTopology): string[] {
     }
     const gateways: GatewayView[] = [];
     for (const gw of t.gateways) {
-        const group = t.groups.find((g) => g.networkName === gw.network) ?? { networkName: gw.network, clusters: [] };
+        const group = t.groups.find((g) => g.networkName === gw.networkName) ?? { networkName: gw.networkName, clusters: [] };
         problems.push(
-            ...gatewayProblems({ cluster: gw.cluster, networkName: gw.network }, group, gateways).map(
+            ...gatewayProblems({ cluster: gw.cluster, networkName: gw.networkName }, group, gateways).map(
                 (p) => `EastWestGateway "${gw.name}": ${p}`,
             ),
         );
-        gateways.push({ cluster: gw.cluster, networkName: gw.network });
+        gateways.push({ cluster: gw.cluster, networkName: gw.networkName });
     }
     const members = (t.interconnect?.members ?? []).map((m) => ({
-        networkName: m.network,
+        networkName: m.networkName,
         gateways: t.gateways
             .filter((g) => m.gateways.includes(g.name))
-            .map((g) => ({ name: g.name, networkName: g.network, address: g.address })),
+            .map((g) => ({ name: g.name, networkName: g.networkName, address: g.requestedAddress })),
         addresses: m.addresses,
     }));
     problems.push(...memberProblems(members).map((p) => `Interconnect: ${p}`));
@@ -108,7 +110,7 @@ export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPl
     const ledger = {
         ...emptyLedger(desired.owner, null),
         groups: desired.groups.map((g) => g.networkName),
-        joined: Object.fromEntries(members.map((m) => [m.network, m.addresses])),
+        joined: Object.fromEntries(members.map((m) => [m.networkName, m.addresses])),
     };
     const before: Record<string, string> = {};
     for (const g of previous?.groups ?? []) for (const c of g.clusters) before[c] = g.networkName;

@@ -64,13 +64,13 @@ export function networkLabelPatch(o: Ownership, namespace: string, network: stri
 
 export interface EastWestGatewaySpec {
     namespace: string;
-    network: string;
+    networkName: string;
     /** Istio cluster ID of the gateway's cluster (the proxy reports it when it is not injected). */
     clusterId: string;
     replicas: number;
     serviceAnnotations: Record<string, string>;
-    /** User-requested load-balancer address. */
-    address?: string;
+    /** A load-balancer address the user assigns (`spec.loadBalancerIP`). */
+    requestedAddress?: string;
     /** A proxy image to run without Istio's injector; default: `image: auto`, which the injector fills in. */
     proxyImage?: string;
 }
@@ -113,7 +113,7 @@ function uninjectedProxy(spec: EastWestGatewaySpec, image: string) {
             fieldEnv("SERVICE_ACCOUNT", "spec.serviceAccountName"),
             fieldEnv("HOST_IP", "status.hostIP"),
             { name: "ISTIO_META_CLUSTER_ID", value: spec.clusterId },
-            { name: "ISTIO_META_NETWORK", value: spec.network },
+            { name: "ISTIO_META_NETWORK", value: spec.networkName },
             { name: "ISTIO_META_WORKLOAD_NAME", value: eastWest.name },
             { name: "ISTIO_META_OWNER", value: `kubernetes://apis/apps/v1/namespaces/${spec.namespace}/deployments/${eastWest.name}` },
         ],
@@ -154,7 +154,7 @@ export function eastWestGatewayObjects(o: Ownership, spec: EastWestGatewaySpec):
     // Deployment and Service (and so its load-balancer address) when its cluster moves to another group.
     const selector = { ...eastWest.selector, app: eastWest.name };
     // The pods' network label makes the injector give the proxy its network (ISTIO_META_NETWORK).
-    const gwLabels = { ...selector, [labels.network]: spec.network };
+    const gwLabels = { ...selector, [labels.network]: spec.networkName };
     const meta = (name: string, extra: Record<string, string> = gwLabels) => ownedMetadata(o, name, spec.namespace, extra);
     const inject = spec.proxyImage ? "false" : "true";
     const ports = eastWest.ports.map((p) => ({ containerPort: p.port, name: p.name, protocol: "TCP" }));
@@ -188,7 +188,7 @@ export function eastWestGatewayObjects(o: Ownership, spec: EastWestGatewaySpec):
                                 // The gateway forwards only to its own network's endpoints.
                                 env: [
                                     ...((proxy.container as { env?: object[] }).env ?? []),
-                                    { name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: spec.network },
+                                    { name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: spec.networkName },
                                 ],
                                 ports,
                             },
@@ -205,7 +205,7 @@ export function eastWestGatewayObjects(o: Ownership, spec: EastWestGatewaySpec):
                 type: "LoadBalancer",
                 selector,
                 ports: eastWest.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: "TCP" })),
-                ...(spec.address ? { loadBalancerIP: spec.address } : {}),
+                ...(spec.requestedAddress ? { loadBalancerIP: spec.requestedAddress } : {}),
             },
         },
     ];

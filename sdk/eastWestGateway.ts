@@ -78,7 +78,7 @@ export class EastWestGateway extends pulumi.ComponentResource {
                 cluster: parsed.cluster,
                 clusterId: mn.cluster(parsed.cluster).clusterId,
                 namespace: mn.controlPlane.namespace,
-                network: group.spec.networkName,
+                networkName: group.spec.networkName,
                 replicas: parsed.replicas,
                 serviceAnnotations: parsed.serviceAnnotations,
                 requestedAddress: parsed.address,

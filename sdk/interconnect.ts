@@ -75,7 +75,7 @@ export class Interconnect extends pulumi.ComponentResource {
 
         // Only `addresses` waits for the gateways; names stay known, so a preview can compare them.
         const memberInputs = members.map((m) => ({
-            network: m.networkGroup.spec.networkName,
+            networkName: m.networkGroup.spec.networkName,
             addresses: pulumi.all(m.gateways.map((g) => g.address)).apply((gatewayAddresses) => {
                 const chosen = m.addresses ?? gatewayAddresses;
                 const unknown = chosen.filter((a) => !gatewayAddresses.includes(a));

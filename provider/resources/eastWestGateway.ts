@@ -19,10 +19,8 @@ import {
     replacedBy,
 } from "./common";
 
-export interface EastWestGatewayInputs extends CommonInputs, Omit<EastWestGatewaySpec, "address"> {
+export interface EastWestGatewayInputs extends CommonInputs, EastWestGatewaySpec {
     cluster: string;
-    /** User-set load-balancer address (`spec.loadBalancerIP`). */
-    requestedAddress?: string;
     addressTimeoutSeconds: number;
 }
 
@@ -61,7 +59,7 @@ async function waitForAddress(c: Cluster, inputs: EastWestGatewayInputs): Promis
 }
 
 function render(inputs: EastWestGatewayInputs): KubeObject[] {
-    return eastWestGatewayObjects(ownership(inputs), { ...inputs, address: inputs.requestedAddress });
+    return eastWestGatewayObjects(ownership(inputs), inputs);
 }
 
 /** Why the gateway's pods could never start on this cluster, or undefined (see core/injection.ts). */
@@ -124,7 +122,7 @@ export const eastWestGatewayProvider = {
     async diff(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs): Promise<pulumi.dynamic.DiffResult> {
         const replaces = replacedBy(olds, news, ["cluster", "namespace", "meshId"] as const);
         const fields = [
-            "network",
+            "networkName",
             "clusterId",
             "replicas",
             "serviceAnnotations",

@@ -25,9 +25,17 @@ export interface InterconnectOutputs extends InterconnectInputs {
     controlPlaneRestarts: number;
 }
 
+/** The members a state recorded; releases before 0.2 named a member's network `network`. */
+function recordedMembers(olds: InterconnectOutputs): InterconnectMember[] {
+    return olds.members.map((m) => ({
+        networkName: m.networkName ?? (m as unknown as { network: string }).network,
+        addresses: m.addresses,
+    }));
+}
+
 /** The joined networks' entries as YAML: a pure function of the members, so outputs compare across runs. */
 function renderMembers(members: InterconnectMember[]): string {
-    const joined = Object.fromEntries(members.map((m) => [m.network, m.addresses]));
+    const joined = Object.fromEntries(members.map((m) => [m.networkName, m.addresses]));
     return YAML.stringify({ networks: ledgerEntries({ owner: "", groups: [], joined, controlPlaneRestart: "never", original: null }) });
 }
 
@@ -37,10 +45,10 @@ async function restart(news: InterconnectInputs): Promise<void> {
 }
 
 async function converge(olds: InterconnectOutputs | undefined, news: InterconnectInputs): Promise<InterconnectOutputs> {
-    const change = classifyInterconnect(olds?.members ?? [], news.members, news.controlPlaneRestart);
+    const change = classifyInterconnect(olds ? recordedMembers(olds) : [], news.members, news.controlPlaneRestart);
     await updateLedger(news, (l) => ({
         ...l,
-        joined: Object.fromEntries(news.members.map((m) => [m.network, m.addresses])),
+        joined: Object.fromEntries(news.members.map((m) => [m.networkName, m.addresses])),
         controlPlaneRestart: news.controlPlaneRestart,
     }));
     if (change.restartsControlPlane) await restart(news);
@@ -62,13 +70,13 @@ export const interconnectProvider = {
             if (m.addresses.length === 0)
                 failures.push({
                     property: "members",
-                    reason: `members[${i}] ("${m.network}"): no gateway address to reach it by; its gateways have none yet`,
+                    reason: `members[${i}] ("${m.networkName}"): no gateway address to reach it by; its gateways have none yet`,
                 });
             if (m.addresses.includes(isolationAddress))
                 failures.push({
                     property: "members",
                     reason:
-                        `members[${i}] ("${m.network}"): ` +
+                        `members[${i}] ("${m.networkName}"): ` +
                         `${isolationAddress} is the discard address that keeps groups outside the interconnect unreachable; ` +
                         `give the gateway a real address`,
                 });
@@ -88,7 +96,7 @@ export const interconnectProvider = {
             ...news,
             members: news.members.map((m) =>
                 hasUnknowns(m.addresses)
-                    ? { ...m, addresses: olds.members.find((o) => o.network === m.network)?.addresses ?? m.addresses }
+                    ? { ...m, addresses: recordedMembers(olds).find((o) => o.networkName === m.networkName)?.addresses ?? m.addresses }
                     : m,
             ),
         };
@@ -111,7 +119,7 @@ export const interconnectProvider = {
     },
 
     async delete(_id: string, props: InterconnectOutputs): Promise<void> {
-        const change = classifyInterconnect(props.members, [], props.controlPlaneRestart);
+        const change = classifyInterconnect(recordedMembers(props), [], props.controlPlaneRestart);
         await updateLedger(props, (l) => ({ ...l, joined: {} }));
         if (change.restartsControlPlane) await restart(props);
     },

@@ -1,6 +1,6 @@
 import { classifyInterconnect, movesInto, restartWarning } from "../../core/changes";
 
-const m = (network: string, addresses = ["203.0.113.1"]) => ({ network, addresses });
+const m = (networkName: string, addresses = ["203.0.113.1"]) => ({ networkName, addresses });
 
 test.each([
     ["first join", [], [m("a"), m("b")], { joined: ["a", "b"], left: [], changed: [], restartsControlPlane: true }],

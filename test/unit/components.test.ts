@@ -144,7 +144,7 @@ describe("the quickstart's resources", () => {
         expect(named("EastWestGateway", "east-1").inputs).toMatchObject({
             cluster: "east-1",
             clusterId: "east-1",
-            network: "east",
+            networkName: "east",
             replicas: 2,
             serviceAnnotations: {},
             addressTimeoutSeconds: 300,
@@ -157,8 +157,8 @@ describe("the quickstart's resources", () => {
         const eastAddress = await value(gwEast.address);
         expect(await value(ic.networks)).toEqual(["east", "west"]);
         expect(named("Interconnect", "mesh1").inputs.members).toEqual([
-            { network: "east", addresses: [eastAddress] },
-            { network: "west", addresses: ["203.0.113.7"] },
+            { networkName: "east", addresses: [eastAddress] },
+            { networkName: "west", addresses: ["203.0.113.7"] },
         ]);
         expect(await value(ic.controlPlaneRestarts)).toBe(0);
         expect(await value(mn.gatewayRule)).toBe("istio-system/cross-network-gateway");

@@ -16,13 +16,13 @@ function mesh(groups: number): MeshTopology {
         gateways: gs.map((g) => ({
             name: `gw-${g.networkName}`,
             cluster: g.clusters[1],
-            network: g.networkName,
+            networkName: g.networkName,
             replicas: 1,
             serviceAnnotations: {},
         })),
         interconnect: {
             members: gs.map((g) => ({
-                network: g.networkName,
+                networkName: g.networkName,
                 gateways: [`gw-${g.networkName}`],
                 addresses: [`203.0.113.${g.networkName.slice(1)}`],
             })),
@@ -65,7 +65,7 @@ test("problems are the components' own: a cluster in two groups, overlapping CID
     const t = mesh(2);
     t.groups[1].clusters.push("c1");
     t.clusters[2].podCidrs = ["10.0.0.0/8"];
-    t.interconnect!.members[1] = { network: "g2", gateways: [] };
+    t.interconnect!.members[1] = { networkName: "g2", gateways: [] };
     const groupRules = groupProblems(t.groups[1], t.clusters, [t.groups[0]]).map((p) => `NetworkGroup "g2": ${p}`);
     expect(groupRules).toHaveLength(3);
     expect(planMesh(t).problems).toEqual([

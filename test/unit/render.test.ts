@@ -18,11 +18,11 @@ test("the Gateway Rule is Istio's cross-network gateway", () => {
 test("east-west gateway: selector without the network (it moves), PDB only above one replica, requested address", () => {
     const [sa, deploy, svc, ...rest] = eastWestGatewayObjects(o, {
         namespace: "istio-system",
-        network: "east",
+        networkName: "east",
         clusterId: "east-1",
         replicas: 1,
         serviceAnnotations: { "a/b": "c" },
-        address: "203.0.113.7",
+        requestedAddress: "203.0.113.7",
     });
     expect(sa.metadata.name).toBe("istio-eastwestgateway-service-account");
     expect((deploy as any).spec.selector.matchLabels).toEqual({ istio: "eastwestgateway", app: "istio-eastwestgateway" });
@@ -33,7 +33,7 @@ test("east-west gateway: selector without the network (it moves), PDB only above
     expect(
         eastWestGatewayObjects(o, {
             namespace: "istio-system",
-            network: "east",
+            networkName: "east",
             clusterId: "east-1",
             replicas: 2,
             serviceAnnotations: {},
