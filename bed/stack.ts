@@ -69,9 +69,13 @@ export class Stack {
         return (await this.ok(["stack", "export"])).stdout;
     }
 
-    /** Destroys what is left and removes the stack and its config file. */
+    /** Destroys what is left and removes the stack and its config file (after an interrupted update too). */
     async remove(): Promise<void> {
-        await this.run(["destroy", "--yes", "--skip-preview"]);
+        if ((await this.run(["destroy", "--yes", "--skip-preview"])).code !== 0) {
+            await this.run(["cancel", "--yes"]);
+            await this.run(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
+            await this.run(["destroy", "--yes", "--skip-preview"]);
+        }
         await this.run(["stack", "rm", "--yes", "--force"]);
         fs.rmSync(path.join(this.programDir, `Pulumi.${this.name}.yaml`), { force: true });
     }

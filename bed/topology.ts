@@ -12,6 +12,8 @@ export interface Topology {
     controlPlane: { cluster: string };
     clusters: { name: string; clusterId?: string; podCidrs?: string[]; remoteSecretServer?: string }[];
     remoteSecrets?: "managed" | "external";
+    /** More meshes in the same program (their groups only; resource names must differ from this mesh's). */
+    otherMeshes?: Topology[];
     groups: { name: string; networkName?: string; clusters: string[] }[];
     gateways: {
         name: string;

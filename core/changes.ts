@@ -31,14 +31,46 @@ export function classifyMembership(before: string[], after: string[], policy: Re
     return classifyInterconnect(named(before), named(after), policy);
 }
 
-export function restartWarning(change: InterconnectChange, deployment: string, namespace: string, cluster: string): string | undefined {
-    if (!change.restartsControlPlane) return undefined;
+/** What the control plane has, as the cluster records it: the stack's joined networks (its ledger), a restart
+ * an update promised but may not have done (its id), and the last restart stamp on istiod's pod template. */
+export interface ControlPlaneState {
+    joined: string[];
+    owedRestart?: string;
+    lastRestart?: string;
+}
+
+export interface RestartPlan extends InterconnectChange {
+    /** An earlier update recorded a restart it did not get to do; this one does it. */
+    owed: boolean;
+}
+
+/**
+ * Whether an update that leaves `next` joined restarts the control plane: judged against what the control plane
+ * has, not against the stack's state, so that an interrupted update's restart is neither repeated nor lost. The
+ * provider decides with it, and the preview warns with it.
+ */
+export function planRestart(live: ControlPlaneState, next: string[], policy: RestartPolicy): RestartPlan {
+    const change = classifyMembership(live.joined, next, policy);
+    const owed = live.owedRestart !== undefined && live.owedRestart !== live.lastRestart;
+    return { ...change, owed, restartsControlPlane: change.restartsControlPlane || owed };
+}
+
+export function restartWarning(
+    plan: InterconnectChange & { owed?: boolean },
+    deployment: string,
+    namespace: string,
+    cluster: string,
+): string | undefined {
+    if (!plan.restartsControlPlane) return undefined;
     const parts = [
-        change.joined.length ? `network(s) ${change.joined.map((n) => `"${n}"`).join(", ")} join` : "",
-        change.left.length ? `network(s) ${change.left.map((n) => `"${n}"`).join(", ")} leave` : "",
+        plan.joined.length ? `network(s) ${plan.joined.map((n) => `"${n}"`).join(", ")} join` : "",
+        plan.left.length ? `network(s) ${plan.left.map((n) => `"${n}"`).join(", ")} leave` : "",
     ].filter(Boolean);
+    const why = parts.length
+        ? `${parts.join(" and ")} the interconnect`
+        : "an earlier update was interrupted before the restart it recorded";
     return (
-        `this update restarts the mesh control plane: ${parts.join(" and ")} the interconnect, ` +
+        `this update restarts the mesh control plane: ${why}, ` +
         `so Deployment ${namespace}/${deployment} on cluster "${cluster}" rolls once. Set controlPlaneRestart: ` +
         `"never" to rely on istiod's hot reload instead.`
     );

@@ -4,6 +4,7 @@ export * from "./changes";
 export * from "./injection";
 export * from "./meshNetworks";
 export * from "./names";
+export * from "./permissions";
 export * from "./render";
 export * from "./validate";
 export * from "./planner";

@@ -49,15 +49,53 @@ export interface Ledger {
     controlPlaneRestart: RestartPolicy;
     /** meshNetworks text before the owner's first write (null: the key did not exist); restored when it leaves. */
     original: string | null;
+    /** A control-plane restart the interconnect recorded before doing it: its `restartedAt` stamp. */
+    restart?: string;
 }
 
 export function emptyLedger(owner: string, original: string | null): Ledger {
     return { owner, groups: [], joined: {}, controlPlaneRestart: "onMembershipChange", original };
 }
 
+/** A meshNetworks text that is not YAML, or whose networks are not a mapping (istiod cannot read it either). */
+export class MeshNetworksSyntaxError extends Error {
+    constructor(problem: string) {
+        super(`the meshNetworks text ${problem}; fix or remove it`);
+        this.name = "MeshNetworksSyntaxError";
+    }
+}
+
+function kindOf(node: unknown): string {
+    if (YAML.isSeq(node)) return "a list";
+    if (YAML.isScalar(node))
+        return typeof node.value === "string" ? `the string ${JSON.stringify(node.value)}` : `the value ${String(node.value)}`;
+    return "another kind of value";
+}
+
+/** The text as a YAML document whose root and `networks` are mappings (or absent); else a MeshNetworksSyntaxError. */
+function parseDocument(text: string | undefined): YAML.Document {
+    const doc = YAML.parseDocument(text ?? "");
+    const error = doc.errors[0];
+    if (error?.code === "MULTIPLE_DOCS") throw new MeshNetworksSyntaxError("holds more than one YAML document");
+    // yaml's message ends in ":" and an excerpt of the text; its first line names the problem and where.
+    if (error) throw new MeshNetworksSyntaxError(`is not valid YAML: ${error.message.split("\n")[0].replace(/:$/, "")}`);
+    const root = doc.contents;
+    if (isNull(root)) return doc;
+    if (!YAML.isMap(root)) throw new MeshNetworksSyntaxError(`is ${kindOf(root)}, not a mapping with a "networks" key`);
+    const networks = root.get("networks", true);
+    if (!isNull(networks) && !YAML.isMap(networks)) {
+        throw new MeshNetworksSyntaxError(`has "networks" as ${kindOf(networks)}, not a mapping of network names to their entries`);
+    }
+    return doc;
+}
+
+function isNull(node: unknown): boolean {
+    return node === null || node === undefined || (YAML.isScalar(node) && node.value === null);
+}
+
 export function parseMeshNetworks(text: string | undefined): MeshNetworks {
     if (!text || !text.trim()) return { networks: {} };
-    const parsed = YAML.parse(text);
+    const parsed = parseDocument(text).toJS();
     return { ...parsed, networks: { ...(parsed?.networks ?? {}) } };
 }
 
@@ -80,6 +118,9 @@ export function ledgerEntries(l: Ledger): Record<string, NetworkEntry> {
  * The new meshNetworks text: `current` minus the networks we owned (`ownedBefore`), plus `ours`.
  * `original` is the text before our first write (null: the key did not exist). When what remains equals it,
  * the original comes back byte for byte; undefined means "remove the key".
+ *
+ * The text is edited as a YAML document, not rebuilt: others' entries and every comment (ours have none) stay,
+ * and it is rendered in the style it was written in, so that what others wrote reads as they wrote it.
  */
 export function mergeMeshNetworks(
     current: string | undefined,
@@ -87,11 +128,60 @@ export function mergeMeshNetworks(
     ours: Record<string, NetworkEntry>,
     original: string | null,
 ): string | undefined {
-    const parsed = parseMeshNetworks(current);
-    for (const n of ownedBefore) delete parsed.networks[n];
-    Object.assign(parsed.networks, ours);
-    if (YAML.stringify(parsed) === YAML.stringify(parseMeshNetworks(original ?? undefined))) return original ?? undefined;
-    return YAML.stringify(parsed);
+    const doc = parseDocument(current);
+    if (!YAML.isMap(doc.contents)) doc.contents = doc.createNode({});
+    const root = doc.contents as YAML.YAMLMap;
+    const found: unknown = root.get("networks", true);
+    const map = YAML.isMap(found) ? found : new YAML.YAMLMap();
+    if (map !== found) root.set("networks", map);
+    // An empty mapping (Istio's default is "networks: {}") has no layout of others to keep: ours go in block style.
+    if (map.items.length === 0) {
+        map.flow = false;
+        if (root.items.length === 1) root.flow = false;
+    }
+    for (const n of ownedBefore) if (!(n in ours)) deleteEntry(map, n);
+    for (const [n, entry] of Object.entries(ours)) {
+        const node = doc.createNode(entry);
+        const pair = pairOf(map, n);
+        if (!pair) map.add(doc.createPair(n, node));
+        else {
+            node.comment = (pair.value as YAML.Node | null)?.comment; // a comment after our entry may be about the next one
+            pair.value = node;
+        }
+    }
+    const text = doc.toString(styleOf(current ?? ""));
+    if (YAML.stringify(parseMeshNetworks(text)) === YAML.stringify(parseMeshNetworks(original ?? undefined))) return original ?? undefined;
+    return text;
+}
+
+/** The entry of network `name`; by its key's text, as istiod reads it (a name like "123" is a number to YAML). */
+function pairOf(map: YAML.YAMLMap, name: string): YAML.Pair | undefined {
+    return map.items.find((p) => String(YAML.isScalar(p.key) ? p.key.value : p.key) === name);
+}
+
+/** Deletes the entry `name`, moving the comments above and after it to the next entry: they are someone else's. */
+function deleteEntry(map: YAML.YAMLMap, name: string): void {
+    const pair = pairOf(map, name);
+    if (!pair) return;
+    const i = map.items.indexOf(pair);
+    map.items.splice(i, 1);
+    const comments = [(pair.key as YAML.Node | null)?.commentBefore, (pair.value as YAML.Node | null)?.comment].filter((c) => c);
+    if (!comments.length) return;
+    const next = map.items[i]?.key as YAML.Node | undefined;
+    if (YAML.isNode(next)) next.commentBefore = [...comments, next.commentBefore].filter((c) => c).join("\n");
+    else map.comment = [map.comment, ...comments].filter((c) => c).join("\n");
+}
+
+/** How `text` is laid out, for rendering it again: indentation, sequences under their key or indented, flow padding. */
+function styleOf(text: string): YAML.ToStringOptions {
+    const indents = [...text.matchAll(/^( +)\S/gm)].map((m) => m[1].length);
+    return {
+        indent: indents.length ? Math.min(...indents) : 2,
+        // "key:" then "- item" at the same column, as Go's YAML (kubectl, Helm's toYaml) writes lists
+        indentSeq: !/^( *)[^\s#-][^\n]*:[ \t]*\n\1- /m.test(text),
+        flowCollectionPadding: !/[[{][^\s\]}]/.test(text) || /[[{] /.test(text),
+        lineWidth: 0,
+    };
 }
 
 /** Our networks as they stand in a meshNetworks text (for refresh and drift). */

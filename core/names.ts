@@ -1,7 +1,26 @@
 // Names, labels and ports shared by everything the package writes (Istio's own names where Istio defines them).
 
-/** The one server-side-apply field manager of every write. */
-export const fieldManager = "pulumi-multinet";
+/**
+ * The server-side-apply field manager of an owner (`<project>/<stack>/<mesh>`): one per owner, so that the API
+ * server itself refuses a write that would take fields another stack holds (a conflict names the manager).
+ */
+export function fieldManagerOf(owner: string): string {
+    const name = `${fieldManagerPrefix}${owner}`;
+    // Field manager names are limited to 128 characters.
+    return name.length <= 128 ? name : `${name.slice(0, 111)}~${fnv1a(owner)}`;
+}
+
+export const fieldManagerPrefix = "pulumi-multinet/";
+
+/** The one field manager of every write before 0.2; its fields are handed over to the owner's manager. */
+export const legacyFieldManager = "pulumi-multinet";
+
+/** A short stable hash (FNV-1a, 32 bits, hex) for names that must stay within a length. */
+function fnv1a(text: string): string {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return h.toString(16).padStart(8, "0");
+}
 
 export const labels = {
     /** Istio: the default network of a cluster's pods when set on the system namespace. */

@@ -221,13 +221,14 @@ export function eastWestGatewayObjects(o: Ownership, spec: EastWestGatewaySpec):
 }
 
 /** The pod-template annotation patch that rolls the control-plane Deployment once. */
-export function restartPatch(deployment: string, namespace: string, at: string): KubeObject {
-    return {
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: deployment, namespace },
-        spec: { template: { metadata: { annotations: { [annotations.restartedAt]: at } } } },
-    };
+/** The merge patch that rolls the control-plane Deployment once, stamped `at` (the restart's id). */
+export function restartPatch(at: string) {
+    return { spec: { template: { metadata: { annotations: { [annotations.restartedAt]: at } } } } };
+}
+
+/** The restart stamp on a Deployment's pod template, if any. */
+export function restartStamp(deployment: KubeObject | undefined): string | undefined {
+    return (deployment as any)?.spec?.template?.metadata?.annotations?.[annotations.restartedAt];
 }
 
 /** Istio's istio-reader-clusterrole rules: what istiod reads in a remote cluster (istio-discovery chart). */

@@ -16,9 +16,9 @@ const cidr = z
     .string()
     .refine((v) => parseCidr(v) !== undefined, { message: 'is not a valid CIDR; write it as address/prefix, e.g. "10.20.0.0/16"' });
 
-const ipAddress = z
-    .string()
-    .refine((v) => ipaddr.isValid(v) && !v.includes("/"), { message: 'is not a valid IPv4 or IPv6 address, e.g. "203.0.113.7"' });
+const ipAddress = z.string().refine((v) => parseIp(v) !== undefined, {
+    message: 'is not a valid IPv4 or IPv6 address; write IPv4 as four decimal numbers 0-255, e.g. "203.0.113.7"',
+});
 
 const qualifiedName = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const annotations = z.record(z.string(), z.string()).superRefine((record, ctx) => {
@@ -36,19 +36,46 @@ const annotations = z.record(z.string(), z.string()).superRefine((record, ctx) =
     }
 });
 
+// Dotted-quad decimal only: ipaddr.js also takes inet_aton's forms ("127.1", "0x7f.1", "010.0.0.1", "4294967295"),
+// which Kubernetes and Istio refuse or read as other addresses.
+const dottedQuad = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** An IPv4 address in dotted-quad decimal or an IPv6 address (no zone id), else undefined. */
+export function parseIp(value: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+    if (dottedQuad.test(value)) return ipaddr.IPv4.parse(value);
+    // A zone id ("%eth0") names an interface of one host; an embedded IPv4 tail is held to dotted-quad as well.
+    if (!value.includes(":") || value.includes("%")) return undefined;
+    const tail = value.slice(value.lastIndexOf(":") + 1);
+    if (tail.includes(".") && !dottedQuad.test(tail)) return undefined;
+    // ipaddr.js reads "::1.2.3.4" (IPv4-compatible, ::102:304) as ::ffff:1.2.3.4; "::0:1.2.3.4" is read right.
+    const text = /^::[^:]*\./.test(value) ? `::0:${value.slice(2)}` : value;
+    return ipaddr.IPv6.isValid(text) ? ipaddr.IPv6.parse(text) : undefined;
+}
+
 export function parseCidr(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
-    try {
-        return ipaddr.parseCIDR(value);
-    } catch {
-        return undefined;
+    const m = /^([^/]+)\/(0|[1-9]\d?\d?)$/.exec(value);
+    const address = m ? parseIp(m[1]) : undefined;
+    if (!m || !address) return undefined;
+    const prefix = Number(m[2]);
+    return prefix <= (address.kind() === "ipv4" ? 32 : 128) ? [address, prefix] : undefined;
+}
+
+/** An IPv4-mapped IPv6 CIDR (::ffff:0:0/96 and inside it) is the IPv4 CIDR it maps to: the same Pods' addresses. */
+function unmapped([address, prefix]: [ipaddr.IPv4 | ipaddr.IPv6, number]): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+    if (address.kind() === "ipv6" && prefix >= 96 && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+        return [(address as ipaddr.IPv6).toIPv4Address(), prefix - 96];
     }
+    return [address, prefix];
 }
 
 export function cidrsOverlap(a: string, b: string): boolean {
     const pa = parseCidr(a);
     const pb = parseCidr(b);
-    if (!pa || !pb || pa[0].kind() !== pb[0].kind()) return false;
-    return pa[0].match(pb as any) || pb[0].match(pa as any);
+    if (!pa || !pb) return false;
+    const overlap = (x: ReturnType<typeof unmapped>, y: ReturnType<typeof unmapped>) =>
+        x[0].kind() === y[0].kind() && (x[0].match(y as any) || y[0].match(x as any));
+    // Mapped CIDRs compare as the IPv4 CIDRs they map to; two IPv6 CIDRs of which one maps still compare as IPv6.
+    return overlap(unmapped(pa), unmapped(pb)) || overlap(pa, pb);
 }
 
 const httpsUrl = z.string().refine((v) => /^https:\/\/[^\s/]+(\/\S*)?$/.test(v), {
@@ -124,7 +151,7 @@ export const networkGroupSchema = z.object({
 
 export const eastWestGatewaySchema = z.object({
     cluster: z.string(),
-    replicas: z.number().int("must be a whole number").min(1, "must be at least 1").default(1),
+    replicas: z.number().int().min(1, "must be at least 1").default(1),
     serviceAnnotations: annotations.default({}),
     address: ipAddress.optional(),
     addressTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
@@ -143,7 +170,8 @@ export const interconnectSchema = z.object({
 
 /** Parses `value` or throws one Error whose lines read `<resource>: <field>: <problem>`. */
 export function parseArgs<S extends z.ZodTypeAny>(schema: S, value: unknown, resource: string): z.output<S> {
-    const r = schema.safeParse(value);
+    // A schema's own message wins; zod words the rest itself ("Invalid input: expected int, received number").
+    const r = schema.safeParse(value, { error: message });
     if (r.success) return r.data;
     throw new ValidationError(
         resource,
@@ -158,6 +186,90 @@ export class ValidationError extends Error {
     ) {
         super(problems.map((p) => `${resource}: ${p}`).join("\n"));
         this.name = "ValidationError";
+    }
+}
+
+/**
+ * What a field holds, with an example, for a value of the wrong type or a missing one: by its path, items of lists
+ * as "[]". A NetworkGroup's clusters are names where a MultiNetworking's are objects: ":string[]" and ":string" say so.
+ */
+const fieldValues: Record<string, string> = {
+    meshId: 'a string, e.g. "mesh1"',
+    controlPlane: 'an object naming the control plane\'s cluster, e.g. { cluster: "hosted" }',
+    "controlPlane.cluster": 'a cluster name, e.g. "hosted"',
+    "controlPlane.namespace": 'a string, e.g. "istio-system"',
+    "controlPlane.deployment": 'a string, e.g. "istiod"',
+    "controlPlane.configMap": 'a string, e.g. "istio"',
+    clusters: 'a list of clusters, e.g. [{ name: "east-1", podCidrs: ["10.20.0.0/16"] }]',
+    "clusters[]": 'an object describing a cluster, e.g. { name: "east-1", podCidrs: ["10.20.0.0/16"] }',
+    "clusters[].name": 'a string, e.g. "east-1"',
+    "clusters[].clusterId": 'a string, e.g. "east-1"',
+    "clusters[].podCidrs": 'a list of CIDRs, e.g. ["10.20.0.0/16"]',
+    "clusters[].podCidrs[]": 'a CIDR, e.g. "10.20.0.0/16"',
+    "clusters[].remoteSecretServer": 'an https URL, e.g. "https://10.0.0.1:6443"',
+    networkName: 'a string, e.g. "east"',
+    "clusters:string[]": 'a list of cluster names, e.g. ["east-1", "west-1"]',
+    "clusters[]:string": 'a cluster name, e.g. "east-1"',
+    cluster: 'a cluster name, e.g. "east-1"',
+    replicas: "a whole number, e.g. 2",
+    serviceAnnotations: 'an object of annotation keys and values, e.g. { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" }',
+    address: 'a string, e.g. "203.0.113.7"',
+    addressTimeoutSeconds: "a whole number of seconds, e.g. 300",
+    proxyImage: 'a string, e.g. "docker.io/istio/proxyv2:1.31.0"',
+};
+
+const typeNames: Record<string, string> = {
+    int: "a whole number",
+    number: "a number",
+    string: "a string",
+    boolean: "true or false",
+    array: "a list",
+    object: "an object",
+    record: "an object",
+};
+
+function fieldValue(iss: z.core.$ZodRawIssue): string | undefined {
+    const path = iss.path ?? [];
+    const key = path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[]` : acc ? `${acc}.${String(p)}` : String(p)), "");
+    const strings = iss.inst instanceof z.ZodArray && iss.inst.element instanceof z.ZodString;
+    const type = strings ? "string[]" : iss.code === "invalid_type" ? iss.expected : undefined;
+    return fieldValues[`${key}:${type}`] ?? fieldValues[key];
+}
+
+function oneOf(values: readonly unknown[]): string {
+    const quoted = values.map((v) => JSON.stringify(v));
+    return quoted.length === 1 ? quoted[0] : `one of ${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}`;
+}
+
+/** The message for an issue a schema gives none for: what the field takes, and an example where one helps. */
+function message(iss: z.core.$ZodRawIssue): string {
+    const plural = (n: number | bigint, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+    switch (iss.code) {
+        case "invalid_type": {
+            const what = fieldValue(iss) ?? typeNames[iss.expected] ?? `a ${iss.expected}`;
+            return iss.input === undefined ? `is required; give ${what}` : `must be ${what}`;
+        }
+        case "invalid_value":
+            return `must be ${oneOf(iss.values)}`;
+        case "too_small":
+            if (iss.origin === "string")
+                return iss.minimum === 1 ? "must not be empty" : `must be at least ${plural(iss.minimum, "character")}`;
+            if (iss.origin === "array") return `needs at least ${plural(iss.minimum, "item")}`;
+            return iss.inclusive === false ? `must be more than ${iss.minimum}` : `must be at least ${iss.minimum}`;
+        case "too_big":
+            if (iss.origin === "string") return `must be at most ${plural(iss.maximum, "character")}`;
+            if (iss.origin === "array") return `takes at most ${plural(iss.maximum, "item")}`;
+            return iss.inclusive === false ? `must be less than ${iss.maximum}` : `must be at most ${iss.maximum}`;
+        case "not_multiple_of":
+            return `must be a multiple of ${iss.divisor}`;
+        case "unrecognized_keys":
+            return `has unknown field${iss.keys.length === 1 ? "" : "s"} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}; remove ${iss.keys.length === 1 ? "it" : "them"}`;
+        case "invalid_format":
+            return `is not a valid ${iss.format}`;
+        default: {
+            const what = fieldValue(iss);
+            return what ? `must be ${what}` : "is not valid";
+        }
     }
 }
 

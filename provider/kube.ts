@@ -2,7 +2,7 @@
 // out of the pure planner so unit tests never load it). Every error names the cluster and says what to do.
 import * as crypto from "crypto";
 import { UserError } from "./errors";
-import { fieldManager } from "../core/names";
+
 import type { KubeObject } from "../core/render";
 
 export interface ClusterAccess {
@@ -11,13 +11,15 @@ export interface ClusterAccess {
     kubeconfig: string;
 }
 
-type Verb = "get" | "list" | "apply" | "delete";
+type Verb = "get" | "list" | "apply" | "patch" | "create" | "delete";
 
 export class ClusterError extends UserError {
     constructor(
         readonly cluster: string,
         message: string,
         readonly status?: number,
+        /** With a server-side apply conflict (409): the field managers holding the contested fields. */
+        readonly conflictManagers: string[] = [],
     ) {
         super(`cluster "${cluster}": ${message}`);
     }
@@ -34,6 +36,8 @@ export class Cluster {
     readonly server: string;
     /** The kubeconfig's CA for this server, base64 (empty when it trusts the system's CAs). */
     readonly caData: string;
+    /** The kubeconfig user's exec credential plugin, if it has one. */
+    private readonly execCommand?: string;
 
     private constructor(
         readonly name: string,
@@ -54,6 +58,7 @@ export class Cluster {
             );
         }
         this.server = current.server;
+        this.execCommand = kc.getCurrentUser()?.exec?.command;
         this.caData = current.caData ?? (current.caFile ? require("fs").readFileSync(current.caFile).toString("base64") : "");
         this.api = lib.KubernetesObjectApi.makeApiClient(kc);
     }
@@ -88,12 +93,51 @@ export class Cluster {
         }
     }
 
-    /** Server-side apply with the package's field manager. `force` only for objects we own. */
-    async apply<T extends KubeObject>(obj: KubeObject, force: boolean): Promise<T> {
+    /** Server-side apply as `manager`; `force` takes fields other managers hold. */
+    async apply<T extends KubeObject>(obj: KubeObject, manager: string, force: boolean): Promise<T> {
         try {
-            return await this.api.patch(obj, undefined, undefined, fieldManager, force, k8s().PatchStrategy.ServerSideApply);
+            return await this.api.patch(obj, undefined, undefined, manager, force, k8s().PatchStrategy.ServerSideApply);
         } catch (e) {
             throw this.error(e, "apply", obj.kind, obj.metadata.name, obj.metadata.namespace);
+        }
+    }
+
+    /** A JSON merge patch of an existing object (404 when it is gone: nothing is created). */
+    async mergePatch<T extends KubeObject>(
+        apiVersion: string,
+        kind: string,
+        name: string,
+        namespace: string | undefined,
+        patch: object,
+        manager: string,
+    ): Promise<T> {
+        try {
+            const metadata = { ...((patch as { metadata?: object }).metadata ?? {}), name, namespace };
+            return await this.api.patch(
+                { apiVersion, kind, ...patch, metadata },
+                undefined,
+                undefined,
+                manager,
+                undefined,
+                k8s().PatchStrategy.MergePatch,
+            );
+        } catch (e) {
+            throw this.error(e, "patch", kind, name, namespace);
+        }
+    }
+
+    /** Whether the kubeconfig's user may `verb` the resource (SelfSubjectAccessReview: asks, changes nothing). */
+    async may(verb: string, group: string, resource: string, namespace?: string): Promise<boolean> {
+        try {
+            const review = await this.api.create({
+                apiVersion: "authorization.k8s.io/v1",
+                kind: "SelfSubjectAccessReview",
+                metadata: {},
+                spec: { resourceAttributes: { verb, group, resource, ...(namespace ? { namespace } : {}) } },
+            });
+            return review?.status?.allowed === true;
+        } catch (e) {
+            throw this.error(e, "create", "SelfSubjectAccessReview");
         }
     }
 
@@ -110,6 +154,13 @@ export class Cluster {
         const code = status(e);
         const what = `${kind}${namespace ? ` ${namespace}/` : " "}${name ?? "(all)"}`;
         const reason = bodyMessage(e);
+        if (code === undefined && this.execCommand && /ENOENT|spawn|exec|credential/i.test(String((e as any)?.message ?? e))) {
+            return new ClusterError(
+                this.name,
+                `the kubeconfig's exec credential plugin "${this.execCommand}" could not run to ${verb} ${what} (${firstLine(e)}); ` +
+                    `install it where pulumi runs (on PATH), or use a kubeconfig with a token or a client certificate`,
+            );
+        }
         if (code === undefined) {
             return new ClusterError(
                 this.name,
@@ -138,10 +189,26 @@ export class Cluster {
                 `server-side apply conflict on ${what}: ${reason}. Another field manager owns these fields; ` +
                     `it is not overridden silently — remove or reconcile its value first`,
                 code,
+                conflictManagers(e),
             );
         }
         return new ClusterError(this.name, `${verb} ${what} failed (${code}): ${reason}`, code);
     }
+}
+
+/** The managers named by a server-side apply conflict (Status details.causes: 'conflict with "m" using v1'). */
+function conflictManagers(e: unknown): string[] {
+    const body = (e as any)?.body;
+    let parsed: any;
+    try {
+        parsed = typeof body === "string" ? JSON.parse(body) : body;
+    } catch {
+        return [];
+    }
+    const managers = (parsed?.details?.causes ?? [])
+        .map((c: any) => /conflict with "([^"]+)"/.exec(String(c?.message))?.[1])
+        .filter(Boolean);
+    return [...new Set<string>(managers)];
 }
 
 export function status(e: unknown): number | undefined {

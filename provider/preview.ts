@@ -2,25 +2,32 @@
 // They run in the program's process (where warnings can name a resource) and only during previews; the SDK loads
 // this module, and with it the Kubernetes client, lazily.
 import { Cluster, ClusterAccess } from "./kube";
-import { RestartPolicy } from "../core/changes";
+import { ControlPlaneState, RestartPolicy } from "../core/changes";
 import { labels } from "../core/names";
 import type { KubeObject } from "../core/render";
-import { CommonInputs, ownerValue } from "./resources/common";
-import { readLedger } from "./resources/ledger";
+import { CommonInputs } from "./resources/common";
+import { controlPlaneState } from "./resources/interconnect";
+import { currentLedger } from "./resources/ledger";
+
+export interface ControlPlaneRef {
+    namespace: string;
+    configMap: string;
+    deployment: string;
+}
 
 /**
- * The networks this stack's interconnect still has joined (from the ledger on the mesh ConfigMap) and its restart
- * policy, or undefined: for the preview of a program that no longer declares its interconnect.
+ * What this stack's interconnect has on the control plane (the ledger's joined networks, a restart owed by an
+ * interrupted update, istiod's last restart stamp) and the restart policy it recorded: the same facts the provider
+ * decides a restart from, so a preview's warning and the update agree.
  */
-export async function joinedByStack(
+export async function interconnectOnControlPlane(
     access: ClusterAccess,
-    where: { namespace: string; configMap: string },
+    where: ControlPlaneRef,
     who: Pick<CommonInputs, "owner" | "meshId">,
-): Promise<{ networks: string[]; controlPlaneRestart: RestartPolicy } | undefined> {
-    const cm = await Cluster.connect(access).get<KubeObject>("v1", "ConfigMap", where.configMap, where.namespace);
-    const ledger = cm && readLedger(cm, ownerValue(who));
-    const networks = Object.keys(ledger?.joined ?? {});
-    return ledger && networks.length ? { networks, controlPlaneRestart: ledger.controlPlaneRestart } : undefined;
+): Promise<{ state: ControlPlaneState; controlPlaneRestart?: RestartPolicy }> {
+    const inputs = { ...who, ...where, kubeconfigs: { [access.name]: access.kubeconfig }, controlPlaneCluster: access.name };
+    const [state, ledger] = await Promise.all([controlPlaneState(inputs), currentLedger(inputs)]);
+    return { state, controlPlaneRestart: ledger?.controlPlaneRestart };
 }
 
 /** The network label of each cluster's Istio namespace now (undefined: none, or unreadable). */

@@ -98,7 +98,7 @@ export class RemoteSecretResource extends pulumi.dynamic.Resource {
             name,
             {
                 ...args,
-                ...unset<RemoteSecretOutputs, RemoteSecretInputs>("remoteSecret", "madeServiceAccount", "wroteServer", "liveServer"),
+                ...unset<RemoteSecretOutputs, RemoteSecretInputs>("remoteSecret", "wroteServer", "liveServer"),
             },
             options(opts),
             "multinet",
@@ -153,7 +153,15 @@ export class InterconnectResource extends pulumi.dynamic.Resource {
         super(
             providers.interconnect,
             name,
-            { ...args, ...unset<InterconnectOutputs, InterconnectInputs>("meshNetworks", "liveMeshNetworks", "controlPlaneRestarts") },
+            {
+                ...args,
+                ...unset<InterconnectOutputs, InterconnectInputs>(
+                    "meshNetworks",
+                    "liveMeshNetworks",
+                    "controlPlaneRestarts",
+                    "owedRestart",
+                ),
+            },
             options(opts),
             "multinet",
             "Interconnect",

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { classifyMembership, RestartPolicy, restartWarning } from "../core/changes";
+import { planRestart, RestartPolicy, restartWarning } from "../core/changes";
 import { interconnectSchema, memberProblems, parseArgs } from "../core/validate";
-import { InterconnectResource } from "./dynamic";
+import { InterconnectResource, ownerIdentity } from "./dynamic";
+import { known, previewReads } from "./previewReads";
 import { EastWestGateway } from "./eastWestGateway";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
@@ -94,11 +95,19 @@ export class Interconnect extends pulumi.ComponentResource {
         const cp = mn.controlPlane;
         const warnRestart = new pulumi.ResourceHook(
             `multinet-restart-${mn.meshId}-${name}`,
-            (hook) => {
-                // Addresses may be unknown in a preview (not assigned yet); network names never are.
-                const policy = hook.newInputs?.controlPlaneRestart ?? hook.oldInputs?.controlPlaneRestart ?? "onMembershipChange";
-                const change = classifyMembership(hook.oldInputs?.networks ?? [], hook.newInputs?.networks ?? [], policy);
-                const message = restartWarning(change, cp.deployment, cp.namespace, cp.cluster);
+            async (hook) => {
+                // Judged as the provider will judge it: against what the control plane has (see planRestart). Network
+                // names are known in a preview even when addresses are not. Unreadable: against the stack's state.
+                const policy = hook.newInputs?.controlPlaneRestart ?? "onMembershipChange";
+                const next: string[] = hook.newInputs?.networks ?? [];
+                const kubeconfig = await known(mn.kubeconfigs[cp.cluster]);
+                const live = kubeconfig
+                    ? await previewReads()
+                          .interconnectOnControlPlane({ name: cp.cluster, kubeconfig }, cp, { owner: ownerIdentity(), meshId: mn.meshId })
+                          .catch(() => undefined)
+                    : undefined;
+                const state = live?.state ?? { joined: hook.oldInputs?.networks ?? [] };
+                const message = restartWarning(planRestart(state, next, policy), cp.deployment, cp.namespace, cp.cluster);
                 if (message) pulumi.log.warn(message, this);
             },
             { onDryRun: true },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { classifyMembership, restartWarning } from "../core/changes";
+import { planRestart, restartWarning } from "../core/changes";
 import { multiNetworkingSchema, parseArgs } from "../core/validate";
 import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
 import { validate } from "./errors";
@@ -187,17 +187,12 @@ export class MultiNetworking extends pulumi.ComponentResource {
         // Components declared after this one register while the program runs on; look once they have.
         await new Promise((r) => setImmediate(r));
         if (this.registry.interconnects > 0 || !kubeconfig) return;
-        const joined = await previewReads().joinedByStack({ name: cp.cluster, kubeconfig }, cp, {
+        const { state, controlPlaneRestart } = await previewReads().interconnectOnControlPlane({ name: cp.cluster, kubeconfig }, cp, {
             owner: ownerIdentity(),
             meshId: this.meshId,
         });
-        if (!joined) return;
-        const message = restartWarning(
-            classifyMembership(joined.networks, [], joined.controlPlaneRestart),
-            cp.deployment,
-            cp.namespace,
-            cp.cluster,
-        );
+        if (!controlPlaneRestart) return; // this stack has no interconnect there
+        const message = restartWarning(planRestart(state, [], controlPlaneRestart), cp.deployment, cp.namespace, cp.cluster);
         if (message) pulumi.log.warn(`${message} (The Interconnect was removed from the program.)`, this);
     }
 

@@ -1,7 +1,8 @@
 // Shared by the resource providers: cluster access from the secret kubeconfig map, ownership checks,
 // optimistic-concurrency retries, and preview's unknown values.
 import { Cluster, ClusterError, status } from "../kube";
-import { annotations } from "../../core/names";
+import { annotations, fieldManagerOf, fieldManagerPrefix, legacyFieldManager } from "../../core/names";
+import type { Permission } from "../../core/permissions";
 import type { KubeObject, Ownership } from "../../core/render";
 
 /** The engine's placeholder for a value not known during preview. */
@@ -49,6 +50,49 @@ export function assertOwned(c: Cluster, obj: KubeObject | undefined, owner: stri
         `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name} already exists, ` +
             `made ${by}; it is not taken over. ${hint}`,
     );
+}
+
+/**
+ * Server-side apply as `owner`, with the owner's own field manager and no blanket force, so that the API server
+ * refuses a write that would take fields another stack or mesh holds, even one racing us. With `heal`, fields
+ * held by anyone else (an edit by hand, another tool, a release before 0.2) are drift and are taken back; without
+ * it they are refused too. Fields that only the pre-0.2 field manager held on an object of ours, and that we no
+ * longer write, are dropped.
+ */
+export async function applyAs<T extends KubeObject>(c: Cluster, obj: KubeObject, owner: string, heal: boolean, hint = ""): Promise<T> {
+    const manager = fieldManagerOf(owner);
+    let applied: T;
+    try {
+        applied = await c.apply<T>(obj, manager, false);
+    } catch (e) {
+        if (!(e instanceof ClusterError) || e.status !== 409) throw e;
+        const stacks = e.conflictManagers.filter((m) => m.startsWith(fieldManagerPrefix));
+        if (stacks.length > 0 || !heal) {
+            const by = stacks.length
+                ? `another stack or mesh (${stacks.map((m) => `"${m.slice(fieldManagerPrefix.length)}"`).join(", ")})`
+                : e.conflictManagers.map((m) => `"${m}"`).join(", ");
+            throw new ClusterError(
+                c.name,
+                `${describe(obj)} has fields held by ${by}; they are not taken over. ${hint}`.trim(),
+                409,
+                e.conflictManagers,
+            );
+        }
+        applied = await c.apply<T>(obj, manager, true);
+    }
+    const legacy = (applied.metadata as any).managedFields?.some((f: any) => f.manager === legacyFieldManager);
+    if (legacy && ownerOf(applied) === owner) {
+        await c.apply(
+            { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace } },
+            legacyFieldManager,
+            false,
+        );
+    }
+    return applied;
+}
+
+function describe(obj: KubeObject): string {
+    return `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name}`;
 }
 
 /** Runs `attempt` again when an optimistic-concurrency precondition (resourceVersion) failed. */
@@ -112,4 +156,39 @@ export function drifted(rendered: KubeObject[], live: (KubeObject | undefined)[]
  */
 export function replacedBy<T extends object>(olds: T, news: T, keys: readonly (keyof T)[]): (keyof T)[] {
     return keys.filter((k) => olds[k] !== undefined && olds[k] !== news[k]);
+}
+
+/**
+ * A create that fails takes back what it wrote before it rethrows: the engine records no resource for it, so
+ * anything left would outlive the stack (destroy would not know of it).
+ */
+export async function createOrUndo<T>(create: () => Promise<T>, undo: () => Promise<void>): Promise<T> {
+    try {
+        return await create();
+    } catch (e) {
+        await undo().catch((u: Error) => console.error(`could not take back what a failed create wrote: ${u.message}`));
+        throw e;
+    }
+}
+
+/**
+ * What the kubeconfig's user of `c` may not do of `needs` (in `namespace` where scoped), as messages naming the
+ * cluster, the verbs and the resource; empty when everything is allowed. Asked at preview, before any write.
+ */
+export async function missingPermissions(c: Cluster, needs: readonly Permission[], namespace: string): Promise<string[]> {
+    const problems = await Promise.all(
+        needs.map(async (p) => {
+            const where = p.scope === "namespace" ? namespace : undefined;
+            const denied = (
+                await Promise.all(p.verbs.map(async (v) => ((await c.may(v, p.group, p.resource, where)) ? undefined : v)))
+            ).filter(Boolean);
+            if (denied.length === 0) return undefined;
+            const what = `${p.resource}${p.group ? `.${p.group}` : ""}`;
+            return (
+                `cluster "${c.name}": the kubeconfig's user lacks permission to ${denied.join(", ")} ${what} ` +
+                `${where ? `in namespace ${where}` : "(cluster-scoped)"}; grant it (see the README's "Permissions")`
+            );
+        }),
+    );
+    return problems.filter((p): p is string => p !== undefined);
 }

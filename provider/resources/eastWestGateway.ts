@@ -4,8 +4,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Cluster, ClusterError } from "../kube";
 import { injectorFor, MutatingWebhookConfiguration } from "../../core/injection";
 import { eastWest } from "../../core/names";
+import { permissions } from "../../core/permissions";
 import { eastWestGatewayObjects, EastWestGatewaySpec, KubeObject } from "../../core/render";
 import {
+    missingPermissions,
+    createOrUndo,
+    applyAs,
     assertOwned,
     cluster,
     CommonInputs,
@@ -93,7 +97,7 @@ async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWe
     );
     const done = olds && olds.drift?.length === 0 ? (olds.applied ?? []) : [];
     const objects = render(inputs);
-    for (const obj of objects) if (!done.includes(fingerprint(obj))) await c.apply(obj, true);
+    for (const obj of objects) if (!done.includes(fingerprint(obj))) await applyAs(c, obj, ownerValue(inputs), true);
     // A PDB left from more replicas: known from the old state, looked up (a read, not a write) on create.
     const stalePdb = olds
         ? olds.replicas > 1
@@ -103,19 +107,37 @@ async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWe
     return { ...inputs, address, applied: objects.map(fingerprint), drift: [] };
 }
 
+/** Deletes every object of the gateway that is ours, the PDB too (it exists only above one replica). */
+async function remove(props: EastWestGatewayInputs): Promise<void> {
+    const c = cluster(props, props.cluster);
+    const owner = ownerValue(props);
+    for (const k of [...render({ ...props, replicas: 2 })].reverse()) {
+        const live = await c.get<KubeObject>(k.apiVersion, k.kind, k.metadata.name, props.namespace);
+        if (live && ownerOf(live) === owner) await c.delete(k.apiVersion, k.kind, k.metadata.name, props.namespace);
+    }
+}
+
 export const eastWestGatewayProvider = {
     /** At preview: the cluster can start the gateway (an injector, or a proxy image). */
     async check(_olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs): Promise<pulumi.dynamic.CheckResult> {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
-        const problem = await injectionProblem(news).catch((e: Error) => e.message);
+        const c = cluster(news, news.cluster);
+        const problems = await missingPermissions(c, permissions.gatewayCluster, news.namespace)
+            .then(async (missing) => (missing.length ? missing : [await injectionProblem(news)]))
+            .catch((e: Error) => [e.message]);
         return {
             inputs: news,
-            failures: problem ? [{ property: "cluster", reason: `EastWestGateway on "${news.cluster}": ${problem}` }] : [],
+            failures: problems
+                .filter((p): p is string => !!p)
+                .map((p) => ({ property: "cluster", reason: `EastWestGateway on "${news.cluster}": ${p}` })),
         };
     },
 
     async create(inputs: EastWestGatewayInputs): Promise<pulumi.dynamic.CreateResult> {
-        const outs = await converge(undefined, inputs);
+        const outs = await createOrUndo(
+            () => converge(undefined, inputs),
+            () => remove(inputs),
+        );
         return { id: `${inputs.cluster}/${inputs.namespace}/${eastWest.name}`, outs };
     },
 
@@ -151,13 +173,6 @@ export const eastWestGatewayProvider = {
     },
 
     async delete(_id: string, props: EastWestGatewayOutputs): Promise<void> {
-        const c = cluster(props, props.cluster);
-        const owner = ownerValue(props);
-        // Every kind the gateway may have made, the PDB too (it exists only above one replica).
-        const kinds = [...render({ ...props, replicas: 2 })].reverse();
-        for (const k of kinds) {
-            const live = await c.get<KubeObject>(k.apiVersion, k.kind, k.metadata.name, props.namespace);
-            if (live && ownerOf(live) === owner) await c.delete(k.apiVersion, k.kind, k.metadata.name, props.namespace);
-        }
+        await remove(props);
     },
 };

@@ -3,8 +3,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../errors";
 import { labels, gatewayRuleName } from "../../core/names";
+import { permissions } from "../../core/permissions";
 import { gatewayRule, gatewayRuleSpec, KubeObject } from "../../core/render";
 import {
+    missingPermissions,
+    applyAs,
     assertOwned,
     cluster,
     CommonInputs,
@@ -85,7 +88,7 @@ async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
         ownerValue(inputs),
         "Delete it, or enable multi-networking from the stack that made it.",
     );
-    const applied = await c.apply<KubeObject>(gatewayRule(ownership(inputs), inputs.namespace), true);
+    const applied = await applyAs<KubeObject>(c, gatewayRule(ownership(inputs), inputs.namespace), ownerValue(inputs), true);
     return { ...inputs, gatewayRule: `${inputs.namespace}/${gatewayRuleName}`, liveSpec: applied.spec };
 }
 
@@ -96,18 +99,25 @@ export const gatewayRuleProvider = {
      */
     async check(_olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs): Promise<pulumi.dynamic.CheckResult> {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
-        const problems = await forEachCluster(news.clusters, async (name) => {
+        const problems = await forEachCluster(news.clusters, async (name): Promise<string[]> => {
             try {
-                const ns = await cluster(news, name).get("v1", "Namespace", news.namespace);
+                const c = cluster(news, name);
+                const ns = await c.get("v1", "Namespace", news.namespace);
                 if (!ns)
-                    return `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`;
-                return name === news.controlPlaneCluster ? await controlPlaneProblem(news) : undefined;
+                    return [
+                        `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`,
+                    ];
+                const isControlPlane = name === news.controlPlaneCluster;
+                const needs = [...permissions.everyCluster, ...(isControlPlane ? permissions.controlPlane : [])];
+                const missing = await missingPermissions(c, needs, news.namespace);
+                const problem = isControlPlane ? await controlPlaneProblem(news) : undefined;
+                return [...missing, ...(problem ? [problem] : [])];
             } catch (e) {
-                return (e as Error).message;
+                return [(e as Error).message];
             }
         });
         const failures = problems
-            .filter((p): p is string => !!p)
+            .flat()
             .map((reason) => ({ property: "clusters", reason: `MultiNetworking of mesh "${news.meshId}": ${reason}` }));
         return { inputs: news, failures };
     },

@@ -1,13 +1,17 @@
 // The interconnect: which of the stack's groups are joined, and by which gateway addresses (the ledger on the
 // mesh ConfigMap, rendered into meshNetworks), and at most one control-plane restart per update when networks
-// join or leave (policy "onMembershipChange").
+// join or leave (policy "onMembershipChange"). The restart is recorded in the ledger before it is done and
+// cleared after, and decided against the ledger rather than the stack's state: an update interrupted anywhere
+// and run again restarts the control plane exactly once.
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { classifyInterconnect, RestartPolicy } from "../../core/changes";
+import { ControlPlaneState, planRestart, RestartPolicy } from "../../core/changes";
 import { extractEntries, InterconnectMember, isolationAddress, ledgerEntries } from "../../core/meshNetworks";
-import { KubeObject, restartPatch } from "../../core/render";
-import { cluster, CommonInputs, hasUnknowns, sameJson, replacedBy } from "./common";
-import { MeshConfigRef, updateLedger } from "./ledger";
+import { fieldManagerOf } from "../../core/names";
+import { KubeObject, restartPatch, restartStamp } from "../../core/render";
+import { ClusterError } from "../kube";
+import { createOrUndo, cluster, CommonInputs, hasUnknowns, ownerValue, sameJson, replacedBy } from "./common";
+import { currentLedger, MeshConfigRef, updateLedger } from "./ledger";
 
 export interface InterconnectInputs extends CommonInputs, MeshConfigRef {
     /** Member network names, sorted (known at preview even when addresses are not). */
@@ -23,6 +27,8 @@ export interface InterconnectOutputs extends InterconnectInputs {
     /** The same entries as last read from the cluster (drift shows here). */
     liveMeshNetworks: string;
     controlPlaneRestarts: number;
+    /** At the last read, the ledger held a restart an interrupted update did not do (the next update does it). */
+    owedRestart?: boolean;
 }
 
 /** The members a state recorded; releases before 0.2 named a member's network `network`. */
@@ -39,25 +45,77 @@ function renderMembers(members: InterconnectMember[]): string {
     return YAML.stringify({ networks: ledgerEntries({ owner: "", groups: [], joined, controlPlaneRestart: "never", original: null }) });
 }
 
-async function restart(news: InterconnectInputs): Promise<void> {
-    const c = cluster(news, news.controlPlaneCluster);
-    await c.apply(restartPatch(news.deployment, news.namespace, new Date().toISOString()), true);
+type Where = CommonInputs & MeshConfigRef & { deployment: string };
+
+async function readDeployment(where: Where): Promise<KubeObject | undefined> {
+    return cluster(where, where.controlPlaneCluster).get<KubeObject>("apps/v1", "Deployment", where.deployment, where.namespace);
+}
+
+/** What the control plane has now: the ledger's joined networks and owed restart, istiod's last restart stamp. */
+export async function controlPlaneState(where: Where): Promise<ControlPlaneState> {
+    const [ledger, deployment] = await Promise.all([currentLedger(where), readDeployment(where)]);
+    return { joined: Object.keys(ledger?.joined ?? {}), owedRestart: ledger?.restart, lastRestart: restartStamp(deployment) };
+}
+
+/**
+ * Leaves `members` joined, restarting the control plane once when the plan says so: the restart is recorded in
+ * the ledger with the meshNetworks change, done, then cleared. Returns whether it restarted. With `tolerant` (a
+ * delete), a ConfigMap or Deployment already gone is said and skipped, not an error.
+ */
+async function join(where: Where, members: InterconnectMember[], policy: RestartPolicy, tolerant = false): Promise<boolean> {
+    const plan = planRestart(
+        await controlPlaneState(where),
+        members.map((m) => m.networkName),
+        policy,
+    );
+    const stamp = plan.restartsControlPlane
+        ? plan.owed && !plan.joined.length && !plan.left.length
+            ? undefined
+            : new Date().toISOString()
+        : undefined;
+    const { after } = await updateLedger(
+        where,
+        (l) => ({
+            ...l,
+            joined: Object.fromEntries(members.map((m) => [m.networkName, m.addresses])),
+            controlPlaneRestart: policy,
+            restart: stamp ?? (plan.owed ? l.restart : undefined),
+        }),
+        tolerant,
+    );
+    if (!after.restart) return false;
+    const c = cluster(where, where.controlPlaneCluster);
+    try {
+        await c.mergePatch(
+            "apps/v1",
+            "Deployment",
+            where.deployment,
+            where.namespace,
+            restartPatch(after.restart),
+            fieldManagerOf(ownerValue(where)),
+        );
+    } catch (e) {
+        if (!(tolerant && e instanceof ClusterError && e.status === 404)) throw e;
+        console.error(`cluster "${c.name}": Deployment ${where.namespace}/${where.deployment} is gone; no control-plane restart to do`);
+    }
+    await updateLedger(where, (l) => ({ ...l, restart: l.restart === after.restart ? undefined : l.restart }), tolerant);
+    return true;
 }
 
 async function converge(olds: InterconnectOutputs | undefined, news: InterconnectInputs): Promise<InterconnectOutputs> {
-    const change = classifyInterconnect(olds ? recordedMembers(olds) : [], news.members, news.controlPlaneRestart);
-    await updateLedger(news, (l) => ({
-        ...l,
-        joined: Object.fromEntries(news.members.map((m) => [m.networkName, m.addresses])),
-        controlPlaneRestart: news.controlPlaneRestart,
-    }));
-    if (change.restartsControlPlane) await restart(news);
+    if (olds && olds.configMap !== news.configMap) {
+        // The interconnect moves to another mesh ConfigMap: its entries leave the old one (no restart for that: the
+        // same control plane joins them from the new one below, once).
+        await updateLedger(olds, (l) => ({ ...l, joined: {}, restart: undefined }));
+    }
+    const restarted = await join(news, news.members, news.controlPlaneRestart);
     const rendered = renderMembers(news.members);
     return {
         ...news,
         meshNetworks: rendered,
         liveMeshNetworks: rendered,
-        controlPlaneRestarts: (olds?.controlPlaneRestarts ?? 0) + (change.restartsControlPlane ? 1 : 0),
+        controlPlaneRestarts: (olds?.controlPlaneRestarts ?? 0) + (restarted ? 1 : 0),
+        owedRestart: false,
     };
 }
 
@@ -85,7 +143,12 @@ export const interconnectProvider = {
     },
 
     async create(inputs: InterconnectInputs): Promise<pulumi.dynamic.CreateResult> {
-        return { id: `${inputs.meshId}/interconnect`, outs: await converge(undefined, inputs) };
+        // Undone without a restart: the networks leave meshNetworks again (istiod hot-reloads it).
+        const outs = await createOrUndo(
+            () => converge(undefined, inputs),
+            () => updateLedger(inputs, (l) => ({ ...l, joined: {}, restart: undefined }), true).then(() => undefined),
+        );
+        return { id: `${inputs.meshId}/interconnect`, outs };
     },
 
     async diff(_id: string, olds: InterconnectOutputs, news: InterconnectInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -100,9 +163,10 @@ export const interconnectProvider = {
                     : m,
             ),
         };
-        const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "configMap", "meshId"] as const);
-        const drift = olds.liveMeshNetworks !== olds.meshNetworks;
-        const fields = ["members", "controlPlaneRestart", "deployment", "kubeconfigs", "owner"] as const;
+        // A new ConfigMap is an update: the entries move there, with one restart (see converge).
+        const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "meshId"] as const);
+        const drift = olds.liveMeshNetworks !== olds.meshNetworks || olds.owedRestart === true;
+        const fields = ["members", "configMap", "controlPlaneRestart", "deployment", "kubeconfigs", "owner"] as const;
         const changes = replaces.length > 0 || drift || fields.some((k) => !sameJson(olds[k], news[k]));
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
@@ -115,12 +179,22 @@ export const interconnectProvider = {
         const c = cluster(props, props.controlPlaneCluster);
         const cm = await c.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", props.configMap, props.namespace);
         const live = YAML.stringify({ networks: extractEntries(cm?.data?.meshNetworks, props.networks) });
-        return { id, props: { ...props, liveMeshNetworks: live } };
+        const state = await controlPlaneState(props);
+        return {
+            id,
+            props: { ...props, liveMeshNetworks: live, owedRestart: planRestart(state, state.joined, props.controlPlaneRestart).owed },
+        };
     },
 
     async delete(_id: string, props: InterconnectOutputs): Promise<void> {
-        const change = classifyInterconnect(recordedMembers(props), [], props.controlPlaneRestart);
-        await updateLedger(props, (l) => ({ ...l, joined: {} }));
-        if (change.restartsControlPlane) await restart(props);
+        const c = cluster(props, props.controlPlaneCluster);
+        // Istio may be gone already (its ConfigMap deleted with it): then there is nothing to give back.
+        if (!(await c.get("v1", "ConfigMap", props.configMap, props.namespace))) {
+            console.error(
+                `cluster "${c.name}": ConfigMap ${props.namespace}/${props.configMap} is gone; no meshNetworks entries to remove`,
+            );
+            return;
+        }
+        await join(props, [], props.controlPlaneRestart, true);
     },
 };

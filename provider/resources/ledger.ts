@@ -6,6 +6,7 @@ import * as crypto from "crypto";
 import { ClusterError } from "../kube";
 import { emptyLedger, Ledger, ledgerEntries, ledgerNetworks, mergeMeshNetworks, parseMeshNetworks } from "../../core/meshNetworks";
 import type { KubeObject } from "../../core/render";
+import { fieldManagerOf } from "../../core/names";
 import { cluster, CommonInputs, ownerValue, retryOnConflict } from "./common";
 
 /** Where the control plane keeps meshNetworks. */
@@ -70,11 +71,20 @@ export async function currentLedger(inputs: CommonInputs & MeshConfigRef): Promi
 export async function updateLedger(
     inputs: CommonInputs & MeshConfigRef,
     change: (l: Ledger) => Ledger,
+    /** Leaving (a delete): a ConfigMap already gone is said and skipped, not an error. */
+    leaving = false,
 ): Promise<{ before: Ledger; after: Ledger }> {
     const c = cluster(inputs, inputs.controlPlaneCluster);
     const owner = ownerValue(inputs);
     return retryOnConflict(async () => {
         const cm = await c.get<ConfigMap>("v1", "ConfigMap", inputs.configMap, inputs.namespace);
+        if (!cm && leaving) {
+            console.error(
+                `cluster "${c.name}": ConfigMap ${inputs.namespace}/${inputs.configMap} is gone (Istio uninstalled?); no meshNetworks entry to remove`,
+            );
+            const none = emptyLedger(owner, null);
+            return { before: none, after: none };
+        }
         if (!cm) throw meshConfigMissing(c, inputs);
         const current = cm.data?.meshNetworks;
         const before = readLedger(cm, owner) ?? emptyLedger(owner, current ?? null);
@@ -91,25 +101,25 @@ export async function updateLedger(
             );
         }
         const text = mergeMeshNetworks(current, ownedBefore, ours, before.original);
-        // Every stack writes with the same field manager, so the apply carries the other stacks' ledgers as they are.
-        const othersLedger = (k: string) =>
-            (k.startsWith(ledgerPrefix) && k !== ledgerKey(owner)) || (k === legacyLedgerKey && annotationJson(cm, k)?.owner !== owner);
-        const ledgers = Object.fromEntries(Object.entries(cm.metadata.annotations ?? {}).filter(([k]) => othersLedger(k)));
-        if (ledgerNetworks(after).length > 0) ledgers[ledgerKey(owner)] = JSON.stringify(after);
-        await c.apply(
+        // A merge patch guarded by the resourceVersion: the text holds every foreign entry, and only this owner's
+        // ledger annotation (and its pre-0.2 one) is written, so nothing of another stack is lost or taken.
+        const legacyIsOurs = annotationJson(cm, legacyLedgerKey)?.owner === owner;
+        await c.mergePatch(
+            "v1",
+            "ConfigMap",
+            inputs.configMap,
+            inputs.namespace,
             {
-                apiVersion: "v1",
-                kind: "ConfigMap",
                 metadata: {
-                    name: inputs.configMap,
-                    namespace: inputs.namespace,
                     resourceVersion: cm.metadata.resourceVersion,
-                    annotations: ledgers,
+                    annotations: {
+                        [ledgerKey(owner)]: ledgerNetworks(after).length > 0 ? JSON.stringify(after) : null,
+                        ...(legacyIsOurs ? { [legacyLedgerKey]: null } : {}),
+                    },
                 },
-                // Every foreign entry is merged into `text`, so taking the field over loses nothing.
-                ...(text === undefined ? {} : { data: { meshNetworks: text } }),
+                data: { meshNetworks: text ?? null },
             },
-            true,
+            fieldManagerOf(owner),
         );
         return { before, after };
     });

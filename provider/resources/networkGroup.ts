@@ -6,9 +6,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../kube";
 import { parseMeshNetworks } from "../../core/meshNetworks";
-import { labels } from "../../core/names";
+import { fieldManagerOf, labels, legacyFieldManager } from "../../core/names";
 import { KubeObject, networkLabelPatch } from "../../core/render";
 import {
+    createOrUndo,
+    applyAs,
     cluster,
     CommonInputs,
     forEachCluster,
@@ -68,7 +70,13 @@ async function claim(inputs: NetworkGroupInputs, name: string): Promise<string> 
     const ns = await readNamespace(c, inputs.namespace);
     // Forced only where this stack already holds the namespace: then a changed label is drift to heal.
     const ours = ns?.metadata.labels?.[labels.networkGroup] !== undefined && ownerOf(ns) === ownerValue(inputs);
-    await c.apply(networkLabelPatch(ownership(inputs), inputs.namespace, inputs.networkName), ours);
+    await applyAs(
+        c,
+        networkLabelPatch(ownership(inputs), inputs.namespace, inputs.networkName),
+        ownerValue(inputs),
+        ours,
+        "A cluster is in one group only: remove it from that group first.",
+    );
     return inputs.networkName;
 }
 
@@ -78,15 +86,14 @@ async function release(props: NetworkGroupInputs, name: string): Promise<void> {
     await retryOnConflict(async () => {
         const ns = await readNamespace(c, props.namespace);
         if (!ns || ns.metadata.labels?.[labels.networkGroup] !== props.networkName || ownerOf(ns) !== ownerValue(props)) return;
-        // An apply without our fields drops them; resourceVersion makes it fail if a move raced us.
-        await c.apply(
-            {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: props.namespace, resourceVersion: (ns.metadata as any).resourceVersion },
-            },
-            false,
-        );
+        // An apply without our fields drops them; resourceVersion makes it fail if a move raced us. Labels a release
+        // before 0.2 wrote are held by its field manager: they go the same way, in the same release.
+        const managers = new Set(((ns.metadata as any).managedFields ?? []).map((f: any) => f.manager));
+        let resourceVersion: string | undefined = (ns.metadata as any).resourceVersion;
+        for (const manager of [fieldManagerOf(ownerValue(props)), legacyFieldManager].filter((m) => managers.has(m))) {
+            await c.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: props.namespace, resourceVersion } }, manager, false);
+            resourceVersion = undefined;
+        }
     });
 }
 
@@ -97,8 +104,18 @@ async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroup
         live[name] = await claim(news, name);
     });
     await forEachCluster(removed, (name) => release(olds!, name));
+    if (olds?.configMap !== undefined && (olds.configMap !== news.configMap || olds.controlPlaneCluster !== news.controlPlaneCluster)) {
+        // The mesh's ConfigMap changed: the group's entry moves with it.
+        await updateLedger(olds, (l) => ({ ...l, groups: l.groups.filter((g) => g !== olds.networkName) }));
+    }
     await updateLedger(news, (l) => ({ ...l, groups: [...new Set([...l.groups, news.networkName])] }));
     return { ...news, live, liveEntry: true };
+}
+
+/** Releases every member's namespace and takes the group's entry out of meshNetworks. */
+async function remove(props: NetworkGroupInputs): Promise<void> {
+    await forEachCluster(props.clusters, (name) => release(props, name));
+    await updateLedger(props, (l) => ({ ...l, groups: l.groups.filter((g) => g !== props.networkName) }), true);
 }
 
 export const networkGroupProvider = {
@@ -114,11 +131,17 @@ export const networkGroupProvider = {
     },
 
     async create(inputs: NetworkGroupInputs): Promise<pulumi.dynamic.CreateResult> {
-        return { id: `${inputs.meshId}/${inputs.networkName}`, outs: await converge(undefined, inputs) };
+        const outs = await createOrUndo(
+            () => converge(undefined, inputs),
+            () => remove(inputs),
+        );
+        return { id: `${inputs.meshId}/${inputs.networkName}`, outs };
     },
 
     async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = replacedBy(olds, news, ["networkName", "meshId", "namespace", "controlPlaneCluster", "configMap"] as const);
+        // A new control-plane cluster or ConfigMap moves the group's meshNetworks entry: an update, not a replace (a
+        // replace would relabel the clusters, then release them).
+        const replaces = replacedBy(olds, news, ["networkName", "meshId", "namespace"] as const);
         // No liveEntry: a release before 0.2 made the group and wrote no entry for it; the update writes one.
         const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName) || olds.liveEntry !== true;
         const changes =
@@ -126,7 +149,9 @@ export const networkGroupProvider = {
             drift ||
             !sameJson([...olds.clusters].sort(), [...news.clusters].sort()) ||
             !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
-            olds.owner !== news.owner;
+            olds.owner !== news.owner ||
+            olds.configMap !== news.configMap ||
+            olds.controlPlaneCluster !== news.controlPlaneCluster;
         return { changes, replaces };
     },
 
@@ -151,7 +176,6 @@ export const networkGroupProvider = {
     },
 
     async delete(_id: string, props: NetworkGroupOutputs): Promise<void> {
-        await forEachCluster(props.clusters, (name) => release(props, name));
-        await updateLedger(props, (l) => ({ ...l, groups: l.groups.filter((g) => g !== props.networkName) }));
+        await remove(props);
     },
 };

@@ -6,8 +6,22 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { Cluster, ClusterError } from "../kube";
 import { remoteAccess } from "../../core/names";
+import { permissions } from "../../core/permissions";
 import { KubeObject, readerAccessObjects, readerServiceAccount, remoteKubeconfig, remoteSecret } from "../../core/render";
-import { assertOwned, cluster, CommonInputs, ownerOf, ownership, ownerValue, sameJson, replacedBy } from "./common";
+import {
+    hasUnknowns,
+    missingPermissions,
+    createOrUndo,
+    applyAs,
+    assertOwned,
+    cluster,
+    CommonInputs,
+    ownerOf,
+    ownership,
+    ownerValue,
+    sameJson,
+    replacedBy,
+} from "./common";
 
 export interface RemoteSecretInputs extends CommonInputs {
     /** The cluster istiod reads (its name in the program). */
@@ -25,8 +39,6 @@ export interface RemoteSecretInputs extends CommonInputs {
 export interface RemoteSecretOutputs extends RemoteSecretInputs {
     /** `namespace/name` of the remote secret on the control-plane cluster. */
     remoteSecret: string;
-    /** True when we made the reader ServiceAccount (Istio's installer did not), so it goes with us. */
-    madeServiceAccount: boolean;
     /** The API server address written into the remote secret. */
     wroteServer: string;
     /** What the remote secret held at the last read: its server, or null when it is gone or not ours. */
@@ -78,7 +90,7 @@ async function converge(inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs
 
     const sa = await remote.get<KubeObject>("v1", "ServiceAccount", remoteAccess.serviceAccount, inputs.namespace);
     const madeServiceAccount = !sa || ownerOf(sa) === owner;
-    if (madeServiceAccount) await remote.apply(readerServiceAccount(o, inputs.namespace), true);
+    if (madeServiceAccount) await applyAs(remote, readerServiceAccount(o, inputs.namespace), owner, true);
     for (const obj of readerAccessObjects(o, inputs.namespace)) {
         assertOwned(
             remote,
@@ -86,26 +98,61 @@ async function converge(inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs
             owner,
             'It belongs to another stack of this mesh: manage the remote secret there and set remoteSecrets: "external" here.',
         );
-        await remote.apply(obj, true);
+        await applyAs(remote, obj, owner, true);
     }
     const { token, ca } = await waitForToken(remote, inputs);
     const server = inputs.server || remote.server;
-    await cp.apply(
+    await applyAs(
+        cp,
         remoteSecret(o, inputs.namespace, inputs.clusterId, remoteKubeconfig(inputs.clusterId, server, ca || remote.caData, token)),
+        owner,
         true,
     );
     return {
         ...inputs,
         remoteSecret: `${inputs.namespace}/${secretName(inputs)}`,
-        madeServiceAccount,
         wroteServer: server,
         liveServer: server,
     };
 }
 
+/** Deletes what we made for the cluster: the remote secret, then the reader's token, binding, role and account. */
+async function remove(props: RemoteSecretInputs): Promise<void> {
+    const owner = ownerValue(props);
+    const cp = cluster(props, props.controlPlaneCluster);
+    if (ownerOf(await cp.get("v1", "Secret", secretName(props), props.namespace)) === owner)
+        await cp.delete("v1", "Secret", secretName(props), props.namespace);
+    const remote = cluster(props, props.cluster);
+    // The ServiceAccount is ours only when we made it (not Istio's installer): the owner annotation tells.
+    const objects = [readerServiceAccount(ownership(props), props.namespace), ...readerAccessObjects(ownership(props), props.namespace)];
+    for (const obj of objects.reverse()) {
+        const live = await remote.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
+        if (ownerOf(live) === owner) await remote.delete(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
+    }
+}
+
 export const remoteSecretProvider = {
+    /** At preview: the user may make the reader in the cluster and the remote secret on the control plane. */
+    async check(_olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs): Promise<pulumi.dynamic.CheckResult> {
+        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
+        const problems = await Promise.all([
+            missingPermissions(cluster(news, news.controlPlaneCluster), permissions.remoteSecrets, news.namespace),
+            missingPermissions(cluster(news, news.cluster), permissions.readCluster, news.namespace),
+        ])
+            .then((p) => p.flat())
+            .catch((e: Error) => [e.message]);
+        return {
+            inputs: news,
+            failures: problems.map((reason) => ({ property: "cluster", reason: `remote secret of "${news.cluster}": ${reason}` })),
+        };
+    },
+
     async create(inputs: RemoteSecretInputs): Promise<pulumi.dynamic.CreateResult> {
-        return { id: `${inputs.controlPlaneCluster}/${inputs.namespace}/${secretName(inputs)}`, outs: await converge(inputs) };
+        const outs = await createOrUndo(
+            () => converge(inputs),
+            () => remove(inputs),
+        );
+        return { id: `${inputs.controlPlaneCluster}/${inputs.namespace}/${secretName(inputs)}`, outs };
     },
 
     async diff(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -130,18 +177,6 @@ export const remoteSecretProvider = {
     },
 
     async delete(_id: string, props: RemoteSecretOutputs): Promise<void> {
-        const owner = ownerValue(props);
-        const cp = cluster(props, props.controlPlaneCluster);
-        if (ownerOf(await cp.get("v1", "Secret", secretName(props), props.namespace)) === owner)
-            await cp.delete("v1", "Secret", secretName(props), props.namespace);
-        const remote = cluster(props, props.cluster);
-        const objects = [
-            ...(props.madeServiceAccount ? [readerServiceAccount(ownership(props), props.namespace)] : []),
-            ...readerAccessObjects(ownership(props), props.namespace),
-        ];
-        for (const obj of objects.reverse()) {
-            const live = await remote.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
-            if (ownerOf(live) === owner) await remote.delete(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
-        }
+        await remove(props);
     },
 };

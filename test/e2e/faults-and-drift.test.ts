@@ -1,10 +1,9 @@
 // Faults (a cluster lost mid-update, an unreachable control plane, a load balancer that never answers, a killed
 // `pulumi up`) and drift (five kinds): each converges with the next `pulumi up`, nothing lost or duplicated.
-import { spawn } from "child_process";
-import * as fs from "fs";
-import { bedEnv, pauseLoadBalancer, startClusterAgain, stopCluster } from "../../bed/bed";
+import { pauseLoadBalancer, startClusterAgain, stopCluster } from "../../bed/bed";
 import { eastWest, labels } from "../../core/names";
 import { istiodStarts, settle } from "../helpers/istio";
+import { killTree, startPulumi } from "../helpers/processes";
 import { clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram } from "../../bed/topology";
 
 const live = new Live();
@@ -29,24 +28,6 @@ const topology: Topology = {
         ],
     },
 };
-
-/** Every live descendant of a process, from /proc. */
-function descendants(root: number): number[] {
-    const parent = new Map<number, number>();
-    for (const entry of fs.readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-            parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-        } catch {
-            /* gone */
-        }
-    }
-    const out: number[] = [];
-    const walk = (pid: number) => parent.forEach((pp, p) => pp === pid && (out.push(p), walk(p)));
-    walk(root);
-    return out;
-}
 
 /** What the bed holds of ours: one of each object, no strays. */
 async function ourObjects(): Promise<string[]> {
@@ -153,18 +134,10 @@ describe("faults", () => {
             ],
         };
         await stack.setTopology(target);
-        const env = { ...process.env, ...bedEnv(), PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
-        const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stack.name], {
-            cwd: topologyProgram,
-            env,
-            stdio: "ignore",
-        });
-        const exited = new Promise((r) => child.on("exit", r));
+        const child = startPulumi(topologyProgram, stack.name, ["up", "--yes", "--skip-preview"]);
         await new Promise((r) => setTimeout(r, 5000));
         expect(child.exitCode).toBeNull(); // still mid-update
-        // Plugins run in process groups of their own: kill the whole tree, as a crash of the machine would.
-        for (const pid of [child.pid!, ...descendants(child.pid!)]) process.kill(pid, "SIGKILL");
-        await exited;
+        await killTree(child);
         pauseLoadBalancer(false);
         await stack.ok(["cancel", "--yes"]).catch(() => undefined);
         await stack.ok(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);

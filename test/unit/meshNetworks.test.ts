@@ -1,5 +1,14 @@
 import * as YAML from "yaml";
-import { emptyLedger, extractEntries, isolationAddress, Ledger, ledgerEntries, mergeMeshNetworks } from "../../core/meshNetworks";
+import {
+    emptyLedger,
+    extractEntries,
+    isolationAddress,
+    Ledger,
+    ledgerEntries,
+    mergeMeshNetworks,
+    MeshNetworksSyntaxError,
+    parseMeshNetworks,
+} from "../../core/meshNetworks";
 
 const ledger = (over: Partial<Ledger>): Ledger => ({ ...emptyLedger("p/s/m", null), ...over });
 
@@ -44,4 +53,45 @@ test("leaving restores the original text byte for byte, or removes a key that wa
     expect(mergeMeshNetworks(joined, ["east", "west"], {}, original)).toBe(original);
     const fresh = mergeMeshNetworks(undefined, [], ours, null);
     expect(mergeMeshNetworks(fresh, ["east", "west"], {}, null)).toBeUndefined();
+});
+
+// As Go's YAML writes it (Helm's toYaml, kubectl): lists at their key's column.
+const commented =
+    "networks:\n  # the data centre, through its VPN\n  legacy:\n    # a static address\n    gateways:\n    - address: 198.51.100.1\n      port: 15443\n";
+const zeta = "  # team z's cluster\n  zeta:\n    # behind its own gateway\n    gateways:\n    - address: 198.51.100.9\n      port: 15443\n";
+
+test("entries of others keep their comments and layout, byte for byte, through our add and our removal", () => {
+    const joined = mergeMeshNetworks(commented, [], ours, commented)!;
+    expect(joined.startsWith(commented)).toBe(true);
+    expect(Object.keys(YAML.parse(joined).networks)).toEqual(["legacy", "east", "west"]);
+    // Someone adds an entry after ours; we leave: theirs stays as written, with its comments.
+    expect(mergeMeshNetworks(joined + zeta, ["east", "west"], {}, commented)).toBe(commented + zeta);
+    // A comment between an entry of theirs and ours may be about theirs: it stays when ours goes.
+    const noted = joined.replace("  east:\n", "  # legacy answers on 15443 only\n  east:\n");
+    expect(mergeMeshNetworks(noted + zeta, ["east", "west"], {}, commented)).toContain("  # legacy answers on 15443 only\n");
+});
+
+test('Istio\'s default "networks: {}" takes our entries in block style; a network named like a number stays one entry', () => {
+    expect(mergeMeshNetworks("networks: {}\n", [], ours, "networks: {}\n")).toBe(YAML.stringify({ networks: ours }));
+    const numbered = mergeMeshNetworks("networks:\n  123:\n    gateways: []\n", ["123"], { 123: ours.east }, null)!;
+    expect(parseMeshNetworks(numbered).networks).toEqual({ 123: ours.east });
+    expect(numbered.match(/123/g)).toHaveLength(1);
+});
+
+test.each([
+    ["networks: [", /^the meshNetworks text is not valid YAML: .* at line 1, column 12/],
+    ["networks:\n  a: {}\n  a: {}\n", /^the meshNetworks text is not valid YAML: Map keys must be unique at line 3/],
+    ["networks: {}\n---\nnetworks: {}\n", /^the meshNetworks text holds more than one YAML document/],
+    ["- networks", /^the meshNetworks text is a list, not a mapping with a "networks" key/],
+    ["networks: [east, west]", /^the meshNetworks text has "networks" as a list, not a mapping of network names to their entries/],
+    ["networks: 5", /^the meshNetworks text has "networks" as the value 5, not a mapping/],
+])("a meshNetworks text istiod cannot read is refused, saying why: %j", (text, message) => {
+    for (const read of [
+        () => mergeMeshNetworks(text, [], ours, text),
+        () => parseMeshNetworks(text),
+        () => extractEntries(text, ["east"]),
+    ]) {
+        expect(read).toThrow(MeshNetworksSyntaxError);
+        expect(read).toThrow(message);
+    }
 });

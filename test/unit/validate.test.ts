@@ -7,6 +7,8 @@ import {
     parseArgs,
     eastWestGatewaySchema,
     networkGroupSchema,
+    interconnectSchema,
+    ValidationError,
 } from "../../core/validate";
 
 const mnArgs = {
@@ -77,6 +79,36 @@ describe("groups", () => {
         expect(cidrsOverlap("10.0.0.0/16", "10.1.0.0/16")).toBe(false);
         expect(cidrsOverlap("fd00::/64", "10.0.0.0/8")).toBe(false);
     });
+    test("an IPv4-mapped IPv6 CIDR overlaps its IPv4 twin, either way round; a mapped prefix below 96 is IPv6", () => {
+        expect(cidrsOverlap("::ffff:10.20.0.0/112", "10.20.0.0/16")).toBe(true);
+        expect(cidrsOverlap("10.20.0.0/16", "::ffff:10.20.0.0/112")).toBe(true);
+        expect(cidrsOverlap("::ffff:10.20.0.0/112", "10.20.128.0/17")).toBe(true);
+        expect(cidrsOverlap("::ffff:10.20.0.0/112", "10.21.0.0/16")).toBe(false);
+        expect(cidrsOverlap("::ffff:0.0.0.0/95", "10.20.0.0/16")).toBe(false);
+        expect(cidrsOverlap("::ffff:0.0.0.0/95", "::ffff:10.20.0.0/112")).toBe(true);
+        // IPv4-compatible (::a.b.c.d, deprecated) is not IPv4-mapped
+        expect(cidrsOverlap("::10.20.0.0/112", "10.20.0.0/16")).toBe(false);
+        const twins = [
+            { name: "v4", podCidrs: ["10.20.0.0/16"] },
+            { name: "mapped", podCidrs: ["::ffff:10.20.0.0/112"] },
+        ];
+        expect(groupProblems({ networkName: "g", clusters: ["v4", "mapped"] }, twins, [])).toEqual([
+            expect.stringContaining(`Pod CIDRs overlap: "v4" has 10.20.0.0/16 and "mapped" has ::ffff:10.20.0.0/112`),
+        ]);
+    });
+    test.each(["127.1/16", "0x0a.0.0.0/8", "010.0.0.0/8", "167772160/8", "fe80::%eth0/64", "::ffff:0x0a.0.0.0/104", "10.0.0.0/08"])(
+        "a Pod CIDR's address is dotted-quad decimal IPv4 or IPv6: %s is refused",
+        (cidr) => {
+            expect(() => parseArgs(multiNetworkingSchema, { ...mnArgs, clusters: [{ name: "hosted", podCidrs: [cidr] }] }, "mn")).toThrow(
+                /clusters\[0\]\.podCidrs\[0\]: is not a valid CIDR/,
+            );
+        },
+    );
+    test.each(["10.0.0.0/8", "0.0.0.0/0", "fd00::/64", "::ffff:10.20.0.0/112"])("a Pod CIDR such as %s is accepted", (cidr) => {
+        expect(
+            parseArgs(multiNetworkingSchema, { ...mnArgs, clusters: [{ name: "hosted", podCidrs: [cidr] }] }, "mn").clusters[0].podCidrs,
+        ).toEqual([cidr]);
+    });
 });
 
 describe("gateways", () => {
@@ -96,6 +128,27 @@ describe("gateways", () => {
             /address: is not a valid IPv4 or IPv6 address/,
         );
     });
+    test.each([
+        "0x7f.1",
+        "4294967295",
+        "127.1",
+        "010.0.0.1",
+        "1.2.3.4 ",
+        "fe80::1%eth0",
+        "::ffff:127.1",
+        "::ffff:0x7f.0.0.1",
+        "::ffff:010.0.0.1",
+    ])("a gateway address is dotted-quad decimal IPv4 or IPv6: %j is refused", (address) => {
+        expect(() => parseArgs(eastWestGatewaySchema, { cluster: "a", address }, "gw")).toThrow(
+            /address: is not a valid IPv4 or IPv6 address; .*e\.g\. "203\.0\.113\.7"/,
+        );
+    });
+    test.each(["203.0.113.7", "0.0.0.0", "255.255.255.255", "2001:db8::7", "::", "::ffff:203.0.113.7"])(
+        "a gateway address such as %s is accepted",
+        (address) => {
+            expect(parseArgs(eastWestGatewaySchema, { cluster: "a", address }, "gw").address).toBe(address);
+        },
+    );
     test("cluster outside its group, two gateways on one cluster", () => {
         expect(gatewayProblems({ cluster: "x", networkName: "g" }, { networkName: "g", clusters: ["a"] }, [])).toEqual([
             expect.stringContaining(`"x" is not a member of network group "g"`),
@@ -129,5 +182,108 @@ describe("interconnect members", () => {
     });
     test("cloud-assigned addresses are checked later, not guessed", () => {
         expect(memberProblems([{ networkName: "g", gateways: [gw("x", "g")], addresses: ["203.0.113.5"] }])).toEqual([]);
+    });
+});
+
+describe("messages", () => {
+    const problems = (schema: Parameters<typeof parseArgs>[0], args: unknown): string[] => {
+        try {
+            parseArgs(schema, args, "R");
+        } catch (e) {
+            if (e instanceof ValidationError) return e.problems;
+            throw e;
+        }
+        throw new Error(`${JSON.stringify(args)} was accepted`);
+    };
+    const gw = { cluster: "a" };
+    // Per schema: bad arguments, and the field path the message must name.
+    const bad: [string, Parameters<typeof parseArgs>[0], [unknown, string][]][] = [
+        [
+            "MultiNetworking",
+            multiNetworkingSchema,
+            [
+                [undefined, "(args)"],
+                ["mesh1", "(args)"],
+                [{ ...mnArgs, meshId: undefined }, "meshId"],
+                [{ ...mnArgs, meshId: 1 }, "meshId"],
+                [{ ...mnArgs, controlPlane: "hosted" }, "controlPlane"],
+                [{ ...mnArgs, controlPlane: {} }, "controlPlane.cluster"],
+                [{ ...mnArgs, controlPlane: { cluster: "hosted", namespace: 1 } }, "controlPlane.namespace"],
+                [{ ...mnArgs, controlPlane: { cluster: "hosted", deployment: null } }, "controlPlane.deployment"],
+                [{ ...mnArgs, controlPlane: { cluster: "hosted", configMap: [] } }, "controlPlane.configMap"],
+                [{ ...mnArgs, clusters: "hosted" }, "clusters"],
+                [{ ...mnArgs, clusters: ["hosted"] }, "clusters[0]"],
+                [{ ...mnArgs, clusters: [{}] }, "clusters[0].name"],
+                [{ ...mnArgs, clusters: [{ name: "hosted", clusterId: 1 }] }, "clusters[0].clusterId"],
+                [{ ...mnArgs, clusters: [{ name: "hosted", podCidrs: "10.0.0.0/8" }] }, "clusters[0].podCidrs"],
+                [{ ...mnArgs, clusters: [{ name: "hosted", podCidrs: [8] }] }, "clusters[0].podCidrs[0]"],
+                [{ ...mnArgs, clusters: [{ name: "hosted", remoteSecretServer: 6443 }] }, "clusters[0].remoteSecretServer"],
+                [{ ...mnArgs, remoteSecrets: "auto" }, "remoteSecrets"],
+                [{ ...mnArgs, remoteSecrets: false }, "remoteSecrets"],
+            ],
+        ],
+        [
+            "NetworkGroup",
+            networkGroupSchema,
+            [
+                [{ clusters: ["a"] }, "networkName"],
+                [{ networkName: 1, clusters: ["a"] }, "networkName"],
+                [{ networkName: "g" }, "clusters"],
+                [{ networkName: "g", clusters: "a" }, "clusters"],
+                [{ networkName: "g", clusters: [1] }, "clusters[0]"],
+            ],
+        ],
+        [
+            "EastWestGateway",
+            eastWestGatewaySchema,
+            [
+                [{}, "cluster"],
+                [{ cluster: 1 }, "cluster"],
+                [{ ...gw, replicas: "2" }, "replicas"],
+                [{ ...gw, replicas: 1e300 }, "replicas"],
+                [{ ...gw, replicas: NaN }, "replicas"],
+                [{ ...gw, serviceAnnotations: "nlb" }, "serviceAnnotations"],
+                [{ ...gw, serviceAnnotations: { "example.com/lb": 1 } }, `serviceAnnotations["example.com/lb"]`],
+                [{ ...gw, address: 7 }, "address"],
+                [{ ...gw, addressTimeoutSeconds: 1.5 }, "addressTimeoutSeconds"],
+                [{ ...gw, addressTimeoutSeconds: "300" }, "addressTimeoutSeconds"],
+                [{ ...gw, addressTimeoutSeconds: Infinity }, "addressTimeoutSeconds"],
+                [{ ...gw, addressTimeoutSeconds: 1e300 }, "addressTimeoutSeconds"],
+                [{ ...gw, proxyImage: ["proxyv2"] }, "proxyImage"],
+            ],
+        ],
+        [
+            "Interconnect",
+            interconnectSchema,
+            [
+                [{ controlPlaneRestart: "always" }, "controlPlaneRestart"],
+                [{ controlPlaneRestart: true }, "controlPlaneRestart"],
+                [null, "(args)"],
+            ],
+        ],
+    ];
+    test.each(bad.flatMap(([resource, schema, cases]) => cases.map(([args, path]) => [resource, args, path, schema] as const)))(
+        "%s %p: the message names %s and reads as ours, not zod's",
+        (_, args, path, schema) => {
+            const found = problems(schema, args);
+            for (const p of found) expect(p).not.toMatch(/Invalid input|expected|received|Invalid option|Too small|Too big/i);
+            expect(found.map((p) => p.slice(0, p.indexOf(": ")))).toContain(path);
+        },
+    );
+    test("the wording: what is expected, with an example", () => {
+        expect(problems(eastWestGatewaySchema, { ...gw, addressTimeoutSeconds: 1.5 })).toEqual([
+            "addressTimeoutSeconds: must be a whole number of seconds, e.g. 300",
+        ]);
+        expect(problems(eastWestGatewaySchema, { ...gw, replicas: "2" })).toEqual(["replicas: must be a whole number, e.g. 2"]);
+        expect(problems(interconnectSchema, { controlPlaneRestart: "always" })).toEqual([
+            'controlPlaneRestart: must be one of "onMembershipChange" or "never"',
+        ]);
+        expect(problems(networkGroupSchema, { networkName: "g", clusters: "a" })).toEqual([
+            'clusters: must be a list of cluster names, e.g. ["east-1", "west-1"]',
+        ]);
+        expect(problems(multiNetworkingSchema, { ...mnArgs, clusters: "hosted" })).toEqual([
+            'clusters: must be a list of clusters, e.g. [{ name: "east-1", podCidrs: ["10.20.0.0/16"] }]',
+        ]);
+        expect(problems(eastWestGatewaySchema, {})).toEqual(['cluster: is required; give a cluster name, e.g. "east-1"']);
     });
 });

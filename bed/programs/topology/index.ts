@@ -8,12 +8,14 @@ const cfg = new pulumi.Config();
 const t = cfg.requireObject<Topology>("topology");
 const kubeconfigs = cfg.requireSecretObject<Record<string, string>>("kubeconfigs");
 
-const mn = new multinet.MultiNetworking(t.meshId, {
-    meshId: t.meshId,
-    controlPlane: t.controlPlane,
-    remoteSecrets: t.remoteSecrets,
-    clusters: t.clusters.map((c) => ({ ...c, kubeconfig: kubeconfigs.apply((k) => k[c.name] ?? "") })),
-});
+const multiNetworking = (mesh: Topology) =>
+    new multinet.MultiNetworking(mesh.meshId, {
+        meshId: mesh.meshId,
+        controlPlane: mesh.controlPlane,
+        remoteSecrets: mesh.remoteSecrets,
+        clusters: mesh.clusters.map((c) => ({ ...c, kubeconfig: kubeconfigs.apply((k) => k[c.name] ?? "") })),
+    });
+const mn = multiNetworking(t);
 const groups = new Map(
     t.groups.map((g) => [
         g.name,
@@ -37,6 +39,13 @@ const ic = t.interconnect
           })),
       })
     : undefined;
+
+// Further meshes in the same program, with their groups (for rules that span meshes).
+for (const other of t.otherMeshes ?? []) {
+    const omn = multiNetworking(other);
+    for (const g of other.groups)
+        new multinet.NetworkGroup(g.name, { multiNetworking: omn, networkName: g.networkName, clusters: g.clusters });
+}
 
 export const gatewayRule = mn.gatewayRule;
 export const networks = Object.fromEntries([...groups].map(([n, g]) => [n, { networkName: g.networkName, clusters: g.clusters }]));

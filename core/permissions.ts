@@ -1,0 +1,45 @@
+// What the kubeconfig's user must be allowed to do, per resource and per role of a cluster: checked at preview
+// (SelfSubjectAccessReview), so that a user who may read but not write fails before anything is written, and
+// listed in the README's "Permissions" from the same table.
+
+export interface Permission {
+    /** API group ("" for the core group). */
+    group: string;
+    /** Plural resource name. */
+    resource: string;
+    verbs: string[];
+    /** Where: the Istio namespace, or the whole cluster. */
+    scope: "namespace" | "cluster";
+}
+
+const rw = ["get", "create", "patch", "delete"];
+const ns = (group: string, resource: string, verbs: string[]): Permission => ({ group, resource, verbs, scope: "namespace" });
+const cl = (group: string, resource: string, verbs: string[]): Permission => ({ group, resource, verbs, scope: "cluster" });
+
+export const permissions = {
+    /** Every declared cluster: groups label the Istio namespace; disabling lists them. */
+    everyCluster: [cl("", "namespaces", ["get", "list", "patch"])],
+    /** The control-plane cluster: the Gateway Rule, meshNetworks, istiod's restarts. */
+    controlPlane: [
+        ns("networking.istio.io", "gateways", rw),
+        ns("", "configmaps", ["get", "patch"]),
+        ns("apps", "deployments", ["get", "patch"]),
+    ],
+    /** A cluster that runs an east-west gateway, and the injector check. */
+    gatewayCluster: [
+        ns("", "serviceaccounts", rw),
+        ns("", "services", rw),
+        ns("apps", "deployments", rw),
+        ns("policy", "poddisruptionbudgets", rw),
+        cl("admissionregistration.k8s.io", "mutatingwebhookconfigurations", ["list"]),
+    ],
+    /** The control-plane cluster, for remote secrets. */
+    remoteSecrets: [ns("", "secrets", ["get", "list", "create", "patch", "delete"])],
+    /** A cluster istiod reads through a remote secret we make: its reader, the reader's role and token. */
+    readCluster: [
+        ns("", "serviceaccounts", rw),
+        ns("", "secrets", rw),
+        cl("rbac.authorization.k8s.io", "clusterroles", rw),
+        cl("rbac.authorization.k8s.io", "clusterrolebindings", rw),
+    ],
+} as const;
