@@ -3,6 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../errors";
 import { labels, gatewayRuleName } from "../../core/names";
+import { parseMeshNetworks } from "../../core/meshNetworks";
 import { permissions } from "../../core/permissions";
 import { gatewayRule, gatewayRuleSpec, KubeObject } from "../../core/render";
 import {
@@ -19,6 +20,7 @@ import {
     sameJson,
     replacedBy,
 } from "./common";
+import { readingMeshNetworks } from "./ledger";
 
 export interface GatewayRuleInputs extends CommonInputs {
     controlPlaneCluster: string;
@@ -60,6 +62,12 @@ async function controlPlaneProblem(news: GatewayRuleInputs): Promise<string | un
             `the control plane's ConfigMap ${news.namespace}/${news.configMap} does not exist on cluster "${news.controlPlaneCluster}"; ` +
             `is Istio installed there? For a revisioned install set controlPlane.configMap to "istio-<revision>"`
         );
+    }
+    try {
+        const text = (configMap as KubeObject & { data?: Record<string, string> }).data?.meshNetworks;
+        readingMeshNetworks(news.controlPlaneCluster, news, () => parseMeshNetworks(text));
+    } catch (e) {
+        return (e as Error).message;
     }
     if (!deployment) {
         return (

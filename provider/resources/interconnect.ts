@@ -11,7 +11,7 @@ import { fieldManagerOf } from "../../core/names";
 import { KubeObject, restartPatch, restartStamp } from "../../core/render";
 import { ClusterError } from "../kube";
 import { createOrUndo, cluster, CommonInputs, hasUnknowns, ownerValue, sameJson, replacedBy } from "./common";
-import { currentLedger, MeshConfigRef, updateLedger } from "./ledger";
+import { currentLedger, MeshConfigRef, readingMeshNetworks, updateLedger } from "./ledger";
 
 export interface InterconnectInputs extends CommonInputs, MeshConfigRef {
     /** Member network names, sorted (known at preview even when addresses are not). */
@@ -178,7 +178,8 @@ export const interconnectProvider = {
     async read(id: string, props: InterconnectOutputs): Promise<pulumi.dynamic.ReadResult> {
         const c = cluster(props, props.controlPlaneCluster);
         const cm = await c.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", props.configMap, props.namespace);
-        const live = YAML.stringify({ networks: extractEntries(cm?.data?.meshNetworks, props.networks) });
+        const text = cm?.data?.meshNetworks;
+        const live = YAML.stringify({ networks: readingMeshNetworks(c.name, props, () => extractEntries(text, props.networks)) });
         const state = await controlPlaneState(props);
         return {
             id,

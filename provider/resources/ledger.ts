@@ -4,7 +4,15 @@
 // and ledgers of other stacks and tools pass through untouched.
 import * as crypto from "crypto";
 import { ClusterError } from "../kube";
-import { emptyLedger, Ledger, ledgerEntries, ledgerNetworks, mergeMeshNetworks, parseMeshNetworks } from "../../core/meshNetworks";
+import {
+    emptyLedger,
+    Ledger,
+    ledgerEntries,
+    ledgerNetworks,
+    mergeMeshNetworks,
+    MeshNetworksSyntaxError,
+    parseMeshNetworks,
+} from "../../core/meshNetworks";
 import type { KubeObject } from "../../core/render";
 import { fieldManagerOf } from "../../core/names";
 import { cluster, CommonInputs, ownerValue, retryOnConflict } from "./common";
@@ -40,13 +48,31 @@ export function readLedger(cm: KubeObject, owner: string): Ledger | undefined {
     if (ledger?.owner === owner) return ledger;
     const legacy = annotationJson(cm, legacyLedgerKey);
     if (legacy?.owner !== owner) return undefined;
-    const entries = parseMeshNetworks((cm as ConfigMap).data?.meshNetworks).networks;
+    let entries: ReturnType<typeof parseMeshNetworks>["networks"] = {};
+    try {
+        entries = parseMeshNetworks((cm as ConfigMap).data?.meshNetworks).networks;
+    } catch {
+        /* a broken text: the legacy record's addresses are re-rendered by the next write anyway */
+    }
     const joined = Object.fromEntries((legacy.networks as string[]).map((n) => [n, (entries[n]?.gateways ?? []).map((g) => g.address)]));
     return {
         ...emptyLedger(owner, legacy.original ?? null),
         joined,
         controlPlaneRestart: legacy.controlPlaneRestart ?? "onMembershipChange",
     };
+}
+
+/** Runs `read` on the meshNetworks text of a ConfigMap; a text istiod could not read names the ConfigMap and cluster. */
+export function readingMeshNetworks<T>(clusterName: string, where: { namespace: string; configMap: string }, read: () => T): T {
+    try {
+        return read();
+    } catch (e) {
+        if (!(e instanceof MeshNetworksSyntaxError)) throw e;
+        throw new ClusterError(
+            clusterName,
+            `ConfigMap ${where.namespace}/${where.configMap}: ${e.message}. istiod cannot read it either; fix it by hand (kubectl -n ${where.namespace} edit configmap ${where.configMap})`,
+        );
+    }
 }
 
 function meshConfigMissing(c: { name: string }, where: MeshConfigRef): ClusterError {
@@ -91,7 +117,9 @@ export async function updateLedger(
         const after = change(before);
         const ownedBefore = ledgerNetworks(before);
         const ours = ledgerEntries(after);
-        const foreign = Object.keys(parseMeshNetworks(current).networks).filter((n) => !ownedBefore.includes(n));
+        const foreign = Object.keys(readingMeshNetworks(c.name, inputs, () => parseMeshNetworks(current)).networks).filter(
+            (n) => !ownedBefore.includes(n),
+        );
         const clash = Object.keys(ours).filter((n) => foreign.includes(n));
         if (clash.length) {
             throw new ClusterError(
@@ -100,7 +128,7 @@ export async function updateLedger(
                     `they are not overwritten. Remove them there or rename the NetworkGroup`,
             );
         }
-        const text = mergeMeshNetworks(current, ownedBefore, ours, before.original);
+        const text = readingMeshNetworks(c.name, inputs, () => mergeMeshNetworks(current, ownedBefore, ours, before.original));
         // A merge patch guarded by the resourceVersion: the text holds every foreign entry, and only this owner's
         // ledger annotation (and its pre-0.2 one) is written, so nothing of another stack is lost or taken.
         const legacyIsOurs = annotationJson(cm, legacyLedgerKey)?.owner === owner;

@@ -22,7 +22,7 @@ import {
     sameJson,
     replacedBy,
 } from "./common";
-import { MeshConfigRef, updateLedger } from "./ledger";
+import { MeshConfigRef, readingMeshNetworks, updateLedger } from "./ledger";
 
 export interface NetworkGroupInputs extends CommonInputs, MeshConfigRef {
     networkName: string;
@@ -171,7 +171,9 @@ export const networkGroupProvider = {
             props.configMap,
             props.namespace,
         );
-        const liveEntry = props.networkName in parseMeshNetworks(cm?.data?.meshNetworks).networks;
+        const text = cm?.data?.meshNetworks;
+        const liveEntry =
+            props.networkName in readingMeshNetworks(props.controlPlaneCluster, props, () => parseMeshNetworks(text)).networks;
         return { id, props: { ...props, live, liveEntry } };
     },
 

@@ -91,22 +91,33 @@ describe("stacks that race for the same cluster: the API server refuses the seco
 
     test("two MultiNetworkings in one program that share a cluster: the second group is refused, not silently relabelled", async () => {
         const stack = new TopologyStack("two-meshes");
+        // The second mesh's control plane runs on cluster-3: Istio as if installed there too.
+        await live.send(3, "POST", `${ns}/configmaps`, istioMeshConfig);
+        await live.send(3, "POST", "/apis/apps/v1/namespaces/istio-system/deployments", istiodDeployment(c(3)));
         try {
             await stack.create(3);
             const t: Topology = {
                 ...twoGroups("mesh-one"),
                 interconnect: undefined,
                 otherMeshes: [
-                    { ...twoGroups("mesh-two"), groups: [{ name: "two-net", clusters: [c(3)] }], gateways: [], remoteSecrets: "external" },
+                    {
+                        ...twoGroups("mesh-two"),
+                        controlPlane: { cluster: c(3) },
+                        clusters: [{ name: c(1) }, { name: c(2) }, { name: c(3) }],
+                        groups: [{ name: "two-net", clusters: [c(3)] }],
+                        gateways: [],
+                        remoteSecrets: "external",
+                    },
                 ],
             };
             await stack.setTopology(t);
             const up = await stack.run(["up", "--yes", "--skip-preview"]);
             expect(up.code).not.toBe(0);
             expect(up.stdout + up.stderr).toMatch(/held by another stack or mesh|already belongs to network group/);
-            const nsLabels = await live.namespaceLabels(3);
+            // One mesh holds cluster-3 whole: its group label, its mesh label, its owner annotation.
+            const { labels: nsLabels, annotations } = (await live.get(3, ns)).metadata;
             expect(nsLabels[labels.networkGroup]).toBe(nsLabels[labels.mesh] === "mesh-one" ? "west" : "two-net");
-            expect(new Set([nsLabels[labels.mesh], nsLabels["multinet.pulumi.io/owner"]?.split("/").pop()]).size).toBe(1);
+            expect(annotations["multinet.pulumi.io/owner"]).toBe(`multinet-topology/${stack.name}/${nsLabels[labels.mesh]}`);
         } finally {
             await stack.remove();
             await live.send(3, "DELETE", `${ns}/configmaps/istio`);
@@ -128,7 +139,7 @@ describe("an update killed while it restarts the control plane: recovery restart
         await settle(); // its restart counted before the tests count theirs
     });
     afterAll(async () => {
-        proxy.hold = () => false;
+        proxy.holding(() => false);
         await stack.remove();
         await proxy.stop();
     });
@@ -142,11 +153,11 @@ describe("an update killed while it restarts the control plane: recovery restart
     test("killed before the restart reached istiod: the ledger owes it, the preview says so, up does it once", async () => {
         const starts = istiodStarts();
         await stack.setTopology(twoGroups("mesh-ro", { interconnect: joined("east", "west") }));
-        proxy.hold = (method, path) => method === "PATCH" && path.includes("/deployments/istiod");
+        proxy.holding((method, path) => method === "PATCH" && path.includes("/deployments/istiod"));
         const up = startPulumi(topologyProgram, stack.name, ["up", "--yes", "--skip-preview"]);
         await proxy.whenHeld();
         await killTree(up);
-        proxy.hold = () => false;
+        proxy.holding(() => false);
         expect(Object.keys((await ledgers())[owner()].joined).sort()).toEqual(["east", "west"]);
         expect((await ledgers())[owner()].restart).toBeDefined();
         await settle();
@@ -166,15 +177,15 @@ describe("an update killed while it restarts the control plane: recovery restart
         const starts = istiodStarts();
         await stack.setTopology(twoGroups("mesh-ro", { interconnect: joined("east") }));
         let patchedIstiod = false;
-        proxy.hold = (method, path) => {
+        proxy.holding((method, path) => {
             if (method === "PATCH" && path.includes("/deployments/istiod")) patchedIstiod = true;
             else if (patchedIstiod && method === "PATCH" && path.includes("/configmaps/istio")) return true;
             return false;
-        };
+        });
         const up = startPulumi(topologyProgram, stack.name, ["up", "--yes", "--skip-preview"]);
         await proxy.whenHeld();
         await killTree(up);
-        proxy.hold = () => false;
+        proxy.holding(() => false);
         await settle();
         expect(istiodStarts()).toBe(starts + 1);
         expect((await ledgers())[owner()].restart).toBeDefined();
@@ -261,6 +272,37 @@ describe("the control plane moves or goes", () => {
             if (!(await live.get(1, "/apis/apps/v1/namespaces/istio-system/deployments/istiod"))) {
                 await live.send(1, "POST", "/apis/apps/v1/namespaces/istio-system/deployments", istiodDeployment(clusterId(1)));
             }
+            await stack.remove();
+        }
+    });
+});
+
+describe("a meshNetworks broken by hand", () => {
+    test("is refused at preview naming the ConfigMap and the cluster, not with a parser's message; nothing is written", async () => {
+        const stack = new TopologyStack("broken-mn");
+        const original = (await live.meshConfigMap()).data.meshNetworks;
+        await live.send(
+            1,
+            "PATCH",
+            `${ns}/configmaps/istio`,
+            { data: { meshNetworks: "networks:\n  - east\n" } },
+            "application/merge-patch+json",
+        );
+        try {
+            await stack.create(3);
+            const writes = [1, 2, 3].map((n) => live.auditWrites(n));
+            const message = errors(await stack.previewOf(twoGroups("mesh-broken"))).join("\n");
+            expect(message).toContain(`cluster "${c(1)}": ConfigMap istio-system/istio: the meshNetworks text has "networks" as a list`);
+            expect(message).toContain("kubectl -n istio-system edit configmap istio");
+            expect([1, 2, 3].map((n) => live.auditWrites(n))).toEqual(writes);
+        } finally {
+            await live.send(
+                1,
+                "PATCH",
+                `${ns}/configmaps/istio`,
+                { data: { meshNetworks: original ?? null } },
+                "application/merge-patch+json",
+            );
             await stack.remove();
         }
     });

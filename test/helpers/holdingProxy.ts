@@ -19,8 +19,7 @@ export class HoldingProxy {
     server = "";
     private held: HeldRequest[] = [];
     private waiters: (() => void)[] = [];
-    /** Which requests to hold; the others pass. */
-    hold: (method: string, path: string) => boolean = () => false;
+    private hold: (method: string, path: string) => boolean = () => false;
 
     private constructor(private readonly upstream: string) {}
 
@@ -51,6 +50,12 @@ export class HoldingProxy {
         });
         upstream.on("error", () => res.destroy());
         req.pipe(upstream);
+    }
+
+    /** From now on, holds the requests `predicate` picks (none: `() => false`); forgets what it held before. */
+    holding(predicate: (method: string, path: string) => boolean): void {
+        this.hold = predicate;
+        this.held = [];
     }
 
     /** Resolves once a request has been held. */
