@@ -45,7 +45,8 @@ describe("mesh side on the bed", () => {
             servers: [{ port: { number: 15443, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }],
         });
         expect(rule.metadata.labels).toMatchObject({ [labels.managedBy]: "pulumi-multinet", [labels.mesh]: "mesh-a" });
-        expect(rule.metadata.managedFields.map((f: any) => f.manager)).toEqual(["pulumi-multinet"]);
+        // The owner's own field manager: the API server refuses another stack's write to these fields.
+        expect(rule.metadata.managedFields.map((f: any) => f.manager)).toEqual([`pulumi-multinet/multinet-topology/${stack.name}/mesh-a`]);
 
         expect((await live.namespaceLabels(1))[labels.network]).toBe("east");
         expect((await live.namespaceLabels(2))[labels.network]).toBe("east");

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -27,6 +28,8 @@ const exitAfterUserMessage = 32
 type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engineAddress string
+	// Done when the engine is gone: programs still running are stopped with it.
+	alive context.Context
 }
 
 func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
@@ -102,7 +105,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if v, ok := opts["nodeargs"].(string); ok && v != "" {
 		args = append(strings.Fields(v), args...)
 	}
-	cmd := exec.CommandContext(ctx, node, args...)
+	cmd := exec.CommandContext(h.alive, node, args...)
 	cmd.Dir = req.GetPwd()
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.Env = env
@@ -124,8 +127,22 @@ func main() {
 			engine = a
 		}
 	}
-	h := &host{engineAddress: engine}
+	// Exit with the engine, as Pulumi's own language hosts do: a CLI killed outright leaves no host behind.
+	alive, engineGone := context.WithCancel(context.Background())
+	stop := make(chan bool, 1)
+	go func() {
+		<-alive.Done()
+		stop <- true
+	}()
+	if engine != "" {
+		if err := rpcutil.Healthcheck(alive, engine, 2*time.Second, engineGone); err != nil {
+			fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	h := &host{engineAddress: engine, alive: alive}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: stop,
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
 			return nil
