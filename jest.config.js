@@ -1,5 +1,6 @@
 // Two projects: `unit` (pure code, no servers) and `bed` (the real Pulumi engine against the bed's API servers).
-// The bed project's global setup brings the bed up (building what is missing) and takes down what it started.
+// The bed project's global setup brings up one bed per worker (building what is missing) and takes down what it
+// started; each worker's tests use their own bed.
 const tsJest = { "^.+\\.ts$": ["ts-jest", { tsconfig: "test/tsconfig.json" }] };
 
 module.exports = {
@@ -17,6 +18,7 @@ module.exports = {
             testEnvironment: "node",
             globalSetup: "<rootDir>/test/bed-global-setup.ts",
             globalTeardown: "<rootDir>/test/bed-global-teardown.ts",
+            setupFiles: ["<rootDir>/test/bed-worker.ts"],
             slowTestThreshold: 120,
         },
     ],

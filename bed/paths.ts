@@ -11,8 +11,11 @@ export const cacheDir =
 /** Built tools, one folder per tool and version, reused across beds. */
 export const toolsDir = path.join(cacheDir, "tools");
 
-/** The running bed: certificates, kubeconfigs, pids, logs, audit logs, the Pulumi file backend. */
-export const runDir = path.join(cacheDir, "run");
+/**
+ * The running bed: certificates, kubeconfigs, pids, logs, audit logs, the Pulumi file backend. `MULTINET_BED_RUN`
+ * places it elsewhere, so that several beds run side by side (the tests run one per jest worker).
+ */
+export const runDir = process.env.MULTINET_BED_RUN ?? path.join(cacheDir, "run");
 export const binDir = path.join(runDir, "bin");
 export const pidDir = path.join(runDir, "pids");
 export const backendDir = path.join(runDir, "backend");

@@ -38,7 +38,8 @@ function cmdline(pid: number): string | undefined {
 
 /** A pid is ours only while its command line names the run folder (pids get reused). */
 function isOurs(pid: number): boolean {
-    return Number.isInteger(pid) && pid > 0 && (cmdline(pid)?.includes(runDir) ?? false);
+    // With the separator: another bed's run folder may start with this one's name.
+    return Number.isInteger(pid) && pid > 0 && (cmdline(pid)?.includes(runDir + path.sep) ?? false);
 }
 
 /** Every live process whose command line names the run folder: pid files first, then a scan of /proc. */

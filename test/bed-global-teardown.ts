@@ -1,9 +1,9 @@
 import * as fs from "fs";
-import { down } from "../bed/bed";
-import { startedMarker } from "./bed-global-setup";
+import { bed, startedMarker, workerRunDir } from "./bed-global-setup";
 
 export default async function globalTeardown(): Promise<void> {
     if (!fs.existsSync(startedMarker)) return;
+    const started: number[] = JSON.parse(fs.readFileSync(startedMarker, "utf8"));
     fs.rmSync(startedMarker, { force: true });
-    await down();
+    await Promise.all(started.map((n) => bed(workerRunDir(n), ["down"])));
 }
