@@ -229,8 +229,10 @@ export function writeBinDir(tools: Tools): void {
     fs.rmSync(binDir, { recursive: true, force: true });
     fs.mkdirSync(binDir, { recursive: true });
     const link = (target: string, name: string) => fs.symlinkSync(target, path.join(binDir, name));
-    // Copied, not linked: the CLI looks for its language host beside its own resolved path.
+    // Copied, not linked: the CLI (and the YAML host, for the plugins it starts) looks for language hosts beside its
+    // own resolved path, and warns about one found elsewhere on PATH.
     fs.copyFileSync(tools.pulumi, path.join(binDir, "pulumi"));
+    fs.copyFileSync(tools.yamlLanguageHost, path.join(binDir, "pulumi-language-yaml"));
     link(tools.languageHost, "pulumi-language-nodejs");
     link(tools.kubectl, "kubectl");
     link(tools.istioctl, "istioctl");

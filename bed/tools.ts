@@ -1,5 +1,5 @@
-// Finds or builds the real binaries the bed runs: the Pulumi CLI and Node.js language host, kube-apiserver,
-// kubectl, etcd, istiod (pilot-discovery) and istioctl, and the bed's xDS probe. Order: an explicit MULTINET_*
+// Finds or builds the real binaries the bed runs: the Pulumi CLI and Node.js and YAML language hosts,
+// kube-apiserver, kubectl, etcd, istiod (pilot-discovery) and istioctl, and the bed's xDS probe. Order: an explicit MULTINET_*
 // path, a matching binary on PATH, the cache, a Go build.
 import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -19,6 +19,8 @@ export interface Tools {
     istioCrds: string;
     /** The bed's ADS client (bed/go/xds): what istiod sends one proxy. */
     xds: string;
+    /** Pulumi YAML's language host, for YAML programs that use the component package. */
+    yamlLanguageHost: string;
 }
 
 interface GoBuild {
@@ -67,6 +69,8 @@ const builds = {
         files: [{ module: "istio.io/istio", path: "manifests/charts/base/files/crd-all.gen.yaml" }],
     },
     xds: { module: "xds", versionOf: "github.com/envoyproxy/go-control-plane/envoy", packages: ["pulumi-multinet/bed/xds"], binary: "xds" },
+    // Pulumi YAML's language host, with the Pulumi modules it pins (not the CLI's).
+    yaml: { module: "yaml", versionOf: "github.com/pulumi/pulumi-yaml", packages: ["github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"] },
 } satisfies Record<string, GoBuild>;
 
 const overrides = {
@@ -237,5 +241,6 @@ export function ensureTools(log: (msg: string) => void = (m) => process.stderr.w
     istioctl ??= path.join(istioDir!, "istioctl");
     const istioCrds = process.env.MULTINET_ISTIO_CRDS ?? path.join(istioDir!, "crd-all.gen.yaml");
     const xds = path.join(goBuild(builds.xds, log), "xds");
-    return { pulumi, languageHost, kubeApiserver, kubectl, etcd, istiod, istioctl, istioCrds, xds };
+    const yamlLanguageHost = process.env.MULTINET_PULUMI_LANGUAGE_YAML ?? path.join(goBuild(builds.yaml, log), "pulumi-language-yaml");
+    return { pulumi, languageHost, kubeApiserver, kubectl, etcd, istiod, istioctl, istioCrds, xds, yamlLanguageHost };
 }

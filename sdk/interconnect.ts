@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { planRestart, RestartPolicy, restartWarning } from "../core/changes";
 import { interconnectSchema, memberProblems, parseArgs } from "../core/validate";
 import { InterconnectResource, ownerIdentity } from "./dynamic";
-import { known, previewReads } from "./previewReads";
+import { known, previewReads, warnBeforeChanges } from "./previewReads";
 import { EastWestGateway } from "./eastWestGateway";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
@@ -93,25 +93,18 @@ export class Interconnect extends pulumi.ComponentResource {
             }),
         }));
         const cp = mn.controlPlane;
-        const warnRestart = new pulumi.ResourceHook(
-            `multinet-restart-${mn.meshId}-${name}`,
-            async (hook) => {
-                // Judged as the provider will judge it: against what the control plane has (see planRestart). Network
-                // names are known in a preview even when addresses are not. Unreadable: against the stack's state.
-                const policy = hook.newInputs?.controlPlaneRestart ?? "onMembershipChange";
-                const next: string[] = hook.newInputs?.networks ?? [];
-                const kubeconfig = await known(mn.kubeconfigs[cp.cluster]);
-                const live = kubeconfig
-                    ? await previewReads()
-                          .interconnectOnControlPlane({ name: cp.cluster, kubeconfig }, cp, { owner: ownerIdentity(), meshId: mn.meshId })
-                          .catch(() => undefined)
-                    : undefined;
-                const state = live?.state ?? { joined: hook.oldInputs?.networks ?? [] };
-                const message = restartWarning(planRestart(state, next, policy), cp.deployment, cp.namespace, cp.cluster);
-                if (message) pulumi.log.warn(message, this);
-            },
-            { onDryRun: true },
-        );
+        const networks = members.map((m) => m.networkGroup.spec.networkName).sort();
+        // Judged as the provider will judge it: against what the control plane has now (see planRestart).
+        warnBeforeChanges(async () => {
+            const kubeconfig = await known(mn.kubeconfigs[cp.cluster]);
+            if (!kubeconfig) return;
+            const { state } = await previewReads().interconnectOnControlPlane({ name: cp.cluster, kubeconfig }, cp, {
+                owner: ownerIdentity(),
+                meshId: mn.meshId,
+            });
+            const message = restartWarning(planRestart(state, networks, controlPlaneRestart), cp.deployment, cp.namespace, cp.cluster);
+            if (message) pulumi.log.warn(message, this);
+        });
         const ic = new InterconnectResource(
             name,
             {
@@ -122,13 +115,9 @@ export class Interconnect extends pulumi.ComponentResource {
                 deployment: cp.deployment,
                 members: memberInputs,
                 controlPlaneRestart,
-                networks: members.map((m) => m.networkGroup.spec.networkName).sort(),
+                networks,
             },
-            {
-                parent: this,
-                dependsOn: [mn.rule, ...members.map((m) => m.networkGroup.group)],
-                hooks: { beforeCreate: [warnRestart], beforeUpdate: [warnRestart] },
-            },
+            { parent: this, dependsOn: [mn.rule, ...members.map((m) => m.networkGroup.group)] },
         );
         this.networks = ic.networks;
         this.meshNetworks = ic.meshNetworks;

@@ -3,7 +3,7 @@ import { planRestart, restartWarning } from "../core/changes";
 import { multiNetworkingSchema, parseArgs } from "../core/validate";
 import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
 import { validate } from "./errors";
-import { duringPreview, known, previewReads } from "./previewReads";
+import { warnBeforeChanges, known, previewReads } from "./previewReads";
 import { MeshRegistry } from "./registry";
 
 export interface ClusterArgs {
@@ -168,8 +168,8 @@ export class MultiNetworking extends pulumi.ComponentResource {
                 : [];
         this.remoteSecrets = pulumi.all(secrets);
         this.registerOutputs({ gatewayRule: this.gatewayRule, remoteSecrets: this.remoteSecrets });
-        duringPreview(() => this.warnIfInterconnectRemoved());
-        if (parsed.remoteSecrets === "external") duringPreview(() => this.warnMissingRemoteSecrets(remote));
+        warnBeforeChanges(() => this.warnIfInterconnectRemoved());
+        if (parsed.remoteSecrets === "external") warnBeforeChanges(() => this.warnMissingRemoteSecrets(remote));
     }
 
     /** @internal A declared cluster by name (the rules have checked it exists). */

@@ -4,7 +4,7 @@ import { groupProblems, GroupView, networkGroupSchema, parseArgs } from "../core
 import { NetworkGroupResource } from "./dynamic";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
-import { known, previewReads } from "./previewReads";
+import { known, previewReads, warnBeforeChanges } from "./previewReads";
 
 export interface NetworkGroupArgs {
     /** The mesh's multi-networking this group belongs to. */
@@ -57,23 +57,16 @@ export class NetworkGroup extends pulumi.ComponentResource {
         const cp = mn.controlPlane;
         // A cluster's network changes where it arrives; judged from its namespace's label as it is now, so a move
         // is announced whatever happens to the group it leaves (updated, deleted or renamed).
-        const warnMoves = new pulumi.ResourceHook(
-            `multinet-moves-${mn.meshId}-${networkName}`,
-            async (hook) => {
-                const before: string[] = hook.oldInputs?.clusters ?? [];
-                const arriving = clusters.filter((c) => !before.includes(c) || hook.oldInputs?.networkName !== networkName);
-                const accesses = [];
-                for (const c of arriving) {
-                    const kubeconfig = await known(mn.kubeconfigs[c]);
-                    if (kubeconfig) accesses.push({ name: c, kubeconfig });
-                }
-                if (accesses.length === 0) return;
-                const current = await previewReads().networkLabels(accesses, cp.namespace);
-                for (const [cluster, from] of movesInto(networkName, arriving, current))
-                    pulumi.log.warn(moveWarning(cluster, from, networkName), this);
-            },
-            { onDryRun: true },
-        );
+        warnBeforeChanges(async () => {
+            const accesses = [];
+            for (const c of clusters) {
+                const kubeconfig = await known(mn.kubeconfigs[c]);
+                if (kubeconfig) accesses.push({ name: c, kubeconfig });
+            }
+            const current = await previewReads().networkLabels(accesses, cp.namespace);
+            for (const [cluster, from] of movesInto(networkName, clusters, current))
+                pulumi.log.warn(moveWarning(cluster, from, networkName), this);
+        });
         const group = new NetworkGroupResource(
             name,
             {
@@ -84,7 +77,7 @@ export class NetworkGroup extends pulumi.ComponentResource {
                 configMap: cp.configMap,
                 clusters,
             },
-            { parent: this, dependsOn: [mn.rule], hooks: { beforeCreate: [warnMoves], beforeUpdate: [warnMoves] } },
+            { parent: this, dependsOn: [mn.rule] },
         );
         this.group = group;
         this.networkName = group.networkName;

@@ -1,5 +1,6 @@
-// Reads of the clusters that only a preview makes, for warnings that must name a resource (see
-// provider/preview.ts). The provider module, and the Kubernetes client with it, loads only when they run.
+// Reads of the clusters a program makes before any change, for warnings that must name a resource (see
+// provider/preview.ts): they run in the program (or, for Pulumi YAML, the component package's) process, in a
+// preview and in an update alike. The provider module, and the Kubernetes client with it, loads only when they run.
 import * as pulumi from "@pulumi/pulumi";
 
 export function previewReads(): typeof import("../provider/preview") {
@@ -12,9 +13,11 @@ export async function known<T>(value: pulumi.Input<T>): Promise<T | undefined> {
     return (await o.isKnown) ? o.promise() : undefined;
 }
 
-/** Runs `task` in a preview only, keeping the program alive until it has said what it has to say. */
-export function duringPreview(task: () => Promise<void>): void {
-    if (!pulumi.runtime.isDryRun()) return;
+/**
+ * Runs `task` while the program runs (a preview, or an update before its changes), keeping the program alive until
+ * it has said what it has to say. Components declared later in the program have registered by the time it reads.
+ */
+export function warnBeforeChanges(task: () => Promise<void>): void {
     const done = pulumi.runtime.rpcKeepAlive();
     task()
         .catch(() => undefined) // a read that fails says nothing; the providers' checks report unreachable clusters

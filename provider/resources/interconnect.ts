@@ -165,7 +165,12 @@ export const interconnectProvider = {
         };
         // A new ConfigMap is an update: the entries move there, with one restart (see converge).
         const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "meshId"] as const);
-        const drift = olds.liveMeshNetworks !== olds.meshNetworks || olds.owedRestart === true;
+        // A restart an interrupted update recorded but did not do is owed whatever the state says: the update does it
+        // (and the preview, which reads the same record, says so).
+        const owed = hasUnknowns(news.kubeconfigs)
+            ? false
+            : planRestart(await controlPlaneState(olds), olds.networks, olds.controlPlaneRestart).owed;
+        const drift = olds.liveMeshNetworks !== olds.meshNetworks || olds.owedRestart === true || owed;
         const fields = ["members", "configMap", "controlPlaneRestart", "deployment", "kubeconfigs", "owner"] as const;
         const changes = replaces.length > 0 || drift || fields.some((k) => !sameJson(olds[k], news[k]));
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };

@@ -1,7 +1,8 @@
-// Command pulumi-language-nodejs runs Pulumi Node.js programs for the CLI: it resolves @pulumi/pulumi's
-// `cmd/run` script from the program's folder and starts it with node, pointed straight at the engine's
-// resource monitor. Everything else (plugin installation, code generation) is left unimplemented, which the
-// CLI handles by falling back.
+// Command pulumi-language-nodejs runs Pulumi Node.js programs and plugins for the CLI: it resolves @pulumi/pulumi's
+// `cmd/run` (a program) or `cmd/run-plugin` (a source plugin, such as a component provider with PulumiPlugin.yaml)
+// from the folder and starts it with node, pointed straight at the engine. Installing dependencies succeeds when
+// @pulumi/pulumi already resolves there (npm install otherwise). Everything else (code generation, packing) is
+// left unimplemented, which the CLI handles by falling back.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -119,10 +121,114 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	return &pulumirpc.RunResponse{}, nil
 }
 
+// streamWriter forwards what a child process writes, as it comes, over one gRPC stream (sends are serialized).
+type streamWriter struct {
+	mu   *sync.Mutex
+	send func([]byte) error
+}
+
+func (w streamWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.send(append([]byte(nil), p...)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// resolveModule finds a module (or script) of a package as node would from dir.
+func resolveModule(node, dir, module string) (string, error) {
+	cmd := exec.Command(node, "-p", fmt.Sprintf("require.resolve(%q, { paths: [process.cwd()] })", module))
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	return strings.TrimSpace(string(out)), err
+}
+
+func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, server grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]) error {
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetDirectory()
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return errors.New("node is not on PATH")
+	}
+	if _, err := resolveModule(node, dir, "@pulumi/pulumi/package.json"); err == nil {
+		return nil // resolvable already (its own node_modules, or an enclosing one): nothing to install
+	}
+	var mu sync.Mutex
+	cmd := exec.CommandContext(server.Context(), "npm", "install")
+	cmd.Dir = dir
+	cmd.Stdout = streamWriter{&mu, func(b []byte) error { return server.Send(&pulumirpc.InstallDependenciesResponse{Stdout: b}) }}
+	cmd.Stderr = streamWriter{&mu, func(b []byte) error { return server.Send(&pulumirpc.InstallDependenciesResponse{Stderr: b}) }}
+	return cmd.Run()
+}
+
+// RunPlugin starts a source plugin as Pulumi's own host does: node <@pulumi/pulumi/cmd/run-plugin> <dir> <args>,
+// its output streamed back as it comes (the CLI reads the plugin's port from the first line of stdout).
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse]) error {
+	ctx := server.Context() // cancelled when the CLI is done with the plugin
+	dir := req.GetInfo().GetProgramDirectory()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return errors.New("node is not on PATH")
+	}
+	module := "@pulumi/pulumi/cmd/run-plugin"
+	if req.GetKind() == "analyzer" {
+		module = "@pulumi/pulumi/cmd/run-policy-pack"
+	}
+	runPath, err := resolveModule(node, dir, module)
+	if err != nil {
+		return fmt.Errorf("@pulumi/pulumi is not installed for the plugin in %s: run npm install there", dir)
+	}
+	env := req.GetEnv()
+	if len(env) == 0 {
+		env = os.Environ()
+	}
+	// The plugin's own folder is its working directory, so that its tsconfig.json applies.
+	args := []string{runPath, "--pwd", dir, dir}
+	for _, a := range req.GetArgs() {
+		// run-plugin's argument parser would take the value after a bare --logtostderr as its own.
+		if a == "--logtostderr" || strings.HasPrefix(a, "-v=") {
+			continue
+		}
+		args = append(args, a)
+	}
+	var mu sync.Mutex
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.Stdout = streamWriter{&mu, func(b []byte) error {
+		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
+	}}
+	cmd.Stderr = streamWriter{&mu, func(b []byte) error {
+		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
+	}}
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		return nil // stopped by the CLI: nobody listens any more
+	}
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
+}
+
 func main() {
-	// The CLI passes flags (-root, -tracing, runtime options) and, last, the engine's address.
+	// The CLI passes flags (--tracing <url>, -root=<dir>, -<option>=<value>, ...) and, last, the engine's address.
 	var engine string
-	for _, a := range os.Args[1:] {
+	for i := 1; i < len(os.Args); i++ {
+		a := os.Args[i]
+		if a == "--tracing" || a == "-tracing" {
+			i++
+			continue
+		}
 		if !strings.HasPrefix(a, "-") {
 			engine = a
 		}

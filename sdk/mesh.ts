@@ -1,0 +1,200 @@
+// The whole topology of one mesh as plain data, for declarative repos (Pulumi YAML) and the SDKs generated from
+// the component schema: the same components underneath (MultiNetworking, NetworkGroup, EastWestGateway,
+// Interconnect), so the same rules, errors, preview warnings and objects. Resources reference each other by name
+// here, since a component schema can only carry plain values.
+import * as pulumi from "@pulumi/pulumi";
+import { EastWestGateway } from "./eastWestGateway";
+import { Interconnect } from "./interconnect";
+import { MultiNetworking } from "./multiNetworking";
+import { NetworkGroup } from "./networkGroup";
+
+/** One cluster of the mesh. */
+export interface MeshClusterArgs {
+    /** Cluster name in the mesh: a DNS-1123 label, unique. Groups and gateways name clusters by it. */
+    name: string;
+    /** kubeconfig text for this cluster (its current context is used). Pass a secret; it is kept secret in state. */
+    kubeconfig: pulumi.Input<string>;
+    /**
+     * The cluster's Istio cluster ID (istiod's CLUSTER_ID for the control-plane cluster; a remote secret's key for
+     * the others). Default: the cluster's name.
+     */
+    clusterId?: string;
+    /** Pod CIDRs of the cluster, e.g. ["10.20.0.0/16"]: no overlap is allowed inside one group. Default: none. */
+    podCidrs?: string[];
+    /** The API server address istiod reaches this cluster at (https URL). Default: the server of the kubeconfig. */
+    remoteSecretServer?: string;
+}
+
+/** Where the mesh's control plane runs. */
+export interface MeshControlPlaneArgs {
+    /** The cluster that runs istiod: one of the clusters' names. */
+    cluster: string;
+    /** Istio's system namespace on every cluster. Default: "istio-system". */
+    namespace?: string;
+    /** The control plane's Deployment (CLUSTER_ID checked at preview; rolled when networks join or leave). Default: "istiod". */
+    deployment?: string;
+    /** The mesh ConfigMap holding meshNetworks ("istio-<revision>" for revisioned installs). Default: "istio". */
+    configMap?: string;
+}
+
+/** Clusters whose Pods reach each other directly. */
+export interface MeshGroupArgs {
+    /** The group's name in the mesh; gateways and interconnect members name the group by it. */
+    name: string;
+    /** Istio network name (the topology.istio.io/network label). DNS-1123; immutable. Default: the group's name. */
+    networkName?: string;
+    /** Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap. */
+    clusters: string[];
+}
+
+/** An east-west gateway on one cluster of a group. */
+export interface MeshGatewayArgs {
+    /** The gateway's name in the mesh; interconnect members name their gateways by it. */
+    name: string;
+    /** The group the gateway serves, by name. */
+    group: string;
+    /** The cluster it runs on: a member of the group; at most one gateway per cluster. */
+    cluster: string;
+    /** Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1. */
+    replicas?: number;
+    /** Annotations for the LoadBalancer Service (cloud load-balancer settings). Default: none. */
+    serviceAnnotations?: { [key: string]: string };
+    /** A load-balancer address you assign (spec.loadBalancerIP). Default: the address the cloud assigns. */
+    address?: string;
+    /** How long to wait for the load balancer's address, in seconds. Default: 300. */
+    addressTimeoutSeconds?: number;
+    /** A proxy image to run the gateway without Istio's sidecar injector. Default: injected (image "auto"). */
+    proxyImage?: string;
+}
+
+/** A group in the interconnect. */
+export interface MeshMemberArgs {
+    /** The group, by name. */
+    group: string;
+    /** Its gateways through which other groups reach it, by name: at least one, all of that group. */
+    gateways: string[];
+    /** Which of those gateways' addresses to publish. Default: all of them. */
+    addresses?: string[];
+}
+
+/** How a control-plane restart is decided when networks join or leave the interconnect. */
+export enum ControlPlaneRestart {
+    /** Roll the control-plane Deployment once per update in which networks join or leave. */
+    OnMembershipChange = "onMembershipChange",
+    /** Never roll it: rely on istiod's hot reload of meshNetworks. */
+    Never = "never",
+}
+
+/** Who gives istiod the credentials to read the other clusters. */
+export enum RemoteSecrets {
+    /** This package, as `istioctl create-remote-secret` would. */
+    Managed = "managed",
+    /** The platform (hosted meshes): the preview warns for each cluster that has none. */
+    External = "external",
+}
+
+/** The groups that reach each other through their gateways. */
+export interface MeshInterconnectArgs {
+    /** The joined groups. */
+    members: MeshMemberArgs[];
+    /** Default: onMembershipChange. */
+    controlPlaneRestart?: ControlPlaneRestart;
+}
+
+export interface MeshArgs {
+    /** The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched. */
+    meshId: string;
+    /** Where the control plane runs and how it is named. */
+    controlPlane: MeshControlPlaneArgs;
+    /** Every cluster the mesh may touch: at least one; names and Istio cluster IDs unique. */
+    clusters: MeshClusterArgs[];
+    /** Who makes istiod's remote secrets. Default: managed. */
+    remoteSecrets?: RemoteSecrets;
+    /** The network groups. Default: none. */
+    groups?: MeshGroupArgs[];
+    /** The east-west gateways. Default: none. */
+    gateways?: MeshGatewayArgs[];
+    /** The interconnect: which groups reach each other. Default: none (every group stays unreachable from the others). */
+    interconnect?: MeshInterconnectArgs;
+}
+
+/**
+ * A whole multi-network mesh from plain data: multi-networking enabled (the Gateway Rule, remote secrets), its
+ * network groups, east-west gateways and interconnect. Built from the package's components, with their rules,
+ * errors and preview warnings.
+ */
+export class Mesh extends pulumi.ComponentResource {
+    /** `namespace/name` of the Gateway Rule. */
+    readonly gatewayRule: pulumi.Output<string>;
+    /** Each gateway's load-balancer address, by gateway name. */
+    readonly gatewayAddresses: pulumi.Output<{ [name: string]: string }>;
+    /** Network names that are interconnected. */
+    readonly interconnected: pulumi.Output<string[]>;
+    /** How many control-plane restarts the interconnect has made. */
+    readonly controlPlaneRestarts: pulumi.Output<number>;
+
+    constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("multinet:index:Mesh", name, {}, opts);
+        const mn = new MultiNetworking(
+            args.meshId,
+            // The enums' values are the strings the components take.
+            {
+                meshId: args.meshId,
+                controlPlane: args.controlPlane,
+                clusters: args.clusters,
+                remoteSecrets: args.remoteSecrets as `${RemoteSecrets}` | undefined,
+            },
+            { parent: this },
+        );
+        const byName = <T>(kind: string, map: Map<string, T>, key: string, where: string): T => {
+            const found = map.get(key);
+            if (!found) {
+                throw new pulumi.ResourceError(
+                    `Mesh "${name}": ${where}: no ${kind} named "${key}" (${[...map.keys()].join(", ") || "none declared"}); declare it first`,
+                    this,
+                    true,
+                );
+            }
+            return found;
+        };
+        const groups = new Map<string, NetworkGroup>();
+        for (const g of args.groups ?? []) {
+            groups.set(
+                g.name,
+                new NetworkGroup(g.name, { multiNetworking: mn, networkName: g.networkName, clusters: g.clusters }, { parent: this }),
+            );
+        }
+        const gateways = new Map<string, EastWestGateway>();
+        (args.gateways ?? []).forEach((gw, i) => {
+            const { name: gwName, group, ...rest } = gw;
+            const networkGroup = byName("group", groups, group, `gateways[${i}].group`);
+            gateways.set(gwName, new EastWestGateway(gwName, { networkGroup, ...rest }, { parent: this }));
+        });
+        const ic = args.interconnect
+            ? new Interconnect(
+                  args.meshId,
+                  {
+                      multiNetworking: mn,
+                      controlPlaneRestart: args.interconnect.controlPlaneRestart as `${ControlPlaneRestart}` | undefined,
+                      members: args.interconnect.members.map((m, i) => ({
+                          networkGroup: byName("group", groups, m.group, `interconnect.members[${i}].group`),
+                          gateways: m.gateways.map((g, j) => byName("gateway", gateways, g, `interconnect.members[${i}].gateways[${j}]`)),
+                          addresses: m.addresses,
+                      })),
+                  },
+                  { parent: this },
+              )
+            : undefined;
+
+        this.gatewayRule = mn.gatewayRule;
+        this.gatewayAddresses = pulumi.all(Object.fromEntries([...gateways].map(([n, g]) => [n, g.address])));
+        this.interconnected = ic ? ic.networks : pulumi.output([]);
+        this.controlPlaneRestarts = ic ? ic.controlPlaneRestarts : pulumi.output(0);
+        this.registerOutputs({
+            gatewayRule: this.gatewayRule,
+            gatewayAddresses: this.gatewayAddresses,
+            interconnected: this.interconnected,
+            controlPlaneRestarts: this.controlPlaneRestarts,
+        });
+    }
+}
