@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["dist/**", "node_modules/**", "test/.work/**", "coverage/**"] },
+    { ignores: ["dist/**", "node_modules/**", "test/.work/**", "coverage/**", "plugin/index.js", "sdks/**"] },
     js.configs.recommended,
     { files: ["jest.config.js"], languageOptions: { sourceType: "commonjs", globals: { module: "writable" } } },
     ...tseslint.configs.recommended,

@@ -70,7 +70,13 @@ const builds = {
     },
     xds: { module: "xds", versionOf: "github.com/envoyproxy/go-control-plane/envoy", packages: ["pulumi-multinet/bed/xds"], binary: "xds" },
     // Pulumi YAML's language host, with the Pulumi modules it pins (not the CLI's).
-    yaml: { module: "yaml", versionOf: "github.com/pulumi/pulumi-yaml", packages: ["github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"] },
+    yaml: {
+        module: "yaml",
+        versionOf: "github.com/pulumi/pulumi-yaml",
+        packages: ["github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"],
+    },
+    // Pulumi's Go and Python SDK generators, at the CLI's version (bed/go/gensdk).
+    gensdk: { module: "gensdk", versionOf: "github.com/pulumi/pulumi/pkg/v3", packages: ["pulumi-multinet/bed/gensdk"], binary: "gensdk" },
 } satisfies Record<string, GoBuild>;
 
 const overrides = {
@@ -194,6 +200,11 @@ function moduleDir(build: GoBuild, module: string): string {
         encoding: "utf8",
     });
     return JSON.parse(out).Dir;
+}
+
+/** The SDK generator (bed/go/gensdk), built on first use: only `npm run sdks` and the SDK test need it. */
+export function ensureSdkGenerator(log: (msg: string) => void = (m) => process.stderr.write(`bed: ${m}\n`)): string {
+    return path.join(goBuild(builds.gensdk, log), "gensdk");
 }
 
 /** Resolves every tool, building what is missing. */

@@ -9,7 +9,7 @@ import { MultiNetworking } from "./multiNetworking";
 import { NetworkGroup } from "./networkGroup";
 
 /** One cluster of the mesh. */
-export interface MeshClusterArgs {
+export interface MeshCluster {
     /** Cluster name in the mesh: a DNS-1123 label, unique. Groups and gateways name clusters by it. */
     name: string;
     /** kubeconfig text for this cluster (its current context is used). Pass a secret; it is kept secret in state. */
@@ -26,7 +26,7 @@ export interface MeshClusterArgs {
 }
 
 /** Where the mesh's control plane runs. */
-export interface MeshControlPlaneArgs {
+export interface MeshControlPlane {
     /** The cluster that runs istiod: one of the clusters' names. */
     cluster: string;
     /** Istio's system namespace on every cluster. Default: "istio-system". */
@@ -38,7 +38,7 @@ export interface MeshControlPlaneArgs {
 }
 
 /** Clusters whose Pods reach each other directly. */
-export interface MeshGroupArgs {
+export interface MeshGroup {
     /** The group's name in the mesh; gateways and interconnect members name the group by it. */
     name: string;
     /** Istio network name (the topology.istio.io/network label). DNS-1123; immutable. Default: the group's name. */
@@ -48,7 +48,7 @@ export interface MeshGroupArgs {
 }
 
 /** An east-west gateway on one cluster of a group. */
-export interface MeshGatewayArgs {
+export interface MeshGateway {
     /** The gateway's name in the mesh; interconnect members name their gateways by it. */
     name: string;
     /** The group the gateway serves, by name. */
@@ -68,7 +68,7 @@ export interface MeshGatewayArgs {
 }
 
 /** A group in the interconnect. */
-export interface MeshMemberArgs {
+export interface MeshMember {
     /** The group, by name. */
     group: string;
     /** Its gateways through which other groups reach it, by name: at least one, all of that group. */
@@ -94,9 +94,9 @@ export enum RemoteSecrets {
 }
 
 /** The groups that reach each other through their gateways. */
-export interface MeshInterconnectArgs {
+export interface MeshInterconnect {
     /** The joined groups. */
-    members: MeshMemberArgs[];
+    members: MeshMember[];
     /** Default: onMembershipChange. */
     controlPlaneRestart?: ControlPlaneRestart;
 }
@@ -105,17 +105,17 @@ export interface MeshArgs {
     /** The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched. */
     meshId: string;
     /** Where the control plane runs and how it is named. */
-    controlPlane: MeshControlPlaneArgs;
+    controlPlane: MeshControlPlane;
     /** Every cluster the mesh may touch: at least one; names and Istio cluster IDs unique. */
-    clusters: MeshClusterArgs[];
+    clusters: MeshCluster[];
     /** Who makes istiod's remote secrets. Default: managed. */
     remoteSecrets?: RemoteSecrets;
     /** The network groups. Default: none. */
-    groups?: MeshGroupArgs[];
+    groups?: MeshGroup[];
     /** The east-west gateways. Default: none. */
-    gateways?: MeshGatewayArgs[];
+    gateways?: MeshGateway[];
     /** The interconnect: which groups reach each other. Default: none (every group stays unreachable from the others). */
-    interconnect?: MeshInterconnectArgs;
+    interconnect?: MeshInterconnect;
 }
 
 /**

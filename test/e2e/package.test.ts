@@ -1,12 +1,15 @@
-// The package as users get it: `npm pack`, installed into a fresh Pulumi project of its own (not this
-// repository), running the quickstart on the bed: up, a no-change preview, destroy.
+// The package as users get it: `npm pack`, installed into a fresh Pulumi project of its own, outside this repository
+// (nothing resolves from the repository's node_modules), running the quickstart on the bed: up, a no-change preview,
+// destroy; and its component package read by the CLI from node_modules, with no TypeScript installed.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { bedEnv } from "../../bed/bed";
 import { Stack } from "../../bed/stack";
 
 const repo = path.join(__dirname, "..", "..");
-const work = path.join(repo, "test", ".work", "package");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "multinet-package-"));
 const consumer = path.join(work, "consumer");
 
 function npm(args: string[], cwd: string): string {
@@ -26,7 +29,6 @@ describe("the npm package in a project of its own", () => {
     });
 
     test("packs, installs, and runs the quickstart", async () => {
-        fs.rmSync(work, { recursive: true, force: true });
         fs.mkdirSync(consumer, { recursive: true });
         const tarball = path.join(
             work,
@@ -36,7 +38,10 @@ describe("the npm package in a project of its own", () => {
         expect(files).toContain("package/dist/sdk/index.js");
         expect(files).toContain("package/dist/provider/index.js");
         expect(files).toContain("package/dist/core/index.js");
-        expect(files.filter((f) => /\/(test|bed|examples)\//.test(f))).toEqual([]);
+        expect(files).toEqual(
+            expect.arrayContaining(["package/plugin/index.js", "package/plugin/PulumiPlugin.yaml", "package/plugin/schema.json"]),
+        );
+        expect(files.filter((f) => /\/(test|bed|examples|sdks)\//.test(f))).toEqual([]);
 
         const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8"));
         fs.writeFileSync(
@@ -46,6 +51,7 @@ describe("the npm package in a project of its own", () => {
                     name: "multinet-consumer",
                     private: true,
                     dependencies: { "pulumi-multinet": `file:${tarball}`, "@pulumi/pulumi": pkg.dependencies["@pulumi/pulumi"] },
+                    devDependencies: { "@types/node": pkg.devDependencies["@types/node"] },
                 },
                 null,
                 2,
@@ -60,6 +66,14 @@ describe("the npm package in a project of its own", () => {
         execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(consumer, "tsconfig.json"), "--noEmit"], {
             stdio: "pipe",
         });
+        expect(fs.existsSync(path.join(consumer, "node_modules", "typescript"))).toBe(false);
+        const schema = execFileSync("pulumi", ["package", "get-schema", "./node_modules/pulumi-multinet/plugin"], {
+            cwd: consumer,
+            encoding: "utf8",
+            env: { ...process.env, ...bedEnv() },
+        });
+        expect(JSON.parse(schema)).toEqual(JSON.parse(fs.readFileSync(path.join(repo, "plugin", "schema.json"), "utf8")));
+
         stack = new Stack(consumer, "consumer");
         await stack.init({});
         await stack.up();
