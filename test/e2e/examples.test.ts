@@ -2,7 +2,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { istiodStarts, settle } from "../helpers/istio";
+import { clusterId, eventually, istiodClusters, istiodStarts, networkGateways, settle } from "../helpers/istio";
 import { Live, warnings } from "../../bed/topology";
 import { Stack } from "../../bed/stack";
 import { yamlQuickstartConfig } from "../helpers/yamlQuickstart";
@@ -14,7 +14,7 @@ async function lifecycle(
     name: string,
     between?: (stack: Stack) => Promise<void>,
     config: Parameters<Stack["init"]>[0] = {},
-): Promise<void> {
+): Promise<string[]> {
     const dir = path.join(examples, name);
     if (fs.existsSync(path.join(dir, "tsconfig.json")))
         execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json"), "--noEmit"], {
@@ -30,29 +30,49 @@ async function lifecycle(
         expect(again.changeSummary).toEqual({ same: expect.any(Number) });
         await between?.(stack);
         await stack.ok(["destroy", "--yes", "--skip-preview"]);
+        return warnings(first);
     } finally {
         await stack.remove();
     }
 }
 
-test("quickstart", () => lifecycle("quickstart"));
+/** The one warning of a first preview that joins groups: the control plane on cluster "hosted" restarts. */
+const restartWarning = [
+    expect.stringMatching(
+        /^warning: this update restarts the mesh control plane: network\(s\) .* join the interconnect, so Deployment istio-system\/istiod on cluster "hosted" rolls once/,
+    ),
+];
 
-test("yaml-quickstart: the Mesh component from Pulumi YAML; outputs, served endpoints' gateway, secrets kept", () =>
-    lifecycle(
+test("quickstart: the first preview says the control plane restarts", async () => {
+    expect(await lifecycle("quickstart")).toEqual(restartWarning);
+});
+
+test("yaml-quickstart: the Mesh component from Pulumi YAML; its preview warns alike, istiod reads its clusters and gateways", async () => {
+    const said = await lifecycle(
         "yaml-quickstart",
         async (stack) => {
             const out = JSON.parse((await stack.ok(["stack", "output", "--json"])).stdout);
             expect(out.interconnected).toEqual(["east", "west"]);
             expect(out.gatewayAddresses["west-1"]).toBe("203.0.113.7");
             expect(out.gatewayRule).toBe("istio-system/cross-network-gateway");
-            expect(JSON.stringify(await live.meshNetworks())).toContain("203.0.113.7");
+            // Cluster IDs: istiod's own, then the clusters' names (the example sets no clusterId for them).
+            const ids = [clusterId(1), "east-1", "west-1"];
+            await eventually(async () => expect(await istiodClusters()).toEqual(Object.fromEntries(ids.map((id) => [id, "synced"]))));
+            await eventually(async () =>
+                expect((await networkGateways()).map((g) => [g.network, g.address, g.port])).toEqual([
+                    ["east", out.gatewayAddresses["east-1"], 15443],
+                    ["west", "203.0.113.7", 15443],
+                ]),
+            );
             const state = await stack.exportState();
             const tokens = Object.values(yamlQuickstartConfig()).flatMap((c) => (c.secret ? [c.value.match(/token: (\S+)/)![1]] : []));
             expect(tokens).toHaveLength(3);
             for (const token of tokens) expect(state).not.toContain(token);
         },
         yamlQuickstartConfig(),
-    ));
+    );
+    expect(said).toEqual(restartWarning);
+});
 
 test("overlapping-cidrs: fine in two groups, refused at preview in one", () =>
     lifecycle("overlapping-cidrs", async (stack) => {
