@@ -28,26 +28,34 @@ export function pidOf(name: string): number | undefined {
     }
 }
 
-function cmdline(pid: number): string | undefined {
+function cmdline(pid: number): string[] | undefined {
     try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
     } catch {
         return undefined;
     }
 }
 
-/** A pid is ours only while its command line names the run folder (pids get reused). */
-function isOurs(pid: number): boolean {
-    // With the separator: another bed's run folder may start with this one's name.
-    return Number.isInteger(pid) && pid > 0 && (cmdline(pid)?.includes(runDir + path.sep) ?? false);
+/**
+ * Whether a command line names a run folder: as a whole argument (the controllers take it so), a path inside it,
+ * or a flag's value. Not a mere prefix: another bed's run folder may start with this one's name.
+ */
+export function namesRunDir(args: string[], dir: string): boolean {
+    return args.some((a) => a === dir || a.endsWith(`=${dir}`) || a.includes(dir + path.sep));
 }
 
-/** Every live process whose command line names the run folder: pid files first, then a scan of /proc. */
-export function ourProcesses(): number[] {
+/** A pid is ours only while its command line names the run folder (pids get reused). */
+function isOurs(pid: number, dir: string = runDir): boolean {
+    const args = Number.isInteger(pid) && pid > 0 ? cmdline(pid) : undefined;
+    return args !== undefined && namesRunDir(args, dir);
+}
+
+/** Every live process whose command line names a run folder (by default this bed's), from a scan of /proc. */
+export function ourProcesses(dir: string = runDir): number[] {
     const pids = new Set<number>();
     for (const entry of fs.readdirSync("/proc")) {
         const pid = Number(entry);
-        if (pid !== process.pid && isOurs(pid)) pids.add(pid);
+        if (pid !== process.pid && isOurs(pid, dir)) pids.add(pid);
     }
     return [...pids];
 }
@@ -73,9 +81,9 @@ async function terminate(pids: number[]): Promise<void> {
     };
     pids.forEach((pid) => signal(pid, "SIGTERM"));
     const deadline = Date.now() + 10_000;
-    while (pids.some(isOurs) && Date.now() < deadline) await sleep(100);
-    pids.filter(isOurs).forEach((pid) => signal(pid, "SIGKILL"));
-    while (pids.some(isOurs)) await sleep(50);
+    while (pids.some((p) => isOurs(p)) && Date.now() < deadline) await sleep(100);
+    pids.filter((p) => isOurs(p)).forEach((pid) => signal(pid, "SIGKILL"));
+    while (pids.some((p) => isOurs(p))) await sleep(50);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
