@@ -6,7 +6,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { Endpoint, kubeRequest } from "./kubeapi";
+import { bedApply, Endpoint, kubeRequest } from "./kubeapi";
 import { backendDir, binDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
 import { pidOf, sleep, startProcess, stopAll, stopProcess } from "./procs";
 import { IstiodState, istiodCommand, istiodReady, processName as istiodProcess, readStarts, startIstiod, templateHash } from "./istiod";
@@ -292,17 +292,10 @@ async function startCluster(tools: Tools, state: BedState, cluster: BedCluster, 
 
 async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPlaneId: string): Promise<void> {
     const ep = bedEndpoint(state, cluster);
-    const apply = async (obj: any, apiPath: string) => {
-        const r = await kubeRequest(
-            ep,
-            "PATCH",
-            `${apiPath}/${obj.metadata.name}?fieldManager=multinet-bed&force=true`,
-            obj,
-            "application/apply-patch+yaml",
-        );
-        if (r.status >= 300)
-            throw new Error(`seeding ${cluster.name}: ${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`);
-    };
+    const apply = (obj: any, apiPath: string) =>
+        bedApply(ep, apiPath, obj).catch((e: Error) => {
+            throw new Error(`seeding ${cluster.name}: ${e.message}`);
+        });
     await apply(istioSystemNamespace, "/api/v1/namespaces");
     await Promise.all(crds.map((crd) => apply(crd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")));
     await apply(injectorWebhook(), "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations");

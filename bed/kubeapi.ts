@@ -56,3 +56,16 @@ export function kubeRequest(
         req.end();
     });
 }
+
+/** Server-side apply of one object at `apiPath` (its collection) as the bed, which owns what it seeds. */
+export async function bedApply(ep: Endpoint, apiPath: string, obj: any): Promise<any> {
+    const r = await kubeRequest(
+        ep,
+        "PATCH",
+        `${apiPath}/${obj.metadata.name}?fieldManager=multinet-bed&force=true`,
+        obj,
+        "application/apply-patch+yaml",
+    );
+    if (r.status >= 300) throw new Error(`${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+}

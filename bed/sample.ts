@@ -3,7 +3,7 @@
 // (label security.istio.io/tlsMode=istio, as injected Pods carry) and their EndpointSlice. Pod IPs are distinct per
 // cluster: cluster N's Pods are 10.N.0.10 and 10.N.0.11.
 import type { BedCluster, BedState } from "./bed";
-import { Endpoint, kubeRequest } from "./kubeapi";
+import { bedApply, Endpoint, kubeRequest } from "./kubeapi";
 
 export const sample = { namespace: "sample", service: "helloworld", port: 5000, host: "helloworld.sample.svc.cluster.local" } as const;
 
@@ -12,29 +12,17 @@ export function samplePodIps(index: number): string[] {
     return [`10.${index}.0.10`, `10.${index}.0.11`];
 }
 
-async function apply(ep: Endpoint, apiPath: string, obj: any): Promise<any> {
-    const r = await kubeRequest(
-        ep,
-        "PATCH",
-        `${apiPath}/${obj.metadata.name}?fieldManager=multinet-bed&force=true`,
-        obj,
-        "application/apply-patch+yaml",
-    );
-    if (r.status >= 300) throw new Error(`${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-}
-
 async function sampleIn(ep: Endpoint, cluster: BedCluster): Promise<void> {
     const ns = sample.namespace;
     const labels = { app: sample.service, version: "v1" };
-    await apply(ep, "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+    await bedApply(ep, "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
     // The ServiceAccount admission plugin refuses Pods until the namespace has its `default` account.
-    await apply(ep, `/api/v1/namespaces/${ns}/serviceaccounts`, {
+    await bedApply(ep, `/api/v1/namespaces/${ns}/serviceaccounts`, {
         apiVersion: "v1",
         kind: "ServiceAccount",
         metadata: { name: "default", namespace: ns },
     });
-    await apply(ep, `/api/v1/namespaces/${ns}/services`, {
+    await bedApply(ep, `/api/v1/namespaces/${ns}/services`, {
         apiVersion: "v1",
         kind: "Service",
         metadata: { name: sample.service, namespace: ns, labels: { app: sample.service } },
@@ -43,7 +31,7 @@ async function sampleIn(ep: Endpoint, cluster: BedCluster): Promise<void> {
     const ips = samplePodIps(cluster.index);
     const pods = ips.map((ip, i) => ({ ip, name: `${sample.service}-v1-${String.fromCharCode(97 + i)}` }));
     for (const pod of pods) {
-        await apply(ep, `/api/v1/namespaces/${ns}/pods`, {
+        await bedApply(ep, `/api/v1/namespaces/${ns}/pods`, {
             apiVersion: "v1",
             kind: "Pod",
             metadata: {
@@ -79,7 +67,7 @@ async function sampleIn(ep: Endpoint, cluster: BedCluster): Promise<void> {
         );
         if (r.status >= 300) throw new Error(`pod ${pod.name} status: ${r.status} ${JSON.stringify(r.body)}`);
     }
-    await apply(ep, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, {
+    await bedApply(ep, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, {
         apiVersion: "discovery.k8s.io/v1",
         kind: "EndpointSlice",
         metadata: {

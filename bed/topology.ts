@@ -6,29 +6,19 @@ import { auditCounts } from "./audit";
 import { bedEndpoint, BedState, readState } from "./bed";
 import { kubeRequest } from "./kubeapi";
 import { PreviewJson, RunResult, Stack } from "./stack";
+import type { ControlPlaneRestart, MeshCluster, MeshGateway, MeshGroup, MeshInterconnect, RemoteSecrets } from "../sdk/mesh";
 
+/** A mesh as the Mesh component takes it, minus kubeconfigs (the program takes the bed's), plus more meshes. */
 export interface Topology {
     meshId: string;
     controlPlane: { cluster: string };
-    clusters: { name: string; clusterId?: string; podCidrs?: string[]; remoteSecretServer?: string }[];
-    remoteSecrets?: "managed" | "external";
+    clusters: Omit<MeshCluster, "kubeconfig">[];
+    remoteSecrets?: `${RemoteSecrets}`;
     /** More meshes in the same program (their groups only; resource names must differ from this mesh's). */
     otherMeshes?: Topology[];
-    groups: { name: string; networkName?: string; clusters: string[] }[];
-    gateways: {
-        name: string;
-        group: string;
-        cluster: string;
-        replicas?: number;
-        serviceAnnotations?: Record<string, string>;
-        address?: string;
-        addressTimeoutSeconds?: number;
-        proxyImage?: string;
-    }[];
-    interconnect?: {
-        members: { group: string; gateways: string[]; addresses?: string[] }[];
-        controlPlaneRestart?: "onMembershipChange" | "never";
-    };
+    groups: MeshGroup[];
+    gateways: MeshGateway[];
+    interconnect?: Omit<MeshInterconnect, "controlPlaneRestart"> & { controlPlaneRestart?: `${ControlPlaneRestart}` };
 }
 
 export const topologyProgram = path.join(__dirname, "programs", "topology");

@@ -9,8 +9,9 @@ import { auditCounts, auditOffset } from "../bed/audit";
 import { bedEnv, down, readState, up } from "../bed/bed";
 import { istiodStarts, settle } from "../bed/istiod";
 import { clusterName as c, Live, Topology, TopologyStack } from "../bed/topology";
-import { eastWestGatewayObjects, emptyLedger, gatewayRule, ledgerEntries, planMesh, MeshTopology } from "../core";
+import { eastWestGatewayObjects, emptyLedger, gatewayRule, ledgerEntries, planMesh } from "../core";
 import * as YAML from "yaml";
+import { syntheticMesh } from "../bed/syntheticMesh";
 
 const sizes = (process.env.MULTINET_BENCH_SIZES ?? "2,4,8").split(",").map(Number);
 const resultsDir = path.join(__dirname, "results");
@@ -175,29 +176,7 @@ async function kubectlGuide(n: number): Promise<Measure> {
 }
 
 function plannerTiming(clusters: number): { clusters: number; ms: number } {
-    const groups = clusters / 2;
-    const gs = Array.from({ length: groups }, (_, g) => ({ networkName: `g${g + 1}`, clusters: [`c${2 * g + 1}`, `c${2 * g + 2}`] }));
-    const desired: MeshTopology = {
-        meshId: "m",
-        owner: "p/s",
-        controlPlane: { cluster: "c1", namespace: "istio-system" },
-        clusters: Array.from({ length: clusters }, (_, i) => ({
-            name: `c${i + 1}`,
-            podCidrs: [`10.${Math.floor(i / 250)}.${i % 250}.0/24`],
-        })),
-        groups: gs,
-        gateways: gs.map((g) => ({
-            name: `gw-${g.networkName}`,
-            cluster: g.clusters[1],
-            networkName: g.networkName,
-            replicas: 1,
-            serviceAnnotations: {},
-        })),
-        interconnect: {
-            members: gs.map((g) => ({ networkName: g.networkName, gateways: [`gw-${g.networkName}`], addresses: ["203.0.113.1"] })),
-            controlPlaneRestart: "onMembershipChange",
-        },
-    };
+    const desired = syntheticMesh(clusters / 2);
     const previous = { ...desired, interconnect: { ...desired.interconnect!, members: desired.interconnect!.members.slice(1) } };
     planMesh(desired, previous); // warm-up
     const runs = 20;

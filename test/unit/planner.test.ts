@@ -1,35 +1,6 @@
-import { MeshTopology, planMesh } from "../../core/planner";
+import { planMesh } from "../../core/planner";
+import { syntheticMesh as mesh } from "../../bed/syntheticMesh";
 import { groupProblems } from "../../core/validate";
-
-function mesh(groups: number): MeshTopology {
-    const clusters = Array.from({ length: groups * 2 }, (_, i) => ({
-        name: `c${i + 1}`,
-        podCidrs: [`10.${Math.floor(i / 2)}.${(i % 2) * 128}.0/17`],
-    }));
-    const gs = Array.from({ length: groups }, (_, g) => ({ networkName: `g${g + 1}`, clusters: [`c${2 * g + 1}`, `c${2 * g + 2}`] }));
-    return {
-        meshId: "m",
-        owner: "p/s",
-        controlPlane: { cluster: "c1", namespace: "istio-system" },
-        clusters,
-        groups: gs,
-        gateways: gs.map((g) => ({
-            name: `gw-${g.networkName}`,
-            cluster: g.clusters[1],
-            networkName: g.networkName,
-            replicas: 1,
-            serviceAnnotations: {},
-        })),
-        interconnect: {
-            members: gs.map((g) => ({
-                networkName: g.networkName,
-                gateways: [`gw-${g.networkName}`],
-                addresses: [`203.0.113.${g.networkName.slice(1)}`],
-            })),
-            controlPlaneRestart: "onMembershipChange",
-        },
-    };
-}
 
 test("a valid mesh: objects per cluster (reader access in every cluster but the control plane's), one entry per group, everything joins", () => {
     const plan = planMesh(mesh(3));
@@ -74,14 +45,14 @@ test("problems are the components' own: a cluster in two groups, overlapping CID
             `create one on a member cluster and list it`,
     ]);
     expect(groupRules[0]).toContain(`"c1" already belongs to network group "g1"`);
-    expect(groupRules[1]).toContain(`Pod CIDRs overlap: "c3" has 10.0.0.0/8 and "c4" has 10.1.128.0/17`);
+    expect(groupRules[1]).toContain(`Pod CIDRs overlap: "c3" has 10.0.0.0/8 and "c4" has 10.0.3.0/24`);
 });
 
 test("the plan's meshNetworks lists every group, joined or not", () => {
     const t = mesh(3);
     t.interconnect!.members = t.interconnect!.members.slice(0, 1);
     expect(planMesh(t).meshNetworks).toEqual({
-        g1: { gateways: [{ address: "203.0.113.1", port: 15443 }] },
+        g1: { gateways: [{ address: "198.18.0.1", port: 15443 }] },
         g2: { gateways: [{ address: "100::", port: 15443 }] },
         g3: { gateways: [{ address: "100::", port: 15443 }] },
     });
