@@ -51,15 +51,18 @@ export interface RestartPlan extends InterconnectChange {
  */
 export function planRestart(live: ControlPlaneState, next: string[], policy: RestartPolicy): RestartPlan {
     const change = classifyMembership(live.joined, next, policy);
-    const owed = live.owedRestart !== undefined && live.owedRestart !== live.lastRestart;
+    // Under "never" nothing is owed: the user chose hot reload, and the next write clears the old record.
+    const owed = policy !== "never" && live.owedRestart !== undefined && live.owedRestart !== live.lastRestart;
     return { ...change, owed, restartsControlPlane: change.restartsControlPlane || owed };
 }
 
+/** What the preview says of a restart (undefined: none). `removed`: the program dropped its Interconnect. */
 export function restartWarning(
     plan: InterconnectChange & { owed?: boolean },
     deployment: string,
     namespace: string,
     cluster: string,
+    removed = false,
 ): string | undefined {
     if (!plan.restartsControlPlane) return undefined;
     const parts = [
@@ -69,11 +72,13 @@ export function restartWarning(
     const why = parts.length
         ? `${parts.join(" and ")} the interconnect`
         : "an earlier update was interrupted before the restart it recorded";
-    return (
-        `this update restarts the mesh control plane: ${why}, ` +
-        `so Deployment ${namespace}/${deployment} on cluster "${cluster}" rolls once. Set controlPlaneRestart: ` +
-        `"never" to rely on istiod's hot reload instead.`
-    );
+    // The advice helps only where the program's membership change is the cause and an Interconnect is there to set it on.
+    const after = removed
+        ? " (The Interconnect was removed from the program.)"
+        : parts.length
+          ? ` Set controlPlaneRestart: "never" to rely on istiod's hot reload instead.`
+          : "";
+    return `this update restarts the mesh control plane: ${why}, so Deployment ${namespace}/${deployment} on cluster "${cluster}" rolls once.${after}`;
 }
 
 /**

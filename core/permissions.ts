@@ -1,6 +1,6 @@
 // What the kubeconfig's user must be allowed to do, per resource and per role of a cluster: checked at preview
-// (SelfSubjectAccessReview), so that a user who may read but not write fails before anything is written, and
-// listed in the README's "Permissions" from the same table.
+// (SelfSubjectAccessReview), so that a user who may read but not write fails before anything is written. The
+// README's "Permissions" table lists the same (test/unit/permissions.test.ts compares them).
 
 export interface Permission {
     /** API group ("" for the core group). */
@@ -35,10 +35,13 @@ export const permissions = {
     ],
     /** The control-plane cluster, for remote secrets. */
     remoteSecrets: [ns("", "secrets", ["get", "list", "create", "patch", "delete"])],
-    /** A cluster istiod reads through a remote secret we make: its reader, the reader's role and token. */
+    /**
+     * A cluster istiod reads through a remote secret we make: its reader, the reader's role and token (listing the
+     * tokens tells whether another mesh's reader still uses the shared ServiceAccount).
+     */
     readCluster: [
         ns("", "serviceaccounts", rw),
-        ns("", "secrets", rw),
+        ns("", "secrets", ["get", "list", "create", "patch", "delete"]),
         cl("rbac.authorization.k8s.io", "clusterroles", rw),
         cl("rbac.authorization.k8s.io", "clusterrolebindings", rw),
     ],

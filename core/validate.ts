@@ -3,6 +3,7 @@
 // Every message names the field and the fix; callers prefix the resource.
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { isolationAddress } from "./meshNetworks";
 
 const dns1123Label = z
     .string()
@@ -18,6 +19,16 @@ const cidr = z
 
 const ipAddress = z.string().refine((v) => parseIp(v) !== undefined, {
     message: 'is not a valid IPv4 or IPv6 address; write IPv4 as four decimal numbers 0-255, e.g. "203.0.113.7"',
+});
+
+/** In the discard-only prefix (RFC 6666, 100::/64) that keeps groups outside the interconnect unreachable. */
+export function isDiscardAddress(value: string): boolean {
+    const ip = parseIp(value);
+    return ip?.kind() === "ipv6" && ip.match(ipaddr.IPv6.parse(isolationAddress), 64);
+}
+
+const gatewayAddress = ipAddress.refine((v) => !isDiscardAddress(v), {
+    message: `is in ${isolationAddress}/64, the discard prefix that keeps groups outside the interconnect unreachable; give the gateway a real address`,
 });
 
 const qualifiedName = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -153,7 +164,7 @@ export const eastWestGatewaySchema = z.object({
     cluster: z.string(),
     replicas: z.number().int().min(1, "must be at least 1").default(1),
     serviceAnnotations: annotations.default({}),
-    address: ipAddress.optional(),
+    address: gatewayAddress.optional(),
     addressTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
     proxyImage: z
         .string()
@@ -383,16 +394,21 @@ export function memberProblems(members: MemberView[]): string[] {
                 );
         });
         const known = m.gateways.map((g) => g.address);
-        // Addresses assigned by the cloud are unknown until the gateways exist; only user-set ones are checked here.
-        if (known.every((a) => a !== undefined)) {
-            (m.addresses ?? []).forEach((a, j) => {
-                if (!known.includes(a))
-                    problems.push(
-                        `${at}.addresses[${j}]: "${a}" is not the address of any of its gateways (${known.join(", ")}); ` +
-                            `pick one of them or leave addresses out`,
-                    );
-            });
-        }
+        // Addresses assigned by the cloud are unknown until the gateways exist: the SDK checks them then, with
+        // addressProblems too.
+        if (known.every((a) => a !== undefined)) problems.push(...addressProblems(at, m.addresses ?? [], known as string[]));
     });
     return problems;
+}
+
+/** A member's published addresses (`at`: "members[i] (name)") must be addresses of its gateways. */
+export function addressProblems(at: string, addresses: string[], gatewayAddresses: string[]): string[] {
+    return addresses.flatMap((a, j) =>
+        gatewayAddresses.includes(a)
+            ? []
+            : [
+                  `${at}.addresses[${j}]: "${a}" is not the address of any of its gateways (${gatewayAddresses.join(", ")}); ` +
+                      `pick one of them or leave addresses out`,
+              ],
+    );
 }

@@ -183,13 +183,16 @@ export class Cluster {
                 code,
             );
         }
-        if (code === 409 && verb === "apply") {
+        // A 409 names managers for a field conflict; without them it is a failed precondition (resourceVersion),
+        // which retryOnConflict recognises by the message below.
+        const managers = code === 409 && verb === "apply" ? conflictManagers(e) : [];
+        if (managers.length) {
             return new ClusterError(
                 this.name,
                 `server-side apply conflict on ${what}: ${reason}. Another field manager owns these fields; ` +
                     `it is not overridden silently — remove or reconcile its value first`,
                 code,
-                conflictManagers(e),
+                managers,
             );
         }
         return new ClusterError(this.name, `${verb} ${what} failed (${code}): ${reason}`, code);

@@ -1,13 +1,12 @@
-// Reads the components make during `pulumi preview` so that it can warn truthfully about what an update will do.
-// They run in the program's process (where warnings can name a resource) and only during previews; the SDK loads
-// this module, and with it the Kubernetes client, lazily.
+// Reads the components make before any change (in a preview, and at the start of an update) so that the preview
+// can warn truthfully about what the update will do. They run in the program's process, where warnings can name a
+// resource; the SDK loads this module, and with it the Kubernetes client, lazily (sdk/previewReads.ts).
 import { Cluster, ClusterAccess } from "./kube";
 import { ControlPlaneState, RestartPolicy } from "../core/changes";
 import { labels } from "../core/names";
 import type { KubeObject } from "../core/render";
 import { CommonInputs } from "./resources/common";
 import { controlPlaneState } from "./resources/interconnect";
-import { currentLedger } from "./resources/ledger";
 
 export interface ControlPlaneRef {
     namespace: string;
@@ -26,8 +25,8 @@ export async function interconnectOnControlPlane(
     who: Pick<CommonInputs, "owner" | "meshId">,
 ): Promise<{ state: ControlPlaneState; controlPlaneRestart?: RestartPolicy }> {
     const inputs = { ...who, ...where, kubeconfigs: { [access.name]: access.kubeconfig }, controlPlaneCluster: access.name };
-    const [state, ledger] = await Promise.all([controlPlaneState(inputs), currentLedger(inputs)]);
-    return { state, controlPlaneRestart: ledger?.controlPlaneRestart };
+    const state = await controlPlaneState(inputs);
+    return { state, controlPlaneRestart: state.policy };
 }
 
 /** The network label of each cluster's Istio namespace now (undefined: none, or unreadable). */

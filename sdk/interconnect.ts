@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { planRestart, RestartPolicy, restartWarning } from "../core/changes";
-import { interconnectSchema, memberProblems, parseArgs } from "../core/validate";
-import { InterconnectResource, ownerIdentity } from "./dynamic";
-import { known, previewReads, warnBeforeChanges } from "./previewReads";
+import { RestartPolicy } from "../core/changes";
+import { addressProblems, interconnectSchema, memberProblems, parseArgs } from "../core/validate";
+import { InterconnectResource } from "./dynamic";
+import { warnBeforeChanges } from "./previewReads";
 import { EastWestGateway } from "./eastWestGateway";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
@@ -52,6 +52,8 @@ export class Interconnect extends pulumi.ComponentResource {
         const mn = args?.multiNetworking;
         if (!(mn instanceof MultiNetworking))
             throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
+        if (mn.registry.interconnects > 0)
+            fail(this, label, [`multiNetworking: the mesh already has an Interconnect; a mesh has one, listing every member`]);
         mn.registry.interconnects++;
         const { controlPlaneRestart } = validate(this, () =>
             parseArgs(interconnectSchema, { controlPlaneRestart: args.controlPlaneRestart }, label),
@@ -61,6 +63,12 @@ export class Interconnect extends pulumi.ComponentResource {
             if (!(m?.networkGroup instanceof NetworkGroup)) fail(this, label, [`members[${i}].networkGroup: pass a NetworkGroup`]);
             if (!Array.isArray(m.gateways) || m.gateways.some((g) => !(g instanceof EastWestGateway)))
                 fail(this, label, [`members[${i}].gateways: pass a list of EastWestGateway resources`]);
+            // Groups and gateways of another mesh would be joined into this mesh's meshNetworks.
+            if (m.networkGroup.multiNetworking !== mn || m.gateways.some((g) => g.networkGroup.multiNetworking !== mn))
+                fail(this, label, [
+                    `members[${i}] ("${m.networkGroup.spec.networkName}"): belongs to another MultiNetworking (mesh ` +
+                        `"${m.networkGroup.multiNetworking.meshId}"); an Interconnect joins groups and gateways of its own mesh only`,
+                ]);
         });
         fail(
             this,
@@ -75,34 +83,18 @@ export class Interconnect extends pulumi.ComponentResource {
         );
 
         // Only `addresses` waits for the gateways; names stay known, so a preview can compare them.
-        const memberInputs = members.map((m) => ({
+        const memberInputs = members.map((m, i) => ({
             networkName: m.networkGroup.spec.networkName,
             addresses: pulumi.all(m.gateways.map((g) => g.address)).apply((gatewayAddresses) => {
                 const chosen = m.addresses ?? gatewayAddresses;
-                const unknown = chosen.filter((a) => !gatewayAddresses.includes(a));
-                if (unknown.length) {
-                    throw new pulumi.ResourceError(
-                        `${label}: members ("${m.networkGroup.spec.networkName}").addresses: ` +
-                            `${unknown.join(", ")} is not an address of its gateways (${gatewayAddresses.join(", ")}); ` +
-                            `pick one of them or leave addresses out`,
-                        this,
-                        true,
-                    );
-                }
+                fail(this, label, addressProblems(`members[${i}] ("${m.networkGroup.spec.networkName}")`, chosen, gatewayAddresses));
                 return [...chosen];
             }),
         }));
         const cp = mn.controlPlane;
         const networks = members.map((m) => m.networkGroup.spec.networkName).sort();
-        // Judged as the provider will judge it: against what the control plane has now (see planRestart).
         warnBeforeChanges(async () => {
-            const kubeconfig = await known(mn.kubeconfigs[cp.cluster]);
-            if (!kubeconfig) return;
-            const { state } = await previewReads().interconnectOnControlPlane({ name: cp.cluster, kubeconfig }, cp, {
-                owner: ownerIdentity(),
-                meshId: mn.meshId,
-            });
-            const message = restartWarning(planRestart(state, networks, controlPlaneRestart), cp.deployment, cp.namespace, cp.cluster);
+            const message = await mn.restartWarning({ networks, policy: controlPlaneRestart });
             if (message) pulumi.log.warn(message, this);
         });
         const ic = new InterconnectResource(

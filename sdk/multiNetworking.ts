@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { planRestart, restartWarning } from "../core/changes";
+import { planRestart, RestartPolicy, restartWarning } from "../core/changes";
 import { multiNetworkingSchema, parseArgs } from "../core/validate";
 import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
 import { validate } from "./errors";
@@ -178,22 +178,36 @@ export class MultiNetworking extends pulumi.ComponentResource {
     }
 
     /**
-     * A program that drops its Interconnect leaves the engine to delete it, and no hook of ours runs for a resource
-     * that is gone. So the preview reads the ConfigMap's record of this stack's joined networks and says it here.
+     * @internal The preview's restart warning for this mesh's interconnect when the update leaves `next` joined
+     * (undefined: no restart, or the control plane's credentials are not known yet), judged as the provider will
+     * judge it: against what the control plane has now (see planRestart). `"removed"`: the program dropped its
+     * Interconnect, under the policy the stack recorded there.
      */
-    private async warnIfInterconnectRemoved(): Promise<void> {
+    async restartWarning(next: { networks: string[]; policy: RestartPolicy } | "removed"): Promise<string | undefined> {
         const cp = this.controlPlane;
         const kubeconfig = await known(this.kubeconfigs[cp.cluster]);
-        // Components declared after this one register while the program runs on; look once they have.
-        await new Promise((r) => setImmediate(r));
-        if (this.registry.interconnects > 0 || !kubeconfig) return;
+        if (!kubeconfig) return undefined;
         const { state, controlPlaneRestart } = await previewReads().interconnectOnControlPlane({ name: cp.cluster, kubeconfig }, cp, {
             owner: ownerIdentity(),
             meshId: this.meshId,
         });
-        if (!controlPlaneRestart) return; // this stack has no interconnect there
-        const message = restartWarning(planRestart(state, [], controlPlaneRestart), cp.deployment, cp.namespace, cp.cluster);
-        if (message) pulumi.log.warn(`${message} (The Interconnect was removed from the program.)`, this);
+        const removed = next === "removed";
+        const policy = removed ? controlPlaneRestart : next.policy;
+        if (!policy) return undefined; // removed, and this stack has no interconnect there
+        return restartWarning(planRestart(state, removed ? [] : next.networks, policy), cp.deployment, cp.namespace, cp.cluster, removed);
+    }
+
+    /**
+     * A program that drops its Interconnect leaves the engine to delete it, and no hook of ours runs for a resource
+     * that is gone. So the preview reads the ConfigMap's record of this stack's joined networks and says it here.
+     */
+    private async warnIfInterconnectRemoved(): Promise<void> {
+        // Components declared after this one register while the program runs on; look once they have. (A program
+        // that declares its Interconnect only after awaiting something may see this warning wrongly.)
+        await new Promise((r) => setImmediate(r));
+        if (this.registry.interconnects > 0) return;
+        const message = await this.restartWarning("removed");
+        if (message) pulumi.log.warn(message, this);
     }
 
     /** With remoteSecrets "external": each cluster istiod has no credentials for is named before anything happens. */

@@ -39,17 +39,20 @@ export function ownerOf(obj: KubeObject | undefined): string | undefined {
     return obj?.metadata.annotations?.[annotations.owner];
 }
 
+/** Deletes one object if it is there and `owner` made it: what others made (or Istio's installer) stays. */
+export async function deleteIfOwned(c: Cluster, obj: Pick<KubeObject, "apiVersion" | "kind" | "metadata">, owner: string): Promise<void> {
+    const { apiVersion, kind, metadata } = obj;
+    if (ownerOf(await c.get<KubeObject>(apiVersion, kind, metadata.name, metadata.namespace)) === owner)
+        await c.delete(apiVersion, kind, metadata.name, metadata.namespace);
+}
+
 /** Refuses to write over an object another stack or tool made. */
 export function assertOwned(c: Cluster, obj: KubeObject | undefined, owner: string, hint: string): void {
     if (!obj) return;
     const found = ownerOf(obj);
     if (found === owner) return;
     const by = found ? `by another stack or mesh ("${found}")` : "by something other than pulumi-multinet";
-    throw new ClusterError(
-        c.name,
-        `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name} already exists, ` +
-            `made ${by}; it is not taken over. ${hint}`,
-    );
+    throw new ClusterError(c.name, `${describe(obj)} already exists, ` + `made ${by}; it is not taken over. ${hint}`);
 }
 
 /**
@@ -65,7 +68,8 @@ export async function applyAs<T extends KubeObject>(c: Cluster, obj: KubeObject,
     try {
         applied = await c.apply<T>(obj, manager, false);
     } catch (e) {
-        if (!(e instanceof ClusterError) || e.status !== 409) throw e;
+        // A field conflict names its managers; a failed resourceVersion precondition does not and goes to the caller.
+        if (!(e instanceof ClusterError) || e.status !== 409 || e.conflictManagers.length === 0) throw e;
         const stacks = e.conflictManagers.filter((m) => m.startsWith(fieldManagerPrefix));
         if (stacks.length > 0 || !heal) {
             const by = stacks.length

@@ -9,6 +9,7 @@ import { eastWestGatewayObjects, EastWestGatewaySpec, KubeObject } from "../../c
 import {
     missingPermissions,
     createOrUndo,
+    deleteIfOwned,
     applyAs,
     assertOwned,
     cluster,
@@ -16,7 +17,6 @@ import {
     drifted,
     fingerprint,
     hasUnknowns,
-    ownerOf,
     ownership,
     ownerValue,
     sameJson,
@@ -98,11 +98,13 @@ async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWe
     const done = olds && olds.drift?.length === 0 ? (olds.applied ?? []) : [];
     const objects = render(inputs);
     for (const obj of objects) if (!done.includes(fingerprint(obj))) await applyAs(c, obj, ownerValue(inputs), true);
-    // A PDB left from more replicas: known from the old state, looked up (a read, not a write) on create.
-    const stalePdb = olds
-        ? olds.replicas > 1
-        : (await c.get("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace)) !== undefined;
-    if (inputs.replicas <= 1 && stalePdb) await c.delete("policy/v1", "PodDisruptionBudget", eastWest.name, inputs.namespace);
+    // A PDB of ours left from more replicas (on create too: a failed earlier attempt); another's stays.
+    if (inputs.replicas <= 1 && (!olds || olds.replicas > 1))
+        await deleteIfOwned(
+            c,
+            { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: eastWest.name, namespace: inputs.namespace } },
+            ownerValue(inputs),
+        );
     const address = await waitForAddress(c, inputs);
     return { ...inputs, address, applied: objects.map(fingerprint), drift: [] };
 }
@@ -110,11 +112,7 @@ async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWe
 /** Deletes every object of the gateway that is ours, the PDB too (it exists only above one replica). */
 async function remove(props: EastWestGatewayInputs): Promise<void> {
     const c = cluster(props, props.cluster);
-    const owner = ownerValue(props);
-    for (const k of [...render({ ...props, replicas: 2 })].reverse()) {
-        const live = await c.get<KubeObject>(k.apiVersion, k.kind, k.metadata.name, props.namespace);
-        if (live && ownerOf(live) === owner) await c.delete(k.apiVersion, k.kind, k.metadata.name, props.namespace);
-    }
+    for (const obj of render({ ...props, replicas: 2 }).reverse()) await deleteIfOwned(c, obj, ownerValue(props));
 }
 
 export const eastWestGatewayProvider = {

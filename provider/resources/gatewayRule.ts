@@ -9,12 +9,12 @@ import { gatewayRule, gatewayRuleSpec, KubeObject } from "../../core/render";
 import {
     missingPermissions,
     applyAs,
+    deleteIfOwned,
     assertOwned,
     cluster,
     CommonInputs,
     forEachCluster,
     hasUnknowns,
-    ownerOf,
     ownership,
     ownerValue,
     sameJson,
@@ -43,6 +43,10 @@ export interface GatewayRuleOutputs extends GatewayRuleInputs {
 
 const gvk = { apiVersion: "networking.istio.io/v1", kind: "Gateway" };
 
+/** A check failure: the input it is about (the engine shows its value; "" for none) and why. */
+type Problem = pulumi.dynamic.CheckFailure;
+const problem = (property: keyof GatewayRuleInputs | "", reason: string): Problem => ({ property, reason });
+
 /** Istio's cluster ID when CLUSTER_ID is not set (pilot/pkg/features: constants.DefaultClusterName). */
 const istioDefaultClusterId = "Kubernetes";
 
@@ -51,28 +55,30 @@ const istioDefaultClusterId = "Kubernetes";
  * and istiod knows its cluster by the ID the program gives it (istiod reads its own cluster as CLUSTER_ID; remote
  * secrets and endpoint metadata use the same IDs, so they must agree).
  */
-async function controlPlaneProblem(news: GatewayRuleInputs): Promise<string | undefined> {
+async function controlPlaneProblem(news: GatewayRuleInputs): Promise<Problem | undefined> {
     const c = cluster(news, news.controlPlaneCluster);
     const [deployment, configMap] = await Promise.all([
         c.get<KubeObject>("apps/v1", "Deployment", news.deployment, news.namespace),
         c.get<KubeObject>("v1", "ConfigMap", news.configMap, news.namespace),
     ]);
     if (!configMap) {
-        return (
+        return problem(
+            "configMap",
             `the control plane's ConfigMap ${news.namespace}/${news.configMap} does not exist on cluster "${news.controlPlaneCluster}"; ` +
-            `is Istio installed there? For a revisioned install set controlPlane.configMap to "istio-<revision>"`
+                `is Istio installed there? For a revisioned install set controlPlane.configMap to "istio-<revision>"`,
         );
     }
     try {
         const text = (configMap as KubeObject & { data?: Record<string, string> }).data?.meshNetworks;
         readingMeshNetworks(news.controlPlaneCluster, news, () => parseMeshNetworks(text));
     } catch (e) {
-        return (e as Error).message;
+        return problem("configMap", (e as Error).message);
     }
     if (!deployment) {
-        return (
+        return problem(
+            "deployment",
             `the control plane's Deployment ${news.namespace}/${news.deployment} does not exist on cluster "${news.controlPlaneCluster}"; ` +
-            `is istiod installed there? Set controlPlane.deployment to its name`
+                `is istiod installed there? Set controlPlane.deployment to its name`,
         );
     }
     const containers: any[] = (deployment as any).spec?.template?.spec?.containers ?? [];
@@ -80,11 +86,12 @@ async function controlPlaneProblem(news: GatewayRuleInputs): Promise<string | un
     if (env && env.value === undefined) return undefined; // set from elsewhere (valueFrom): nothing to compare
     const running = env?.value ?? istioDefaultClusterId;
     if (running === news.controlPlaneClusterId) return undefined;
-    return (
+    return problem(
+        "controlPlaneClusterId",
         `istiod (Deployment ${news.namespace}/${news.deployment} on cluster "${news.controlPlaneCluster}") runs with CLUSTER_ID "${running}", ` +
-        `but the program gives that cluster ` +
-        `the Istio cluster ID "${news.controlPlaneClusterId}". Istio names clusters by these IDs (remote secrets, ` +
-        `endpoints); set clusterId: "${running}" on cluster "${news.controlPlaneCluster}"`
+            `but the program gives that cluster ` +
+            `the Istio cluster ID "${news.controlPlaneClusterId}". Istio names clusters by these IDs (remote secrets, ` +
+            `endpoints); set clusterId: "${running}" on cluster "${news.controlPlaneCluster}"`,
     );
 }
 
@@ -107,26 +114,27 @@ export const gatewayRuleProvider = {
      */
     async check(_olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs): Promise<pulumi.dynamic.CheckResult> {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
-        const problems = await forEachCluster(news.clusters, async (name): Promise<string[]> => {
+        const problems = await forEachCluster(news.clusters, async (name): Promise<Problem[]> => {
             try {
                 const c = cluster(news, name);
                 const ns = await c.get("v1", "Namespace", news.namespace);
                 if (!ns)
                     return [
-                        `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`,
+                        problem(
+                            "namespace",
+                            `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`,
+                        ),
                     ];
                 const isControlPlane = name === news.controlPlaneCluster;
                 const needs = [...permissions.everyCluster, ...(isControlPlane ? permissions.controlPlane : [])];
-                const missing = await missingPermissions(c, needs, news.namespace);
-                const problem = isControlPlane ? await controlPlaneProblem(news) : undefined;
-                return [...missing, ...(problem ? [problem] : [])];
+                const missing = (await missingPermissions(c, needs, news.namespace)).map((m) => problem("", m));
+                const found = isControlPlane ? await controlPlaneProblem(news) : undefined;
+                return [...missing, ...(found ? [found] : [])];
             } catch (e) {
-                return [(e as Error).message];
+                return [problem("", (e as Error).message)]; // the kubeconfig or the API server: no input to point at
             }
         });
-        const failures = problems
-            .flat()
-            .map((reason) => ({ property: "clusters", reason: `MultiNetworking of mesh "${news.meshId}": ${reason}` }));
+        const failures = problems.flat().map((p) => ({ ...p, reason: `MultiNetworking of mesh "${news.meshId}": ${p.reason}` }));
         return { inputs: news, failures };
     },
 
@@ -171,9 +179,6 @@ export const gatewayRuleProvider = {
             );
         }
         const c = cluster(props, props.controlPlaneCluster);
-        const live = await c.get<KubeObject>(gvk.apiVersion, gvk.kind, gatewayRuleName, props.namespace);
-        if (ownerOf(live) === ownerValue(props)) {
-            await c.delete(gvk.apiVersion, gvk.kind, gatewayRuleName, props.namespace);
-        }
+        await deleteIfOwned(c, { ...gvk, metadata: { name: gatewayRuleName, namespace: props.namespace } }, ownerValue(props));
     },
 };

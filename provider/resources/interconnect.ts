@@ -9,6 +9,7 @@ import { ControlPlaneState, planRestart, RestartPolicy } from "../../core/change
 import { extractEntries, InterconnectMember, isolationAddress, ledgerEntries } from "../../core/meshNetworks";
 import { fieldManagerOf } from "../../core/names";
 import { KubeObject, restartPatch, restartStamp } from "../../core/render";
+import { isDiscardAddress } from "../../core/validate";
 import { ClusterError } from "../kube";
 import { createOrUndo, cluster, CommonInputs, hasUnknowns, ownerValue, sameJson, replacedBy } from "./common";
 import { currentLedger, MeshConfigRef, readingMeshNetworks, updateLedger } from "./ledger";
@@ -51,10 +52,18 @@ async function readDeployment(where: Where): Promise<KubeObject | undefined> {
     return cluster(where, where.controlPlaneCluster).get<KubeObject>("apps/v1", "Deployment", where.deployment, where.namespace);
 }
 
-/** What the control plane has now: the ledger's joined networks and owed restart, istiod's last restart stamp. */
-export async function controlPlaneState(where: Where): Promise<ControlPlaneState> {
+/**
+ * What the control plane has now: the ledger's joined networks, owed restart and policy (none: this stack has no
+ * interconnect there), istiod's last restart stamp.
+ */
+export async function controlPlaneState(where: Where): Promise<ControlPlaneState & { policy?: RestartPolicy }> {
     const [ledger, deployment] = await Promise.all([currentLedger(where), readDeployment(where)]);
-    return { joined: Object.keys(ledger?.joined ?? {}), owedRestart: ledger?.restart, lastRestart: restartStamp(deployment) };
+    return {
+        joined: Object.keys(ledger?.joined ?? {}),
+        owedRestart: ledger?.restart,
+        lastRestart: restartStamp(deployment),
+        policy: ledger?.controlPlaneRestart,
+    };
 }
 
 /**
@@ -68,11 +77,9 @@ async function join(where: Where, members: InterconnectMember[], policy: Restart
         members.map((m) => m.networkName),
         policy,
     );
-    const stamp = plan.restartsControlPlane
-        ? plan.owed && !plan.joined.length && !plan.left.length
-            ? undefined
-            : new Date().toISOString()
-        : undefined;
+    // A membership change restarts anew; an owed restart alone is done under the stamp already recorded.
+    const membershipChanges = plan.joined.length > 0 || plan.left.length > 0;
+    const stamp = plan.restartsControlPlane && membershipChanges ? new Date().toISOString() : undefined;
     const { after } = await updateLedger(
         where,
         (l) => ({
@@ -130,7 +137,7 @@ export const interconnectProvider = {
                     property: "members",
                     reason: `members[${i}] ("${m.networkName}"): no gateway address to reach it by; its gateways have none yet`,
                 });
-            if (m.addresses.includes(isolationAddress))
+            if (m.addresses.some(isDiscardAddress))
                 failures.push({
                     property: "members",
                     reason:
@@ -169,7 +176,9 @@ export const interconnectProvider = {
         // (and the preview, which reads the same record, says so).
         const owed = hasUnknowns(news.kubeconfigs)
             ? false
-            : planRestart(await controlPlaneState(olds), olds.networks, olds.controlPlaneRestart).owed;
+            : // Read with the new credentials: the old ones may be the reason for this update (rotated or revoked).
+              planRestart(await controlPlaneState({ ...olds, kubeconfigs: news.kubeconfigs }), olds.networks, olds.controlPlaneRestart)
+                  .owed;
         const drift = olds.liveMeshNetworks !== olds.meshNetworks || olds.owedRestart === true || owed;
         const fields = ["members", "configMap", "controlPlaneRestart", "deployment", "kubeconfigs", "owner"] as const;
         const changes = replaces.length > 0 || drift || fields.some((k) => !sameJson(olds[k], news[k]));

@@ -141,7 +141,8 @@ export async function updateLedger(
                 metadata: {
                     resourceVersion: cm.metadata.resourceVersion,
                     annotations: {
-                        [ledgerKey(owner)]: ledgerNetworks(after).length > 0 ? JSON.stringify(after) : null,
+                        // An empty ledger goes, unless it records a restart still to do (the last networks leaving).
+                        [ledgerKey(owner)]: ledgerNetworks(after).length > 0 || after.restart ? JSON.stringify(after) : null,
                         ...(legacyIsOurs ? { [legacyLedgerKey]: null } : {}),
                     },
                 },

@@ -5,13 +5,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { Cluster, ClusterError } from "../kube";
-import { remoteAccess } from "../../core/names";
+import { annotations, remoteAccess } from "../../core/names";
 import { permissions } from "../../core/permissions";
 import { KubeObject, readerAccessObjects, readerServiceAccount, remoteKubeconfig, remoteSecret } from "../../core/render";
 import {
     hasUnknowns,
     missingPermissions,
     createOrUndo,
+    deleteIfOwned,
     applyAs,
     assertOwned,
     cluster,
@@ -120,15 +121,22 @@ async function converge(inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs
 async function remove(props: RemoteSecretInputs): Promise<void> {
     const owner = ownerValue(props);
     const cp = cluster(props, props.controlPlaneCluster);
-    if (ownerOf(await cp.get("v1", "Secret", secretName(props), props.namespace)) === owner)
-        await cp.delete("v1", "Secret", secretName(props), props.namespace);
+    await deleteIfOwned(cp, { apiVersion: "v1", kind: "Secret", metadata: { name: secretName(props), namespace: props.namespace } }, owner);
     const remote = cluster(props, props.cluster);
     // The ServiceAccount is ours only when we made it (not Istio's installer): the owner annotation tells.
-    const objects = [readerServiceAccount(ownership(props), props.namespace), ...readerAccessObjects(ownership(props), props.namespace)];
-    for (const obj of objects.reverse()) {
-        const live = await remote.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
-        if (ownerOf(live) === owner) await remote.delete(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
-    }
+    for (const obj of readerAccessObjects(ownership(props), props.namespace).reverse()) await deleteIfOwned(remote, obj, owner);
+    // One reader per cluster, shared by the meshes that read it: it goes with the last reader token.
+    const tokens = await remote.list<Secret>("v1", "Secret", "", props.namespace);
+    const shared = tokens.some(
+        (t) =>
+            t.type === "kubernetes.io/service-account-token" &&
+            t.metadata.annotations?.[annotations.serviceAccountName] === remoteAccess.serviceAccount,
+    );
+    if (shared)
+        console.error(
+            `cluster "${remote.name}": ServiceAccount ${props.namespace}/${remoteAccess.serviceAccount} stays: another mesh's reader uses it`,
+        );
+    else await deleteIfOwned(remote, readerServiceAccount(ownership(props), props.namespace), owner);
 }
 
 export const remoteSecretProvider = {

@@ -1,4 +1,4 @@
-import { classifyInterconnect, movesInto, restartWarning } from "../../core/changes";
+import { classifyInterconnect, movesInto, planRestart, restartWarning } from "../../core/changes";
 
 const m = (networkName: string, addresses = ["203.0.113.1"]) => ({ networkName, addresses });
 
@@ -32,6 +32,32 @@ test("the warning names the networks and the Deployment", () => {
     const w = restartWarning(classifyInterconnect([m("a")], [m("b")], "onMembershipChange"), "istiod", "istio-system", "hosted");
     expect(w).toContain(`network(s) "b" join and network(s) "a" leave`);
     expect(w).toContain(`Deployment istio-system/istiod on cluster "hosted" rolls once`);
+});
+
+describe("a restart an interrupted update recorded and did not do", () => {
+    const live = { joined: ["a"], owedRestart: "2026-01-02T00:00:00Z", lastRestart: "2026-01-01T00:00:00Z" };
+
+    test("is owed and done once, with a warning that gives no advice the program cannot follow", () => {
+        const plan = planRestart(live, ["a"], "onMembershipChange");
+        expect(plan).toMatchObject({ owed: true, restartsControlPlane: true, joined: [], left: [] });
+        const w = restartWarning(plan, "istiod", "istio-system", "hosted")!;
+        expect(w).toContain("an earlier update was interrupted before the restart it recorded");
+        expect(w).not.toContain("controlPlaneRestart");
+    });
+
+    test('is not owed once the policy is "never"', () => {
+        expect(planRestart(live, ["a"], "never")).toMatchObject({ owed: false, restartsControlPlane: false });
+    });
+
+    test("is not owed once done (istiod carries its stamp)", () => {
+        expect(planRestart({ ...live, lastRestart: live.owedRestart }, ["a"], "onMembershipChange").owed).toBe(false);
+    });
+});
+
+test("a removed Interconnect's warning says so instead of advising a setting on it", () => {
+    const w = restartWarning(planRestart({ joined: ["a"] }, [], "onMembershipChange"), "istiod", "istio-system", "hosted", true)!;
+    expect(w).toMatch(/network\(s\) "a" leave the interconnect, .* rolls once\. \(The Interconnect was removed from the program\.\)$/);
+    expect(w).not.toContain("controlPlaneRestart");
 });
 
 test("a move is a cluster arriving labelled with another network; unlabelled or same-network clusters are not", () => {

@@ -250,6 +250,27 @@ describe("errors name the resource, the field and the fix", () => {
             },
             /Interconnect "ic": members\[0\] \("g"\)\.gateways: a network group joins the interconnect only through at least one EastWestGateway/,
         ],
+        [
+            "a second Interconnect for one mesh",
+            () => {
+                const mn = base();
+                new (sdk().Interconnect)("ic1", { multiNetworking: mn, members: [] });
+                return new (sdk().Interconnect)("ic2", { multiNetworking: mn, members: [] });
+            },
+            /Interconnect "ic2": multiNetworking: the mesh already has an Interconnect; a mesh has one, listing every member/,
+        ],
+        [
+            "a member of another mesh",
+            () => {
+                const { NetworkGroup, EastWestGateway, Interconnect } = sdk();
+                const other = new NetworkGroup("g", { multiNetworking: base(), clusters: ["a"] });
+                return new Interconnect("ic", {
+                    multiNetworking: base(),
+                    members: [{ networkGroup: other, gateways: [new EastWestGateway("gw", { networkGroup: other, cluster: "a" })] }],
+                });
+            },
+            /Interconnect "ic": members\[0\] \("g"\): belongs to another MultiNetworking \(mesh "m"\); an Interconnect joins groups and gateways of its own mesh only/,
+        ],
     ])("%s", (_name, make, message) => {
         expect(make).toThrow(message);
     });

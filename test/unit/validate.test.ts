@@ -149,6 +149,17 @@ describe("gateways", () => {
             expect(parseArgs(eastWestGatewaySchema, { cluster: "a", address }, "gw").address).toBe(address);
         },
     );
+    test.each(["100::", "100:0::1", "0100::ffff", "100::ffff:ffff:ffff:ffff"])(
+        "a gateway address in the discard prefix 100::/64 (%s) is refused",
+        (address) => {
+            expect(() => parseArgs(eastWestGatewaySchema, { cluster: "a", address }, "gw")).toThrow(
+                /address: is in 100::\/64, the discard prefix that keeps groups outside the interconnect unreachable; give the gateway a real address/,
+            );
+        },
+    );
+    test("just outside the discard prefix is an address like any other", () => {
+        expect(parseArgs(eastWestGatewaySchema, { cluster: "a", address: "100:0:0:1::" }, "gw").address).toBe("100:0:0:1::");
+    });
     test("cluster outside its group, two gateways on one cluster", () => {
         expect(gatewayProblems({ cluster: "x", networkName: "g" }, { networkName: "g", clusters: ["a"] }, [])).toEqual([
             expect.stringContaining(`"x" is not a member of network group "g"`),
