@@ -26,7 +26,7 @@ export function classifyInterconnect(before: InterconnectMember[], after: Interc
 }
 
 /** The same classification from network names alone (what a preview always knows): joins and leaves only. */
-export function classifyMembership(before: string[], after: string[], policy: RestartPolicy): InterconnectChange {
+function classifyMembership(before: string[], after: string[], policy: RestartPolicy): InterconnectChange {
     const named = (networks: string[]) => networks.map((networkName) => ({ networkName, addresses: [] }));
     return classifyInterconnect(named(before), named(after), policy);
 }

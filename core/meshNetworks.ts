@@ -25,7 +25,7 @@ export interface NetworkEntry {
     gateways: { address: string; port: number }[];
 }
 
-export interface MeshNetworks {
+interface MeshNetworks {
     networks: Record<string, NetworkEntry>;
 }
 

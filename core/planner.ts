@@ -3,23 +3,28 @@
 // answers (used by tooling, unit tests and the benchmark) are the ones users meet.
 import { classifyInterconnect, InterconnectChange, movesInto, RestartPolicy } from "./changes";
 import { emptyLedger, InterconnectMember, ledgerEntries, NetworkEntry } from "./meshNetworks";
-import { eastWestGatewayObjects, gatewayRule, KubeObject, networkLabelPatch, Ownership, readerAccessObjects } from "./render";
+import { eastWestGatewayObjects, gatewayRule, KubeObject, networkLabelPatch, ownership, readerAccessObjects } from "./render";
 import {
+    eastWestGatewaySchema,
     gatewayProblems,
     GatewayView,
     groupProblems,
     GroupView,
+    interconnectSchema,
     memberProblems,
     multiNetworkingSchema,
+    networkGroupSchema,
     parseArgs,
     ValidationError,
 } from "./validate";
 
 export interface MeshTopology {
     meshId: string;
+    /** `<project>/<stack>`, as the components stamp it (with the mesh id, see ownership). */
     owner: string;
     controlPlane: { cluster: string; namespace: string };
-    clusters: { name: string; podCidrs: string[] }[];
+    /** `clusterId`: Istio's cluster ID, the name unless given. */
+    clusters: { name: string; clusterId?: string; podCidrs: string[] }[];
     groups: GroupView[];
     gateways: {
         name: string;
@@ -43,6 +48,10 @@ export interface MeshPlan {
     moves: Map<string, string>;
 }
 
+function clusterIdOf(t: MeshTopology, cluster: string): string {
+    return t.clusters.find((c) => c.name === cluster)?.clusterId ?? cluster;
+}
+
 function membersOf(t: MeshTopology): InterconnectMember[] {
     return (t.interconnect?.members ?? []).map((m) => ({
         networkName: m.networkName,
@@ -52,34 +61,57 @@ function membersOf(t: MeshTopology): InterconnectMember[] {
     }));
 }
 
-function problemsOf(t: MeshTopology): string[] {
-    const problems: string[] = [];
+/** The schema's problems with `value`, as `<resource>: <field>: <problem>` lines (none: it parses). */
+function schemaProblems(schema: Parameters<typeof parseArgs>[0], value: unknown, resource: string): string[] {
     try {
-        parseArgs(
-            multiNetworkingSchema,
-            { meshId: t.meshId, controlPlane: { cluster: t.controlPlane.cluster }, clusters: t.clusters },
-            "MultiNetworking",
-        );
+        parseArgs(schema, value, resource);
+        return [];
     } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
-        problems.push(...e.message.split("\n"));
+        return e.message.split("\n");
     }
+}
+
+/** The components' rules, in the order a program declares them: the mesh, its groups, gateways, interconnect. */
+function problemsOf(t: MeshTopology): string[] {
+    const problems = schemaProblems(
+        multiNetworkingSchema,
+        { meshId: t.meshId, controlPlane: t.controlPlane, clusters: t.clusters },
+        `MultiNetworking "${t.meshId}"`,
+    );
     const groups: GroupView[] = [];
     for (const g of t.groups) {
-        problems.push(...groupProblems(g, t.clusters, groups).map((p) => `NetworkGroup "${g.networkName}": ${p}`));
+        const label = `NetworkGroup "${g.networkName}"`;
+        problems.push(...schemaProblems(networkGroupSchema, g, label));
+        problems.push(...groupProblems(g, t.clusters, groups).map((p) => `${label}: ${p}`));
         groups.push(g);
     }
     const gateways: GatewayView[] = [];
     for (const gw of t.gateways) {
-        const group = t.groups.find((g) => g.networkName === gw.networkName) ?? { networkName: gw.networkName, clusters: [] };
+        const label = `EastWestGateway "${gw.name}"`;
+        const { cluster, replicas, serviceAnnotations, requestedAddress } = gw;
         problems.push(
-            ...gatewayProblems({ cluster: gw.cluster, networkName: gw.networkName }, group, gateways).map(
-                (p) => `EastWestGateway "${gw.name}": ${p}`,
-            ),
+            ...schemaProblems(eastWestGatewaySchema, { cluster, replicas, serviceAnnotations, address: requestedAddress }, label),
         );
-        gateways.push({ cluster: gw.cluster, networkName: gw.networkName });
+        const group = t.groups.find((g) => g.networkName === gw.networkName);
+        if (!group) {
+            problems.push(`${label}: networkGroup: no network group "${gw.networkName}" is declared`);
+            continue;
+        }
+        problems.push(...gatewayProblems({ cluster, networkName: gw.networkName }, group, gateways).map((p) => `${label}: ${p}`));
+        gateways.push({ cluster, networkName: gw.networkName });
     }
-    const members = (t.interconnect?.members ?? []).map((m) => ({
+    if (!t.interconnect) return problems;
+    problems.push(...schemaProblems(interconnectSchema, { controlPlaneRestart: t.interconnect.controlPlaneRestart }, "Interconnect"));
+    t.interconnect.members.forEach((m, i) =>
+        m.gateways.forEach((name, j) => {
+            if (!t.gateways.some((g) => g.name === name))
+                problems.push(
+                    `Interconnect: members[${i}] ("${m.networkName}").gateways[${j}]: no east-west gateway "${name}" is declared`,
+                );
+        }),
+    );
+    const members = t.interconnect.members.map((m) => ({
         networkName: m.networkName,
         gateways: t.gateways
             .filter((g) => m.gateways.includes(g.name))
@@ -91,7 +123,7 @@ function problemsOf(t: MeshTopology): string[] {
 }
 
 export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPlan {
-    const o: Ownership = { meshId: desired.meshId, owner: desired.owner };
+    const o = ownership(desired);
     const objects = new Map<string, KubeObject[]>();
     const add = (cluster: string, obj: KubeObject) => {
         const list = objects.get(cluster);
@@ -104,11 +136,12 @@ export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPl
         if (c.name !== desired.controlPlane.cluster) for (const obj of readerAccessObjects(o, ns)) add(c.name, obj);
     for (const g of desired.groups) for (const c of g.clusters) add(c, networkLabelPatch(o, ns, g.networkName));
     for (const gw of desired.gateways)
-        for (const obj of eastWestGatewayObjects(o, { namespace: ns, clusterId: gw.cluster, ...gw })) add(gw.cluster, obj);
+        for (const obj of eastWestGatewayObjects(o, { namespace: ns, clusterId: clusterIdOf(desired, gw.cluster), ...gw }))
+            add(gw.cluster, obj);
 
     const members = membersOf(desired);
     const ledger = {
-        ...emptyLedger(desired.owner, null),
+        ...emptyLedger(o.owner, null),
         groups: desired.groups.map((g) => g.networkName),
         joined: Object.fromEntries(members.map((m) => [m.networkName, m.addresses])),
     };

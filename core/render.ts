@@ -18,7 +18,18 @@ export interface KubeObject {
 /** Identity of the writer: stack and mesh. Stored on every object; compared before any write. */
 export interface Ownership {
     meshId: string;
+    /** The owner value: `<project>/<stack>/<meshId>` (see ownership). */
     owner: string;
+}
+
+/** Who wrote an object, as stamped on it and named in field managers: `<project>/<stack>/<meshId>`. */
+export function ownerValue(who: { owner: string; meshId: string }): string {
+    return `${who.owner}/${who.meshId}`;
+}
+
+/** Mesh id and owner value as the renderer stamps them on objects; `owner` is `<project>/<stack>`. */
+export function ownership(who: { owner: string; meshId: string }): Ownership {
+    return { meshId: who.meshId, owner: ownerValue(who) };
 }
 
 function ownedMetadata(o: Ownership, name: string, namespace: string | undefined, extraLabels: Record<string, string> = {}) {
@@ -220,7 +231,6 @@ export function eastWestGatewayObjects(o: Ownership, spec: EastWestGatewaySpec):
     return objects;
 }
 
-/** The pod-template annotation patch that rolls the control-plane Deployment once. */
 /** The merge patch that rolls the control-plane Deployment once, stamped `at` (the restart's id). */
 export function restartPatch(at: string) {
     return { spec: { template: { metadata: { annotations: { [annotations.restartedAt]: at } } } } };

@@ -93,7 +93,7 @@ const httpsUrl = z.string().refine((v) => /^https:\/\/[^\s/]+(\/\S*)?$/.test(v),
     message: 'must be an https URL of an API server, e.g. "https://10.0.0.1:6443"',
 });
 
-export const clusterSchema = z
+const clusterSchema = z
     .object({
         name: dns1123Label,
         clusterId: dns1123Label.optional(),

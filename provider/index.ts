@@ -5,5 +5,3 @@ export { gatewayRuleProvider } from "./resources/gatewayRule";
 export { interconnectProvider } from "./resources/interconnect";
 export { networkGroupProvider } from "./resources/networkGroup";
 export { remoteSecretProvider } from "./resources/remoteSecret";
-export * as plan from "../core";
-export * as preview from "./preview";

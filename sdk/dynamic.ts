@@ -24,8 +24,7 @@ function shim(name: ProviderName): pulumi.dynamic.ResourceProvider {
     };
     return {
         async check(olds: any, news: any) {
-            const p = load();
-            return p.check ? p.check(olds, news) : { inputs: news };
+            return load().check(olds, news);
         },
         async diff(id: string, olds: any, news: any) {
             return load().diff(id, olds, news);
@@ -55,7 +54,7 @@ const providers = {
 };
 
 /** A provider's inputs as the SDK passes them: every field may be an Input. */
-export type Args<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+type Args<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 /** Outputs the provider adds to its inputs: declared `undefined` so the engine reports them. */
 function unset<O, I>(...keys: Exclude<keyof O, keyof I>[]): Record<string, undefined> {
@@ -169,7 +168,7 @@ export class InterconnectResource extends pulumi.dynamic.Resource {
     }
 }
 
-/** Stack identity stored on every object we write, so two stacks never take each other's objects. */
+/** `<project>/<stack>`: with the mesh id, the owner value stamped on every object we write (see ownership). */
 export function ownerIdentity(): string {
     return `${pulumi.getProject()}/${pulumi.getStack()}`;
 }

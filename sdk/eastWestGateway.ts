@@ -20,12 +20,13 @@ export interface EastWestGatewayArgs {
      */
     serviceAnnotations?: Record<string, string>;
     /**
-     * A load-balancer address you assign (`spec.loadBalancerIP`): a dotted-quad IPv4 or an IPv6 address.
+     * A load-balancer address you assign (`spec.loadBalancerIP`): a dotted-quad IPv4 or an IPv6 address, not in
+     * the discard prefix 100::/64.
      * @default the address the cloud assigns
      */
     address?: string;
     /**
-     * How long to wait for the load balancer's address before failing, in seconds.
+     * How long to wait for the load balancer's address before failing, in whole seconds >= 1.
      * @default 300
      */
     addressTimeoutSeconds?: number;

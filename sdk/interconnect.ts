@@ -9,21 +9,21 @@ import { MultiNetworking } from "./multiNetworking";
 import { NetworkGroup } from "./networkGroup";
 
 export interface InterconnectMemberArgs {
-    /** A group that joins the interconnect. Each group at most once. */
+    /** A group of this Interconnect's MultiNetworking that joins the interconnect; each group at most once. */
     networkGroup: NetworkGroup;
     /** The group's east-west gateways through which other groups reach it: at least one, all of this group. */
     gateways: EastWestGateway[];
     /**
-     * Which of those gateways' addresses to publish.
+     * Which of those gateways' addresses to publish; each must be an address of one of them.
      * @default all of them
      */
     addresses?: string[];
 }
 
 export interface InterconnectArgs {
-    /** The mesh's multi-networking. */
+    /** The mesh's multi-networking; a mesh has one Interconnect. */
     multiNetworking: MultiNetworking;
-    /** The groups that reach each other. */
+    /** The groups that reach each other, with their gateways. */
     members: InterconnectMemberArgs[];
     /**
      * `"onMembershipChange"`: roll the control-plane Deployment once per update in which networks join or leave, as

@@ -8,40 +8,72 @@ import { Interconnect } from "./interconnect";
 import { MultiNetworking } from "./multiNetworking";
 import { NetworkGroup } from "./networkGroup";
 
+// MeshCluster and MeshControlPlane are also MultiNetworking's ClusterArgs and ControlPlaneArgs. Their docs say each
+// default twice: in prose, which the component schema (and so YAML, Go and Python users) gets, and as @default.
+
 /** One cluster of the mesh. */
 export interface MeshCluster {
     /** Cluster name in the mesh: a DNS-1123 label, unique. Groups and gateways name clusters by it. */
     name: string;
-    /** kubeconfig text for this cluster (its current context is used). Pass a secret; it is kept secret in state. */
+    /**
+     * kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
+     * `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
+     */
     kubeconfig: pulumi.Input<string>;
     /**
-     * The cluster's Istio cluster ID (istiod's CLUSTER_ID for the control-plane cluster; a remote secret's key for
-     * the others). Default: the cluster's name.
+     * The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
+     * cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
+     * @default the cluster's `name`
      */
     clusterId?: string;
-    /** Pod CIDRs of the cluster, e.g. ["10.20.0.0/16"]: no overlap is allowed inside one group. Default: none. */
+    /**
+     * Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`: no overlap is allowed inside one network group. Default: none.
+     * @default []
+     */
     podCidrs?: string[];
-    /** The API server address istiod reaches this cluster at (https URL). Default: the server of the kubeconfig. */
+    /**
+     * The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
+     * when the address in `kubeconfig` is not reachable from the control plane. Default: the server of the kubeconfig.
+     * @default the server of `kubeconfig`
+     */
     remoteSecretServer?: string;
 }
 
 /** Where the mesh's control plane runs. */
 export interface MeshControlPlane {
-    /** The cluster that runs istiod: one of the clusters' names. */
+    /** The cluster that runs the mesh control plane (istiod): one of the clusters' names. */
     cluster: string;
-    /** Istio's system namespace on every cluster. Default: "istio-system". */
+    /**
+     * Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
+     * @default "istio-system"
+     */
     namespace?: string;
-    /** The control plane's Deployment (CLUSTER_ID checked at preview; rolled when networks join or leave). Default: "istiod". */
+    /**
+     * The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
+     * leave. A DNS-1123 label. Default: "istiod".
+     * @default "istiod"
+     */
     deployment?: string;
-    /** The mesh ConfigMap holding meshNetworks ("istio-<revision>" for revisioned installs). Default: "istio". */
+    /**
+     * The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
+     * Default: "istio".
+     * @default "istio"
+     */
     configMap?: string;
 }
 
 /** Clusters whose Pods reach each other directly. */
 export interface MeshGroup {
-    /** The group's name in the mesh; gateways and interconnect members name the group by it. */
+    /**
+     * The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
+     * group's resource name: two Mesh components in one stack need distinct group names.
+     */
     name: string;
-    /** Istio network name (the topology.istio.io/network label). DNS-1123; immutable. Default: the group's name. */
+    /**
+     * Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
+     * group). Default: the group's name.
+     * @default the group's `name`
+     */
     networkName?: string;
     /** Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap. */
     clusters: string[];
@@ -49,31 +81,55 @@ export interface MeshGroup {
 
 /** An east-west gateway on one cluster of a group. */
 export interface MeshGateway {
-    /** The gateway's name in the mesh; interconnect members name their gateways by it. */
+    /**
+     * The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
+     * name, like a group's).
+     */
     name: string;
     /** The group the gateway serves, by name. */
     group: string;
     /** The cluster it runs on: a member of the group; at most one gateway per cluster. */
     cluster: string;
-    /** Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1. */
+    /**
+     * Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
+     * @default 1
+     */
     replicas?: number;
-    /** Annotations for the LoadBalancer Service (cloud load-balancer settings). Default: none. */
+    /**
+     * Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
+     * Default: none.
+     * @default {}
+     */
     serviceAnnotations?: { [key: string]: string };
-    /** A load-balancer address you assign (spec.loadBalancerIP). Default: the address the cloud assigns. */
+    /**
+     * A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
+     * Default: the address the cloud assigns.
+     * @default the address the cloud assigns
+     */
     address?: string;
-    /** How long to wait for the load balancer's address, in seconds. Default: 300. */
+    /**
+     * How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+     * @default 300
+     */
     addressTimeoutSeconds?: number;
-    /** A proxy image to run the gateway without Istio's sidecar injector. Default: injected (image "auto"). */
+    /**
+     * A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
+     * without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
+     * @default none: injected
+     */
     proxyImage?: string;
 }
 
 /** A group in the interconnect. */
 export interface MeshMember {
-    /** The group, by name. */
+    /** The group, by name; each group at most once. */
     group: string;
     /** Its gateways through which other groups reach it, by name: at least one, all of that group. */
     gateways: string[];
-    /** Which of those gateways' addresses to publish. Default: all of them. */
+    /**
+     * Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
+     * @default every address of `gateways`
+     */
     addresses?: string[];
 }
 
@@ -97,7 +153,10 @@ export enum RemoteSecrets {
 export interface MeshInterconnect {
     /** The joined groups. */
     members: MeshMember[];
-    /** Default: onMembershipChange. */
+    /**
+     * Whether the control plane rolls (once per update) when groups join or leave. Default: onMembershipChange.
+     * @default onMembershipChange
+     */
     controlPlaneRestart?: ControlPlaneRestart;
 }
 
@@ -108,7 +167,10 @@ export interface MeshArgs {
     controlPlane: MeshControlPlane;
     /** Every cluster the mesh may touch: at least one; names and Istio cluster IDs unique. */
     clusters: MeshCluster[];
-    /** Who makes istiod's remote secrets. Default: managed. */
+    /**
+     * Who makes istiod's remote secrets. Default: managed.
+     * @default managed
+     */
     remoteSecrets?: RemoteSecrets;
     /** The network groups. Default: none. */
     groups?: MeshGroup[];

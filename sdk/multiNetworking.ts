@@ -4,54 +4,14 @@ import { multiNetworkingSchema, parseArgs } from "../core/validate";
 import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
 import { validate } from "./errors";
 import { warnBeforeChanges, known, previewReads } from "./previewReads";
+import type { MeshCluster, MeshControlPlane } from "./mesh";
 import { MeshRegistry } from "./registry";
 
-export interface ClusterArgs {
-    /** Cluster name in the program: a DNS-1123 label, unique in the mesh. Groups and gateways name clusters by it. */
-    name: string;
-    /**
-     * kubeconfig text for this cluster (its current context is used). Pass a secret, e.g.
-     * `cfg.requireSecret("east1")`; it is kept secret in state.
-     */
-    kubeconfig: pulumi.Input<string>;
-    /**
-     * The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
-     * cluster's remote secret. A DNS-1123 label, unique in the mesh.
-     * @default the cluster's `name`
-     */
-    clusterId?: string;
-    /**
-     * Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`. Used to refuse overlapping CIDRs inside one network group.
-     * @default []
-     */
-    podCidrs?: string[];
-    /**
-     * The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
-     * when the address in `kubeconfig` is not reachable from the control plane.
-     * @default the server of `kubeconfig`
-     */
-    remoteSecretServer?: string;
-}
+/** One cluster of the mesh (the Mesh component's MeshCluster). */
+export type ClusterArgs = MeshCluster;
 
-export interface ControlPlaneArgs {
-    /** The cluster that runs the mesh control plane (istiod); one of `clusters[].name`. */
-    cluster: string;
-    /**
-     * Istio's system namespace on every cluster.
-     * @default "istio-system"
-     */
-    namespace?: string;
-    /**
-     * The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or leave.
-     * @default "istiod"
-     */
-    deployment?: string;
-    /**
-     * The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs).
-     * @default "istio"
-     */
-    configMap?: string;
-}
+/** Where the mesh's control plane runs (the Mesh component's MeshControlPlane). */
+export type ControlPlaneArgs = MeshControlPlane;
 
 export interface MultiNetworkingArgs {
     /** The mesh's id: a DNS-1123 label. Objects we write carry it; groups of other meshes are never touched. */
@@ -193,7 +153,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
         });
         const removed = next === "removed";
         const policy = removed ? controlPlaneRestart : next.policy;
-        if (!policy) return undefined; // removed, and this stack has no interconnect there
+        if (!policy) return undefined; // removed, and this stack has no ledger there: nothing was joined
         return restartWarning(planRestart(state, removed ? [] : next.networks, policy), cp.deployment, cp.namespace, cp.cluster, removed);
     }
 

@@ -3,7 +3,7 @@
 import { Cluster, ClusterError, status } from "../kube";
 import { annotations, fieldManagerOf, fieldManagerPrefix, legacyFieldManager } from "../../core/names";
 import type { Permission } from "../../core/permissions";
-import type { KubeObject, Ownership } from "../../core/render";
+import type { KubeObject } from "../../core/render";
 
 /** The engine's placeholder for a value not known during preview. */
 export const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -15,7 +15,7 @@ export function hasUnknowns(value: unknown): boolean {
 /** Inputs every resource carries. `kubeconfigs` is a secret: cluster name -> kubeconfig text. */
 export interface CommonInputs {
     meshId: string;
-    /** `<project>/<stack>`: who wrote an object. */
+    /** `<project>/<stack>`; with `meshId` it makes the owner value stamped on what we write (ownerValue). */
     owner: string;
     kubeconfigs: Record<string, string>;
 }
@@ -26,17 +26,15 @@ export function cluster(inputs: CommonInputs, name: string): Cluster {
     return Cluster.connect({ name, kubeconfig });
 }
 
-export function ownerValue(inputs: Pick<CommonInputs, "owner" | "meshId">): string {
-    return `${inputs.owner}/${inputs.meshId}`;
-}
-
-/** Mesh id and owner value as the renderer stamps them on objects. */
-export function ownership(inputs: Pick<CommonInputs, "owner" | "meshId">): Ownership {
-    return { meshId: inputs.meshId, owner: ownerValue(inputs) };
-}
+export { ownerValue, ownership } from "../../core/render";
 
 export function ownerOf(obj: KubeObject | undefined): string | undefined {
     return obj?.metadata.annotations?.[annotations.owner];
+}
+
+/** Why a cluster cannot take our objects: the Istio namespace is missing. */
+export function noIstioNamespace(cluster: string, namespace: string): string {
+    return `cluster "${cluster}" has no namespace "${namespace}"; install Istio there first or set the MultiNetworking's controlPlane.namespace`;
 }
 
 /** Deletes one object if it is there and `owner` made it: what others made (or Istio's installer) stays. */

@@ -3,7 +3,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../errors";
 import { labels, gatewayRuleName } from "../../core/names";
-import { parseMeshNetworks } from "../../core/meshNetworks";
 import { permissions } from "../../core/permissions";
 import { gatewayRule, gatewayRuleSpec, KubeObject } from "../../core/render";
 import {
@@ -15,12 +14,13 @@ import {
     CommonInputs,
     forEachCluster,
     hasUnknowns,
+    noIstioNamespace,
     ownership,
     ownerValue,
     sameJson,
     replacedBy,
 } from "./common";
-import { readingMeshNetworks } from "./ledger";
+import { meshConfigMissing, meshNetworksOf, readMeshConfig } from "./ledger";
 
 export interface GatewayRuleInputs extends CommonInputs {
     controlPlaneCluster: string;
@@ -59,18 +59,11 @@ async function controlPlaneProblem(news: GatewayRuleInputs): Promise<Problem | u
     const c = cluster(news, news.controlPlaneCluster);
     const [deployment, configMap] = await Promise.all([
         c.get<KubeObject>("apps/v1", "Deployment", news.deployment, news.namespace),
-        c.get<KubeObject>("v1", "ConfigMap", news.configMap, news.namespace),
+        readMeshConfig(news),
     ]);
-    if (!configMap) {
-        return problem(
-            "configMap",
-            `the control plane's ConfigMap ${news.namespace}/${news.configMap} does not exist on cluster "${news.controlPlaneCluster}"; ` +
-                `is Istio installed there? For a revisioned install set controlPlane.configMap to "istio-<revision>"`,
-        );
-    }
+    if (!configMap) return problem("configMap", `cluster "${news.controlPlaneCluster}": ${meshConfigMissing(news)}`);
     try {
-        const text = (configMap as KubeObject & { data?: Record<string, string> }).data?.meshNetworks;
-        readingMeshNetworks(news.controlPlaneCluster, news, () => parseMeshNetworks(text));
+        meshNetworksOf(configMap, news);
     } catch (e) {
         return problem("configMap", (e as Error).message);
     }
@@ -118,13 +111,7 @@ export const gatewayRuleProvider = {
             try {
                 const c = cluster(news, name);
                 const ns = await c.get("v1", "Namespace", news.namespace);
-                if (!ns)
-                    return [
-                        problem(
-                            "namespace",
-                            `cluster "${name}" has no namespace "${news.namespace}"; install Istio there first or set controlPlane.namespace`,
-                        ),
-                    ];
+                if (!ns) return [problem("namespace", noIstioNamespace(name, news.namespace))];
                 const isControlPlane = name === news.controlPlaneCluster;
                 const needs = [...permissions.everyCluster, ...(isControlPlane ? permissions.controlPlane : [])];
                 const missing = (await missingPermissions(c, needs, news.namespace)).map((m) => problem("", m));

@@ -6,13 +6,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ControlPlaneState, planRestart, RestartPolicy } from "../../core/changes";
-import { extractEntries, InterconnectMember, isolationAddress, ledgerEntries } from "../../core/meshNetworks";
+import { emptyLedger, extractEntries, InterconnectMember, isolationAddress, ledgerEntries } from "../../core/meshNetworks";
 import { fieldManagerOf } from "../../core/names";
 import { KubeObject, restartPatch, restartStamp } from "../../core/render";
 import { isDiscardAddress } from "../../core/validate";
 import { ClusterError } from "../kube";
 import { createOrUndo, cluster, CommonInputs, hasUnknowns, ownerValue, sameJson, replacedBy } from "./common";
-import { currentLedger, MeshConfigRef, readingMeshNetworks, updateLedger } from "./ledger";
+import { currentLedger, MeshConfigRef, readingMeshNetworks, readMeshConfig, updateLedger } from "./ledger";
 
 export interface InterconnectInputs extends CommonInputs, MeshConfigRef {
     /** Member network names, sorted (known at preview even when addresses are not). */
@@ -43,7 +43,7 @@ function recordedMembers(olds: InterconnectOutputs): InterconnectMember[] {
 /** The joined networks' entries as YAML: a pure function of the members, so outputs compare across runs. */
 function renderMembers(members: InterconnectMember[]): string {
     const joined = Object.fromEntries(members.map((m) => [m.networkName, m.addresses]));
-    return YAML.stringify({ networks: ledgerEntries({ owner: "", groups: [], joined, controlPlaneRestart: "never", original: null }) });
+    return YAML.stringify({ networks: ledgerEntries({ ...emptyLedger("", null), joined }) });
 }
 
 type Where = CommonInputs & MeshConfigRef & { deployment: string };
@@ -190,10 +190,10 @@ export const interconnectProvider = {
     },
 
     async read(id: string, props: InterconnectOutputs): Promise<pulumi.dynamic.ReadResult> {
-        const c = cluster(props, props.controlPlaneCluster);
-        const cm = await c.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", props.configMap, props.namespace);
-        const text = cm?.data?.meshNetworks;
-        const live = YAML.stringify({ networks: readingMeshNetworks(c.name, props, () => extractEntries(text, props.networks)) });
+        const text = (await readMeshConfig(props))?.data?.meshNetworks;
+        const live = YAML.stringify({
+            networks: readingMeshNetworks(props.controlPlaneCluster, props, () => extractEntries(text, props.networks)),
+        });
         const state = await controlPlaneState(props);
         return {
             id,
@@ -202,14 +202,7 @@ export const interconnectProvider = {
     },
 
     async delete(_id: string, props: InterconnectOutputs): Promise<void> {
-        const c = cluster(props, props.controlPlaneCluster);
-        // Istio may be gone already (its ConfigMap deleted with it): then there is nothing to give back.
-        if (!(await c.get("v1", "ConfigMap", props.configMap, props.namespace))) {
-            console.error(
-                `cluster "${c.name}": ConfigMap ${props.namespace}/${props.configMap} is gone; no meshNetworks entries to remove`,
-            );
-            return;
-        }
+        // Tolerant: Istio may be gone already (its ConfigMap deleted with it); then there is nothing to give back.
         await join(props, [], props.controlPlaneRestart, true);
     },
 };

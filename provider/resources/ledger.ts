@@ -31,7 +31,7 @@ const ledgerPrefix = "multinet.pulumi.io/ledger.";
 const legacyLedgerKey = "multinet.pulumi.io/mesh-networks";
 
 /** One annotation per owning stack and mesh, so that stacks never overwrite each other's record. */
-export function ledgerKey(owner: string): string {
+function ledgerKey(owner: string): string {
     return ledgerPrefix + crypto.createHash("sha256").update(owner).digest("hex").slice(0, 16);
 }
 
@@ -43,7 +43,7 @@ function annotationJson(obj: KubeObject, key: string): any {
     }
 }
 
-export function readLedger(cm: KubeObject, owner: string): Ledger | undefined {
+function readLedger(cm: KubeObject, owner: string): Ledger | undefined {
     const ledger = annotationJson(cm, ledgerKey(owner));
     if (ledger?.owner === owner) return ledger;
     const legacy = annotationJson(cm, legacyLedgerKey);
@@ -75,17 +75,27 @@ export function readingMeshNetworks<T>(clusterName: string, where: { namespace: 
     }
 }
 
-function meshConfigMissing(c: { name: string }, where: MeshConfigRef): ClusterError {
-    return new ClusterError(
-        c.name,
+/** Why meshNetworks cannot be written: the control plane's ConfigMap is missing. */
+export function meshConfigMissing(where: MeshConfigRef): string {
+    return (
         `the control plane's ConfigMap ${where.namespace}/${where.configMap} does not exist; ` +
-            `is Istio installed there? For a revisioned install set the MultiNetworking's controlPlane.configMap to "istio-<revision>"`,
+        `is Istio installed there? For a revisioned install set the MultiNetworking's controlPlane.configMap to "istio-<revision>"`
     );
+}
+
+/** The control plane's mesh ConfigMap (undefined: it is gone). */
+export function readMeshConfig(inputs: CommonInputs & MeshConfigRef): Promise<ConfigMap | undefined> {
+    return cluster(inputs, inputs.controlPlaneCluster).get<ConfigMap>("v1", "ConfigMap", inputs.configMap, inputs.namespace);
+}
+
+/** The networks of a mesh ConfigMap's meshNetworks as istiod reads them; a text it cannot read is an error naming it. */
+export function meshNetworksOf(cm: ConfigMap | undefined, where: MeshConfigRef): ReturnType<typeof parseMeshNetworks>["networks"] {
+    return readingMeshNetworks(where.controlPlaneCluster, where, () => parseMeshNetworks(cm?.data?.meshNetworks)).networks;
 }
 
 /** Reads this stack's ledger (undefined when it has none, or the ConfigMap is gone). */
 export async function currentLedger(inputs: CommonInputs & MeshConfigRef): Promise<Ledger | undefined> {
-    const cm = await cluster(inputs, inputs.controlPlaneCluster).get<ConfigMap>("v1", "ConfigMap", inputs.configMap, inputs.namespace);
+    const cm = await readMeshConfig(inputs);
     return cm && readLedger(cm, ownerValue(inputs));
 }
 
@@ -103,7 +113,7 @@ export async function updateLedger(
     const c = cluster(inputs, inputs.controlPlaneCluster);
     const owner = ownerValue(inputs);
     return retryOnConflict(async () => {
-        const cm = await c.get<ConfigMap>("v1", "ConfigMap", inputs.configMap, inputs.namespace);
+        const cm = await readMeshConfig(inputs);
         if (!cm && leaving) {
             console.error(
                 `cluster "${c.name}": ConfigMap ${inputs.namespace}/${inputs.configMap} is gone (Istio uninstalled?); no meshNetworks entry to remove`,
@@ -111,7 +121,7 @@ export async function updateLedger(
             const none = emptyLedger(owner, null);
             return { before: none, after: none };
         }
-        if (!cm) throw meshConfigMissing(c, inputs);
+        if (!cm) throw new ClusterError(c.name, meshConfigMissing(inputs));
         const current = cm.data?.meshNetworks;
         const before = readLedger(cm, owner) ?? emptyLedger(owner, current ?? null);
         const after = change(before);

@@ -5,7 +5,6 @@
 // one stack works in either order: a group only releases a namespace whose group label still names it.
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../kube";
-import { parseMeshNetworks } from "../../core/meshNetworks";
 import { fieldManagerOf, labels, legacyFieldManager } from "../../core/names";
 import { KubeObject, networkLabelPatch } from "../../core/render";
 import {
@@ -15,6 +14,7 @@ import {
     CommonInputs,
     forEachCluster,
     hasUnknowns,
+    noIstioNamespace,
     ownerOf,
     ownership,
     ownerValue,
@@ -22,7 +22,7 @@ import {
     sameJson,
     replacedBy,
 } from "./common";
-import { MeshConfigRef, readingMeshNetworks, updateLedger } from "./ledger";
+import { MeshConfigRef, meshNetworksOf, readMeshConfig, updateLedger } from "./ledger";
 
 export interface NetworkGroupInputs extends CommonInputs, MeshConfigRef {
     networkName: string;
@@ -45,11 +45,7 @@ async function readNamespace(c: Cluster, name: string): Promise<KubeObject | und
 async function claimProblem(inputs: NetworkGroupInputs, name: string): Promise<string | undefined> {
     const c = cluster(inputs, name);
     const ns = await readNamespace(c, inputs.namespace);
-    if (!ns)
-        return (
-            `cluster "${name}" has no namespace "${inputs.namespace}"; ` +
-            `install Istio there first or set the MultiNetworking's controlPlane.namespace`
-        );
+    if (!ns) return noIstioNamespace(name, inputs.namespace);
     const owner = ownerOf(ns);
     const group = ns.metadata.labels?.[labels.networkGroup];
     const network = ns.metadata.labels?.[labels.network];
@@ -165,15 +161,7 @@ export const networkGroupProvider = {
             const ns = await readNamespace(cluster(props, name), props.namespace);
             live[name] = ns?.metadata.labels?.[labels.network] ?? null;
         });
-        const cm = await cluster(props, props.controlPlaneCluster).get<KubeObject & { data?: Record<string, string> }>(
-            "v1",
-            "ConfigMap",
-            props.configMap,
-            props.namespace,
-        );
-        const text = cm?.data?.meshNetworks;
-        const liveEntry =
-            props.networkName in readingMeshNetworks(props.controlPlaneCluster, props, () => parseMeshNetworks(text)).networks;
+        const liveEntry = props.networkName in meshNetworksOf(await readMeshConfig(props), props);
         return { id, props: { ...props, live, liveEntry } };
     },
 

@@ -1,3 +1,4 @@
+import { annotations } from "../../core/names";
 import { planMesh } from "../../core/planner";
 import { syntheticMesh as mesh } from "../../bed/syntheticMesh";
 import { groupProblems } from "../../core/validate";
@@ -56,4 +57,29 @@ test("the plan's meshNetworks lists every group, joined or not", () => {
         g2: { gateways: [{ address: "100::", port: 15443 }] },
         g3: { gateways: [{ address: "100::", port: 15443 }] },
     });
+});
+
+test("the components' argument rules too: names, replicas, addresses, policy; names that point nowhere", () => {
+    const t = mesh(2);
+    t.groups[0].networkName = "G_1";
+    t.gateways[1].replicas = 0;
+    t.gateways[1].requestedAddress = "100::7";
+    t.interconnect!.members[1].gateways.push("gw-nowhere");
+    t.interconnect!.controlPlaneRestart = "always" as never;
+    t.gateways.push({ name: "gw-lost", cluster: "c1", networkName: "g9", replicas: 1, serviceAnnotations: {} });
+    const problems = planMesh(t).problems;
+    for (const expected of [
+        /^NetworkGroup "G_1": networkName: must be a DNS-1123 label/,
+        /^EastWestGateway "gw-g2": replicas: must be at least 1/,
+        /^EastWestGateway "gw-g2": address: is in 100::\/64/,
+        /^EastWestGateway "gw-lost": networkGroup: no network group "g9" is declared/,
+        /^Interconnect: controlPlaneRestart: /,
+        /^Interconnect: members\[1\] \("g2"\)\.gateways\[1\]: no east-west gateway "gw-nowhere" is declared/,
+    ])
+        expect(problems).toContainEqual(expect.stringMatching(expected));
+});
+
+test("objects carry the owner value the components stamp: <project>/<stack>/<mesh>", () => {
+    for (const objects of planMesh(mesh(1)).objects.values())
+        for (const o of objects) expect(o.metadata.annotations?.[annotations.owner]).toBe("p/s/m");
 });

@@ -14,16 +14,18 @@ import (
 var _ = internal.GetEnvOrDefault
 
 type MeshCluster struct {
-	// The cluster's Istio cluster ID (istiod's CLUSTER_ID for the control-plane cluster; a remote secret's key for
-	// the others). Default: the cluster's name.
+	// The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
+	// cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
 	ClusterId *string `pulumi:"clusterId"`
-	// kubeconfig text for this cluster (its current context is used). Pass a secret; it is kept secret in state.
+	// kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
+	// `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
 	Kubeconfig string `pulumi:"kubeconfig"`
 	// Cluster name in the mesh: a DNS-1123 label, unique. Groups and gateways name clusters by it.
 	Name string `pulumi:"name"`
-	// Pod CIDRs of the cluster, e.g. ["10.20.0.0/16"]: no overlap is allowed inside one group. Default: none.
+	// Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`: no overlap is allowed inside one network group. Default: none.
 	PodCidrs []string `pulumi:"podCidrs"`
-	// The API server address istiod reaches this cluster at (https URL). Default: the server of the kubeconfig.
+	// The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
+	// when the address in `kubeconfig` is not reachable from the control plane. Default: the server of the kubeconfig.
 	RemoteSecretServer *string `pulumi:"remoteSecretServer"`
 }
 
@@ -39,16 +41,18 @@ type MeshClusterInput interface {
 }
 
 type MeshClusterArgs struct {
-	// The cluster's Istio cluster ID (istiod's CLUSTER_ID for the control-plane cluster; a remote secret's key for
-	// the others). Default: the cluster's name.
+	// The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
+	// cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
 	ClusterId *string `pulumi:"clusterId"`
-	// kubeconfig text for this cluster (its current context is used). Pass a secret; it is kept secret in state.
+	// kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
+	// `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
 	Kubeconfig pulumi.StringInput `pulumi:"kubeconfig"`
 	// Cluster name in the mesh: a DNS-1123 label, unique. Groups and gateways name clusters by it.
 	Name string `pulumi:"name"`
-	// Pod CIDRs of the cluster, e.g. ["10.20.0.0/16"]: no overlap is allowed inside one group. Default: none.
+	// Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`: no overlap is allowed inside one network group. Default: none.
 	PodCidrs []string `pulumi:"podCidrs"`
-	// The API server address istiod reaches this cluster at (https URL). Default: the server of the kubeconfig.
+	// The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
+	// when the address in `kubeconfig` is not reachable from the control plane. Default: the server of the kubeconfig.
 	RemoteSecretServer *string `pulumi:"remoteSecretServer"`
 }
 
@@ -103,13 +107,14 @@ func (o MeshClusterOutput) ToMeshClusterOutputWithContext(ctx context.Context) M
 	return o
 }
 
-// The cluster's Istio cluster ID (istiod's CLUSTER_ID for the control-plane cluster; a remote secret's key for
-// the others). Default: the cluster's name.
+// The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
+// cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
 func (o MeshClusterOutput) ClusterId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshCluster) *string { return v.ClusterId }).(pulumi.StringPtrOutput)
 }
 
-// kubeconfig text for this cluster (its current context is used). Pass a secret; it is kept secret in state.
+// kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
+// `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
 func (o MeshClusterOutput) Kubeconfig() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshCluster) string { return v.Kubeconfig }).(pulumi.StringOutput)
 }
@@ -119,12 +124,13 @@ func (o MeshClusterOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshCluster) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// Pod CIDRs of the cluster, e.g. ["10.20.0.0/16"]: no overlap is allowed inside one group. Default: none.
+// Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`: no overlap is allowed inside one network group. Default: none.
 func (o MeshClusterOutput) PodCidrs() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v MeshCluster) []string { return v.PodCidrs }).(pulumi.StringArrayOutput)
 }
 
-// The API server address istiod reaches this cluster at (https URL). Default: the server of the kubeconfig.
+// The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
+// when the address in `kubeconfig` is not reachable from the control plane. Default: the server of the kubeconfig.
 func (o MeshClusterOutput) RemoteSecretServer() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshCluster) *string { return v.RemoteSecretServer }).(pulumi.StringPtrOutput)
 }
@@ -150,13 +156,15 @@ func (o MeshClusterArrayOutput) Index(i pulumi.IntInput) MeshClusterOutput {
 }
 
 type MeshControlPlane struct {
-	// The cluster that runs istiod: one of the clusters' names.
+	// The cluster that runs the mesh control plane (istiod): one of the clusters' names.
 	Cluster string `pulumi:"cluster"`
-	// The mesh ConfigMap holding meshNetworks ("istio-<revision>" for revisioned installs). Default: "istio".
+	// The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
+	// Default: "istio".
 	ConfigMap *string `pulumi:"configMap"`
-	// The control plane's Deployment (CLUSTER_ID checked at preview; rolled when networks join or leave). Default: "istiod".
+	// The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
+	// leave. A DNS-1123 label. Default: "istiod".
 	Deployment *string `pulumi:"deployment"`
-	// Istio's system namespace on every cluster. Default: "istio-system".
+	// Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
 	Namespace *string `pulumi:"namespace"`
 }
 
@@ -172,13 +180,15 @@ type MeshControlPlaneInput interface {
 }
 
 type MeshControlPlaneArgs struct {
-	// The cluster that runs istiod: one of the clusters' names.
+	// The cluster that runs the mesh control plane (istiod): one of the clusters' names.
 	Cluster string `pulumi:"cluster"`
-	// The mesh ConfigMap holding meshNetworks ("istio-<revision>" for revisioned installs). Default: "istio".
+	// The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
+	// Default: "istio".
 	ConfigMap *string `pulumi:"configMap"`
-	// The control plane's Deployment (CLUSTER_ID checked at preview; rolled when networks join or leave). Default: "istiod".
+	// The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
+	// leave. A DNS-1123 label. Default: "istiod".
 	Deployment *string `pulumi:"deployment"`
-	// Istio's system namespace on every cluster. Default: "istio-system".
+	// Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
 	Namespace *string `pulumi:"namespace"`
 }
 
@@ -208,42 +218,48 @@ func (o MeshControlPlaneOutput) ToMeshControlPlaneOutputWithContext(ctx context.
 	return o
 }
 
-// The cluster that runs istiod: one of the clusters' names.
+// The cluster that runs the mesh control plane (istiod): one of the clusters' names.
 func (o MeshControlPlaneOutput) Cluster() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshControlPlane) string { return v.Cluster }).(pulumi.StringOutput)
 }
 
-// The mesh ConfigMap holding meshNetworks ("istio-<revision>" for revisioned installs). Default: "istio".
+// The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
+// Default: "istio".
 func (o MeshControlPlaneOutput) ConfigMap() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshControlPlane) *string { return v.ConfigMap }).(pulumi.StringPtrOutput)
 }
 
-// The control plane's Deployment (CLUSTER_ID checked at preview; rolled when networks join or leave). Default: "istiod".
+// The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
+// leave. A DNS-1123 label. Default: "istiod".
 func (o MeshControlPlaneOutput) Deployment() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshControlPlane) *string { return v.Deployment }).(pulumi.StringPtrOutput)
 }
 
-// Istio's system namespace on every cluster. Default: "istio-system".
+// Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
 func (o MeshControlPlaneOutput) Namespace() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshControlPlane) *string { return v.Namespace }).(pulumi.StringPtrOutput)
 }
 
 type MeshGateway struct {
-	// A load-balancer address you assign (spec.loadBalancerIP). Default: the address the cloud assigns.
+	// A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
+	// Default: the address the cloud assigns.
 	Address *string `pulumi:"address"`
-	// How long to wait for the load balancer's address, in seconds. Default: 300.
+	// How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
 	AddressTimeoutSeconds *float64 `pulumi:"addressTimeoutSeconds"`
 	// The cluster it runs on: a member of the group; at most one gateway per cluster.
 	Cluster string `pulumi:"cluster"`
 	// The group the gateway serves, by name.
 	Group string `pulumi:"group"`
-	// The gateway's name in the mesh; interconnect members name their gateways by it.
+	// The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
+	// name, like a group's).
 	Name string `pulumi:"name"`
-	// A proxy image to run the gateway without Istio's sidecar injector. Default: injected (image "auto").
+	// A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
+	// without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
 	ProxyImage *string `pulumi:"proxyImage"`
 	// Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
 	Replicas *float64 `pulumi:"replicas"`
-	// Annotations for the LoadBalancer Service (cloud load-balancer settings). Default: none.
+	// Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
+	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
 }
 
@@ -259,21 +275,25 @@ type MeshGatewayInput interface {
 }
 
 type MeshGatewayArgs struct {
-	// A load-balancer address you assign (spec.loadBalancerIP). Default: the address the cloud assigns.
+	// A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
+	// Default: the address the cloud assigns.
 	Address *string `pulumi:"address"`
-	// How long to wait for the load balancer's address, in seconds. Default: 300.
+	// How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
 	AddressTimeoutSeconds *float64 `pulumi:"addressTimeoutSeconds"`
 	// The cluster it runs on: a member of the group; at most one gateway per cluster.
 	Cluster string `pulumi:"cluster"`
 	// The group the gateway serves, by name.
 	Group string `pulumi:"group"`
-	// The gateway's name in the mesh; interconnect members name their gateways by it.
+	// The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
+	// name, like a group's).
 	Name string `pulumi:"name"`
-	// A proxy image to run the gateway without Istio's sidecar injector. Default: injected (image "auto").
+	// A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
+	// without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
 	ProxyImage *string `pulumi:"proxyImage"`
 	// Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
 	Replicas *float64 `pulumi:"replicas"`
-	// Annotations for the LoadBalancer Service (cloud load-balancer settings). Default: none.
+	// Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
+	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
 }
 
@@ -328,12 +348,13 @@ func (o MeshGatewayOutput) ToMeshGatewayOutputWithContext(ctx context.Context) M
 	return o
 }
 
-// A load-balancer address you assign (spec.loadBalancerIP). Default: the address the cloud assigns.
+// A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
+// Default: the address the cloud assigns.
 func (o MeshGatewayOutput) Address() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshGateway) *string { return v.Address }).(pulumi.StringPtrOutput)
 }
 
-// How long to wait for the load balancer's address, in seconds. Default: 300.
+// How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
 func (o MeshGatewayOutput) AddressTimeoutSeconds() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v MeshGateway) *float64 { return v.AddressTimeoutSeconds }).(pulumi.Float64PtrOutput)
 }
@@ -348,12 +369,14 @@ func (o MeshGatewayOutput) Group() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshGateway) string { return v.Group }).(pulumi.StringOutput)
 }
 
-// The gateway's name in the mesh; interconnect members name their gateways by it.
+// The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
+// name, like a group's).
 func (o MeshGatewayOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshGateway) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// A proxy image to run the gateway without Istio's sidecar injector. Default: injected (image "auto").
+// A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
+// without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
 func (o MeshGatewayOutput) ProxyImage() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshGateway) *string { return v.ProxyImage }).(pulumi.StringPtrOutput)
 }
@@ -363,7 +386,8 @@ func (o MeshGatewayOutput) Replicas() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v MeshGateway) *float64 { return v.Replicas }).(pulumi.Float64PtrOutput)
 }
 
-// Annotations for the LoadBalancer Service (cloud load-balancer settings). Default: none.
+// Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
+// Default: none.
 func (o MeshGatewayOutput) ServiceAnnotations() pulumi.StringMapOutput {
 	return o.ApplyT(func(v MeshGateway) map[string]string { return v.ServiceAnnotations }).(pulumi.StringMapOutput)
 }
@@ -391,9 +415,11 @@ func (o MeshGatewayArrayOutput) Index(i pulumi.IntInput) MeshGatewayOutput {
 type MeshGroup struct {
 	// Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap.
 	Clusters []string `pulumi:"clusters"`
-	// The group's name in the mesh; gateways and interconnect members name the group by it.
+	// The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
+	// group's resource name: two Mesh components in one stack need distinct group names.
 	Name string `pulumi:"name"`
-	// Istio network name (the topology.istio.io/network label). DNS-1123; immutable. Default: the group's name.
+	// Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
+	// group). Default: the group's name.
 	NetworkName *string `pulumi:"networkName"`
 }
 
@@ -411,9 +437,11 @@ type MeshGroupInput interface {
 type MeshGroupArgs struct {
 	// Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap.
 	Clusters []string `pulumi:"clusters"`
-	// The group's name in the mesh; gateways and interconnect members name the group by it.
+	// The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
+	// group's resource name: two Mesh components in one stack need distinct group names.
 	Name string `pulumi:"name"`
-	// Istio network name (the topology.istio.io/network label). DNS-1123; immutable. Default: the group's name.
+	// Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
+	// group). Default: the group's name.
 	NetworkName *string `pulumi:"networkName"`
 }
 
@@ -473,12 +501,14 @@ func (o MeshGroupOutput) Clusters() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v MeshGroup) []string { return v.Clusters }).(pulumi.StringArrayOutput)
 }
 
-// The group's name in the mesh; gateways and interconnect members name the group by it.
+// The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
+// group's resource name: two Mesh components in one stack need distinct group names.
 func (o MeshGroupOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshGroup) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// Istio network name (the topology.istio.io/network label). DNS-1123; immutable. Default: the group's name.
+// Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
+// group). Default: the group's name.
 func (o MeshGroupOutput) NetworkName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshGroup) *string { return v.NetworkName }).(pulumi.StringPtrOutput)
 }
@@ -504,7 +534,7 @@ func (o MeshGroupArrayOutput) Index(i pulumi.IntInput) MeshGroupOutput {
 }
 
 type MeshInterconnect struct {
-	// Default: onMembershipChange.
+	// Whether the control plane rolls (once per update) when groups join or leave. Default: onMembershipChange.
 	ControlPlaneRestart *ControlPlaneRestart `pulumi:"controlPlaneRestart"`
 	// The joined groups.
 	Members []MeshMember `pulumi:"members"`
@@ -522,7 +552,7 @@ type MeshInterconnectInput interface {
 }
 
 type MeshInterconnectArgs struct {
-	// Default: onMembershipChange.
+	// Whether the control plane rolls (once per update) when groups join or leave. Default: onMembershipChange.
 	ControlPlaneRestart *ControlPlaneRestart `pulumi:"controlPlaneRestart"`
 	// The joined groups.
 	Members []MeshMemberArgs `pulumi:"members"`
@@ -605,7 +635,7 @@ func (o MeshInterconnectOutput) ToMeshInterconnectPtrOutputWithContext(ctx conte
 	}).(MeshInterconnectPtrOutput)
 }
 
-// Default: onMembershipChange.
+// Whether the control plane rolls (once per update) when groups join or leave. Default: onMembershipChange.
 func (o MeshInterconnectOutput) ControlPlaneRestart() ControlPlaneRestartPtrOutput {
 	return o.ApplyT(func(v MeshInterconnect) *ControlPlaneRestart { return v.ControlPlaneRestart }).(ControlPlaneRestartPtrOutput)
 }
@@ -639,7 +669,7 @@ func (o MeshInterconnectPtrOutput) Elem() MeshInterconnectOutput {
 	}).(MeshInterconnectOutput)
 }
 
-// Default: onMembershipChange.
+// Whether the control plane rolls (once per update) when groups join or leave. Default: onMembershipChange.
 func (o MeshInterconnectPtrOutput) ControlPlaneRestart() ControlPlaneRestartPtrOutput {
 	return o.ApplyT(func(v *MeshInterconnect) *ControlPlaneRestart {
 		if v == nil {
@@ -660,11 +690,11 @@ func (o MeshInterconnectPtrOutput) Members() MeshMemberArrayOutput {
 }
 
 type MeshMember struct {
-	// Which of those gateways' addresses to publish. Default: all of them.
+	// Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
 	Addresses []string `pulumi:"addresses"`
 	// Its gateways through which other groups reach it, by name: at least one, all of that group.
 	Gateways []string `pulumi:"gateways"`
-	// The group, by name.
+	// The group, by name; each group at most once.
 	Group string `pulumi:"group"`
 }
 
@@ -680,11 +710,11 @@ type MeshMemberInput interface {
 }
 
 type MeshMemberArgs struct {
-	// Which of those gateways' addresses to publish. Default: all of them.
+	// Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
 	Addresses []string `pulumi:"addresses"`
 	// Its gateways through which other groups reach it, by name: at least one, all of that group.
 	Gateways []string `pulumi:"gateways"`
-	// The group, by name.
+	// The group, by name; each group at most once.
 	Group string `pulumi:"group"`
 }
 
@@ -739,7 +769,7 @@ func (o MeshMemberOutput) ToMeshMemberOutputWithContext(ctx context.Context) Mes
 	return o
 }
 
-// Which of those gateways' addresses to publish. Default: all of them.
+// Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
 func (o MeshMemberOutput) Addresses() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v MeshMember) []string { return v.Addresses }).(pulumi.StringArrayOutput)
 }
@@ -749,7 +779,7 @@ func (o MeshMemberOutput) Gateways() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v MeshMember) []string { return v.Gateways }).(pulumi.StringArrayOutput)
 }
 
-// The group, by name.
+// The group, by name; each group at most once.
 func (o MeshMemberOutput) Group() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshMember) string { return v.Group }).(pulumi.StringOutput)
 }

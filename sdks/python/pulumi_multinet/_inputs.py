@@ -33,7 +33,8 @@ __all__ = [
 class MeshClusterArgsDict(TypedDict):
     kubeconfig: pulumi.Input[_builtins.str]
     """
-    kubeconfig text for this cluster (its current context is used). Pass a secret; it is kept secret in state.
+    kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
+    `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
     """
     name: _builtins.str
     """
@@ -41,16 +42,17 @@ class MeshClusterArgsDict(TypedDict):
     """
     cluster_id: NotRequired[_builtins.str]
     """
-    The cluster's Istio cluster ID (istiod's CLUSTER_ID for the control-plane cluster; a remote secret's key for
-    the others). Default: the cluster's name.
+    The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
+    cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
     """
     pod_cidrs: NotRequired[Sequence[_builtins.str]]
     """
-    Pod CIDRs of the cluster, e.g. ["10.20.0.0/16"]: no overlap is allowed inside one group. Default: none.
+    Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`: no overlap is allowed inside one network group. Default: none.
     """
     remote_secret_server: NotRequired[_builtins.str]
     """
-    The API server address istiod reaches this cluster at (https URL). Default: the server of the kubeconfig.
+    The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
+    when the address in `kubeconfig` is not reachable from the control plane. Default: the server of the kubeconfig.
     """
 
 @pulumi.input_type
@@ -62,12 +64,14 @@ class MeshClusterArgs:
                  pod_cidrs: Optional[Sequence[_builtins.str]] = None,
                  remote_secret_server: Optional[_builtins.str] = None):
         """
-        :param pulumi.Input[_builtins.str] kubeconfig: kubeconfig text for this cluster (its current context is used). Pass a secret; it is kept secret in state.
+        :param pulumi.Input[_builtins.str] kubeconfig: kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
+               `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
         :param _builtins.str name: Cluster name in the mesh: a DNS-1123 label, unique. Groups and gateways name clusters by it.
-        :param _builtins.str cluster_id: The cluster's Istio cluster ID (istiod's CLUSTER_ID for the control-plane cluster; a remote secret's key for
-               the others). Default: the cluster's name.
-        :param Sequence[_builtins.str] pod_cidrs: Pod CIDRs of the cluster, e.g. ["10.20.0.0/16"]: no overlap is allowed inside one group. Default: none.
-        :param _builtins.str remote_secret_server: The API server address istiod reaches this cluster at (https URL). Default: the server of the kubeconfig.
+        :param _builtins.str cluster_id: The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
+               cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
+        :param Sequence[_builtins.str] pod_cidrs: Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`: no overlap is allowed inside one network group. Default: none.
+        :param _builtins.str remote_secret_server: The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
+               when the address in `kubeconfig` is not reachable from the control plane. Default: the server of the kubeconfig.
         """
         pulumi.set(__self__, "kubeconfig", kubeconfig)
         pulumi.set(__self__, "name", name)
@@ -82,7 +86,8 @@ class MeshClusterArgs:
     @pulumi.getter
     def kubeconfig(self) -> pulumi.Input[_builtins.str]:
         """
-        kubeconfig text for this cluster (its current context is used). Pass a secret; it is kept secret in state.
+        kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
+        `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
         """
         return pulumi.get(self, "kubeconfig")
 
@@ -106,8 +111,8 @@ class MeshClusterArgs:
     @pulumi.getter(name="clusterId")
     def cluster_id(self) -> Optional[_builtins.str]:
         """
-        The cluster's Istio cluster ID (istiod's CLUSTER_ID for the control-plane cluster; a remote secret's key for
-        the others). Default: the cluster's name.
+        The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
+        cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
         """
         return pulumi.get(self, "cluster_id")
 
@@ -119,7 +124,7 @@ class MeshClusterArgs:
     @pulumi.getter(name="podCidrs")
     def pod_cidrs(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Pod CIDRs of the cluster, e.g. ["10.20.0.0/16"]: no overlap is allowed inside one group. Default: none.
+        Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`: no overlap is allowed inside one network group. Default: none.
         """
         return pulumi.get(self, "pod_cidrs")
 
@@ -131,7 +136,8 @@ class MeshClusterArgs:
     @pulumi.getter(name="remoteSecretServer")
     def remote_secret_server(self) -> Optional[_builtins.str]:
         """
-        The API server address istiod reaches this cluster at (https URL). Default: the server of the kubeconfig.
+        The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
+        when the address in `kubeconfig` is not reachable from the control plane. Default: the server of the kubeconfig.
         """
         return pulumi.get(self, "remote_secret_server")
 
@@ -143,19 +149,21 @@ class MeshClusterArgs:
 class MeshControlPlaneArgsDict(TypedDict):
     cluster: _builtins.str
     """
-    The cluster that runs istiod: one of the clusters' names.
+    The cluster that runs the mesh control plane (istiod): one of the clusters' names.
     """
     config_map: NotRequired[_builtins.str]
     """
-    The mesh ConfigMap holding meshNetworks ("istio-<revision>" for revisioned installs). Default: "istio".
+    The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
+    Default: "istio".
     """
     deployment: NotRequired[_builtins.str]
     """
-    The control plane's Deployment (CLUSTER_ID checked at preview; rolled when networks join or leave). Default: "istiod".
+    The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
+    leave. A DNS-1123 label. Default: "istiod".
     """
     namespace: NotRequired[_builtins.str]
     """
-    Istio's system namespace on every cluster. Default: "istio-system".
+    Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
     """
 
 @pulumi.input_type
@@ -166,10 +174,12 @@ class MeshControlPlaneArgs:
                  deployment: Optional[_builtins.str] = None,
                  namespace: Optional[_builtins.str] = None):
         """
-        :param _builtins.str cluster: The cluster that runs istiod: one of the clusters' names.
-        :param _builtins.str config_map: The mesh ConfigMap holding meshNetworks ("istio-<revision>" for revisioned installs). Default: "istio".
-        :param _builtins.str deployment: The control plane's Deployment (CLUSTER_ID checked at preview; rolled when networks join or leave). Default: "istiod".
-        :param _builtins.str namespace: Istio's system namespace on every cluster. Default: "istio-system".
+        :param _builtins.str cluster: The cluster that runs the mesh control plane (istiod): one of the clusters' names.
+        :param _builtins.str config_map: The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
+               Default: "istio".
+        :param _builtins.str deployment: The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
+               leave. A DNS-1123 label. Default: "istiod".
+        :param _builtins.str namespace: Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
         """
         pulumi.set(__self__, "cluster", cluster)
         if config_map is not None:
@@ -183,7 +193,7 @@ class MeshControlPlaneArgs:
     @pulumi.getter
     def cluster(self) -> _builtins.str:
         """
-        The cluster that runs istiod: one of the clusters' names.
+        The cluster that runs the mesh control plane (istiod): one of the clusters' names.
         """
         return pulumi.get(self, "cluster")
 
@@ -195,7 +205,8 @@ class MeshControlPlaneArgs:
     @pulumi.getter(name="configMap")
     def config_map(self) -> Optional[_builtins.str]:
         """
-        The mesh ConfigMap holding meshNetworks ("istio-<revision>" for revisioned installs). Default: "istio".
+        The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
+        Default: "istio".
         """
         return pulumi.get(self, "config_map")
 
@@ -207,7 +218,8 @@ class MeshControlPlaneArgs:
     @pulumi.getter
     def deployment(self) -> Optional[_builtins.str]:
         """
-        The control plane's Deployment (CLUSTER_ID checked at preview; rolled when networks join or leave). Default: "istiod".
+        The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
+        leave. A DNS-1123 label. Default: "istiod".
         """
         return pulumi.get(self, "deployment")
 
@@ -219,7 +231,7 @@ class MeshControlPlaneArgs:
     @pulumi.getter
     def namespace(self) -> Optional[_builtins.str]:
         """
-        Istio's system namespace on every cluster. Default: "istio-system".
+        Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
         """
         return pulumi.get(self, "namespace")
 
@@ -239,19 +251,22 @@ class MeshGatewayArgsDict(TypedDict):
     """
     name: _builtins.str
     """
-    The gateway's name in the mesh; interconnect members name their gateways by it.
+    The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
+    name, like a group's).
     """
     address: NotRequired[_builtins.str]
     """
-    A load-balancer address you assign (spec.loadBalancerIP). Default: the address the cloud assigns.
+    A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
+    Default: the address the cloud assigns.
     """
     address_timeout_seconds: NotRequired[_builtins.float]
     """
-    How long to wait for the load balancer's address, in seconds. Default: 300.
+    How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
     """
     proxy_image: NotRequired[_builtins.str]
     """
-    A proxy image to run the gateway without Istio's sidecar injector. Default: injected (image "auto").
+    A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
+    without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
     """
     replicas: NotRequired[_builtins.float]
     """
@@ -259,7 +274,8 @@ class MeshGatewayArgsDict(TypedDict):
     """
     service_annotations: NotRequired[Mapping[str, _builtins.str]]
     """
-    Annotations for the LoadBalancer Service (cloud load-balancer settings). Default: none.
+    Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
+    Default: none.
     """
 
 @pulumi.input_type
@@ -276,12 +292,16 @@ class MeshGatewayArgs:
         """
         :param _builtins.str cluster: The cluster it runs on: a member of the group; at most one gateway per cluster.
         :param _builtins.str group: The group the gateway serves, by name.
-        :param _builtins.str name: The gateway's name in the mesh; interconnect members name their gateways by it.
-        :param _builtins.str address: A load-balancer address you assign (spec.loadBalancerIP). Default: the address the cloud assigns.
-        :param _builtins.float address_timeout_seconds: How long to wait for the load balancer's address, in seconds. Default: 300.
-        :param _builtins.str proxy_image: A proxy image to run the gateway without Istio's sidecar injector. Default: injected (image "auto").
+        :param _builtins.str name: The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
+               name, like a group's).
+        :param _builtins.str address: A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
+               Default: the address the cloud assigns.
+        :param _builtins.float address_timeout_seconds: How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+        :param _builtins.str proxy_image: A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
+               without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
         :param _builtins.float replicas: Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
-        :param Mapping[str, _builtins.str] service_annotations: Annotations for the LoadBalancer Service (cloud load-balancer settings). Default: none.
+        :param Mapping[str, _builtins.str] service_annotations: Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
+               Default: none.
         """
         pulumi.set(__self__, "cluster", cluster)
         pulumi.set(__self__, "group", group)
@@ -325,7 +345,8 @@ class MeshGatewayArgs:
     @pulumi.getter
     def name(self) -> _builtins.str:
         """
-        The gateway's name in the mesh; interconnect members name their gateways by it.
+        The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
+        name, like a group's).
         """
         return pulumi.get(self, "name")
 
@@ -337,7 +358,8 @@ class MeshGatewayArgs:
     @pulumi.getter
     def address(self) -> Optional[_builtins.str]:
         """
-        A load-balancer address you assign (spec.loadBalancerIP). Default: the address the cloud assigns.
+        A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
+        Default: the address the cloud assigns.
         """
         return pulumi.get(self, "address")
 
@@ -349,7 +371,7 @@ class MeshGatewayArgs:
     @pulumi.getter(name="addressTimeoutSeconds")
     def address_timeout_seconds(self) -> Optional[_builtins.float]:
         """
-        How long to wait for the load balancer's address, in seconds. Default: 300.
+        How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
         """
         return pulumi.get(self, "address_timeout_seconds")
 
@@ -361,7 +383,8 @@ class MeshGatewayArgs:
     @pulumi.getter(name="proxyImage")
     def proxy_image(self) -> Optional[_builtins.str]:
         """
-        A proxy image to run the gateway without Istio's sidecar injector. Default: injected (image "auto").
+        A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
+        without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
         """
         return pulumi.get(self, "proxy_image")
 
@@ -385,7 +408,8 @@ class MeshGatewayArgs:
     @pulumi.getter(name="serviceAnnotations")
     def service_annotations(self) -> Optional[Mapping[str, _builtins.str]]:
         """
-        Annotations for the LoadBalancer Service (cloud load-balancer settings). Default: none.
+        Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
+        Default: none.
         """
         return pulumi.get(self, "service_annotations")
 
@@ -401,11 +425,13 @@ class MeshGroupArgsDict(TypedDict):
     """
     name: _builtins.str
     """
-    The group's name in the mesh; gateways and interconnect members name the group by it.
+    The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
+    group's resource name: two Mesh components in one stack need distinct group names.
     """
     network_name: NotRequired[_builtins.str]
     """
-    Istio network name (the topology.istio.io/network label). DNS-1123; immutable. Default: the group's name.
+    Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
+    group). Default: the group's name.
     """
 
 @pulumi.input_type
@@ -416,8 +442,10 @@ class MeshGroupArgs:
                  network_name: Optional[_builtins.str] = None):
         """
         :param Sequence[_builtins.str] clusters: Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap.
-        :param _builtins.str name: The group's name in the mesh; gateways and interconnect members name the group by it.
-        :param _builtins.str network_name: Istio network name (the topology.istio.io/network label). DNS-1123; immutable. Default: the group's name.
+        :param _builtins.str name: The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
+               group's resource name: two Mesh components in one stack need distinct group names.
+        :param _builtins.str network_name: Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
+               group). Default: the group's name.
         """
         pulumi.set(__self__, "clusters", clusters)
         pulumi.set(__self__, "name", name)
@@ -440,7 +468,8 @@ class MeshGroupArgs:
     @pulumi.getter
     def name(self) -> _builtins.str:
         """
-        The group's name in the mesh; gateways and interconnect members name the group by it.
+        The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
+        group's resource name: two Mesh components in one stack need distinct group names.
         """
         return pulumi.get(self, "name")
 
@@ -452,7 +481,8 @@ class MeshGroupArgs:
     @pulumi.getter(name="networkName")
     def network_name(self) -> Optional[_builtins.str]:
         """
-        Istio network name (the topology.istio.io/network label). DNS-1123; immutable. Default: the group's name.
+        Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
+        group). Default: the group's name.
         """
         return pulumi.get(self, "network_name")
 
@@ -468,7 +498,7 @@ class MeshInterconnectArgsDict(TypedDict):
     """
     control_plane_restart: NotRequired['ControlPlaneRestart']
     """
-    Default: onMembershipChange.
+    Whether the control plane rolls (once per update) when groups join or leave. Default: onMembershipChange.
     """
 
 @pulumi.input_type
@@ -478,7 +508,7 @@ class MeshInterconnectArgs:
                  control_plane_restart: Optional['ControlPlaneRestart'] = None):
         """
         :param Sequence['MeshMemberArgs'] members: The joined groups.
-        :param 'ControlPlaneRestart' control_plane_restart: Default: onMembershipChange.
+        :param 'ControlPlaneRestart' control_plane_restart: Whether the control plane rolls (once per update) when groups join or leave. Default: onMembershipChange.
         """
         pulumi.set(__self__, "members", members)
         if control_plane_restart is not None:
@@ -500,7 +530,7 @@ class MeshInterconnectArgs:
     @pulumi.getter(name="controlPlaneRestart")
     def control_plane_restart(self) -> Optional['ControlPlaneRestart']:
         """
-        Default: onMembershipChange.
+        Whether the control plane rolls (once per update) when groups join or leave. Default: onMembershipChange.
         """
         return pulumi.get(self, "control_plane_restart")
 
@@ -516,11 +546,11 @@ class MeshMemberArgsDict(TypedDict):
     """
     group: _builtins.str
     """
-    The group, by name.
+    The group, by name; each group at most once.
     """
     addresses: NotRequired[Sequence[_builtins.str]]
     """
-    Which of those gateways' addresses to publish. Default: all of them.
+    Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
     """
 
 @pulumi.input_type
@@ -531,8 +561,8 @@ class MeshMemberArgs:
                  addresses: Optional[Sequence[_builtins.str]] = None):
         """
         :param Sequence[_builtins.str] gateways: Its gateways through which other groups reach it, by name: at least one, all of that group.
-        :param _builtins.str group: The group, by name.
-        :param Sequence[_builtins.str] addresses: Which of those gateways' addresses to publish. Default: all of them.
+        :param _builtins.str group: The group, by name; each group at most once.
+        :param Sequence[_builtins.str] addresses: Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
         """
         pulumi.set(__self__, "gateways", gateways)
         pulumi.set(__self__, "group", group)
@@ -555,7 +585,7 @@ class MeshMemberArgs:
     @pulumi.getter
     def group(self) -> _builtins.str:
         """
-        The group, by name.
+        The group, by name; each group at most once.
         """
         return pulumi.get(self, "group")
 
@@ -567,7 +597,7 @@ class MeshMemberArgs:
     @pulumi.getter
     def addresses(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Which of those gateways' addresses to publish. Default: all of them.
+        Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
         """
         return pulumi.get(self, "addresses")
 
