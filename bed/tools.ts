@@ -1,6 +1,7 @@
 // Finds or builds the real binaries the bed runs: the Pulumi CLI and Node.js and YAML language hosts,
-// kube-apiserver, kubectl, etcd, istiod (pilot-discovery) and istioctl, and the bed's xDS probe. Order: an explicit MULTINET_*
-// path, a matching binary on PATH, the cache, a Go build.
+// kube-apiserver, kubectl, etcd, istiod (pilot-discovery) and istioctl, the bed's xDS probe and (on demand) the SDK
+// generator. Order: an explicit MULTINET_* path; for the Pulumi CLI and etcd, a matching binary on PATH; the cache;
+// a Go build.
 import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -87,6 +88,7 @@ const overrides = {
     etcd: "MULTINET_ETCD",
     istiod: "MULTINET_ISTIOD",
     istioctl: "MULTINET_ISTIOCTL",
+    yamlLanguageHost: "MULTINET_PULUMI_LANGUAGE_YAML",
 } as const;
 
 /** The @pulumi/pulumi version the project depends on; the CLI must be the same version. */
@@ -135,7 +137,8 @@ function fromOverride(tool: keyof typeof overrides): string | undefined {
 function missingGoMessage(what: string): string {
     return [
         `The test bed needs ${what}, which is built from Go modules on first use, but no Go toolchain ('go') is on PATH.`,
-        `Install Go 1.25 or newer, or point these variables at pre-built binaries:`,
+        `Install Go 1.26 or newer, or point these variables at pre-built binaries (the bed's own xDS probe and SDK`,
+        `generator are always built, so the bed needs Go in any case):`,
         ...Object.values(overrides).map((v) => `  ${v}`),
         `  MULTINET_ISTIO_CRDS (Istio's crd-all.gen.yaml, with ${overrides.istiod} and ${overrides.istioctl})`,
         `(${overrides.pulumi} must be version v${pulumiNpmVersion()}, the @pulumi/pulumi version in package.json.)`,
@@ -252,6 +255,6 @@ export function ensureTools(log: (msg: string) => void = (m) => process.stderr.w
     istioctl ??= path.join(istioDir!, "istioctl");
     const istioCrds = process.env.MULTINET_ISTIO_CRDS ?? path.join(istioDir!, "crd-all.gen.yaml");
     const xds = path.join(goBuild(builds.xds, log), "xds");
-    const yamlLanguageHost = process.env.MULTINET_PULUMI_LANGUAGE_YAML ?? path.join(goBuild(builds.yaml, log), "pulumi-language-yaml");
+    const yamlLanguageHost = fromOverride("yamlLanguageHost") ?? path.join(goBuild(builds.yaml, log), "pulumi-language-yaml");
     return { pulumi, languageHost, kubeApiserver, kubectl, etcd, istiod, istioctl, istioCrds, xds, yamlLanguageHost };
 }

@@ -5,6 +5,7 @@ import * as YAML from "yaml";
 import { auditCounts } from "./audit";
 import { bedEndpoint, BedState, readState } from "./bed";
 import { kubeRequest } from "./kubeapi";
+import { istioMeshConfig, istiodDeployment } from "./seed";
 import { PreviewJson, RunResult, Stack } from "./stack";
 import type { ControlPlaneRestart, MeshCluster, MeshGateway, MeshGroup, MeshInterconnect, RemoteSecrets } from "../sdk/mesh";
 
@@ -77,11 +78,23 @@ export class Live {
         return r.body;
     }
 
+    /** A request as the bed's admin; a DELETE of something already gone succeeds. */
     async send(cluster: number, method: string, apiPath: string, body?: unknown, contentType?: string): Promise<any> {
         const r = await kubeRequest(bedEndpoint(this.state, this.state.clusters[cluster - 1]), method, apiPath, body, contentType);
-        if (r.status >= 300 && r.status !== 404)
+        if (r.status >= 300 && !(r.status === 404 && method === "DELETE"))
             throw new Error(`${method} ${apiPath} on cluster ${cluster}: ${r.status} ${JSON.stringify(r.body)}`);
         return r.body;
+    }
+
+    /** Istio's control plane as if installed on cluster `n` too (its mesh ConfigMap and istiod, CLUSTER_ID its name). */
+    async installControlPlane(n: number): Promise<void> {
+        await this.send(n, "POST", "/api/v1/namespaces/istio-system/configmaps", istioMeshConfig);
+        await this.send(n, "POST", "/apis/apps/v1/namespaces/istio-system/deployments", istiodDeployment(clusterName(n)));
+    }
+
+    async removeControlPlane(n: number): Promise<void> {
+        await this.send(n, "DELETE", "/api/v1/namespaces/istio-system/configmaps/istio");
+        await this.send(n, "DELETE", "/apis/apps/v1/namespaces/istio-system/deployments/istiod");
     }
 
     async namespaceLabels(cluster: number, ns = "istio-system"): Promise<Record<string, string>> {

@@ -123,20 +123,22 @@ async function remove(props: RemoteSecretInputs): Promise<void> {
     const cp = cluster(props, props.controlPlaneCluster);
     await deleteIfOwned(cp, { apiVersion: "v1", kind: "Secret", metadata: { name: secretName(props), namespace: props.namespace } }, owner);
     const remote = cluster(props, props.cluster);
-    // The ServiceAccount is ours only when we made it (not Istio's installer): the owner annotation tells.
     for (const obj of readerAccessObjects(ownership(props), props.namespace).reverse()) await deleteIfOwned(remote, obj, owner);
-    // One reader per cluster, shared by the meshes that read it: it goes with the last reader token.
+    // One reader ServiceAccount per cluster, shared by the meshes that read it: one that pulumi-multinet made (for
+    // whichever mesh) goes with the last reader token; one that Istio's installer made stays.
     const tokens = await remote.list<Secret>("v1", "Secret", "", props.namespace);
-    const shared = tokens.some(
+    const inUse = tokens.some(
         (t) =>
             t.type === "kubernetes.io/service-account-token" &&
             t.metadata.annotations?.[annotations.serviceAccountName] === remoteAccess.serviceAccount,
     );
-    if (shared)
+    const sa = await remote.get<KubeObject>("v1", "ServiceAccount", remoteAccess.serviceAccount, props.namespace);
+    if (!sa || ownerOf(sa) === undefined) return;
+    if (inUse)
         console.error(
             `cluster "${remote.name}": ServiceAccount ${props.namespace}/${remoteAccess.serviceAccount} stays: another mesh's reader uses it`,
         );
-    else await deleteIfOwned(remote, readerServiceAccount(ownership(props), props.namespace), owner);
+    else await remote.delete("v1", "ServiceAccount", remoteAccess.serviceAccount, props.namespace);
 }
 
 export const remoteSecretProvider = {

@@ -1,7 +1,9 @@
 // Clusters istiod can read: the remote secrets the package makes (as `istioctl create-remote-secret` would),
 // what istiod does with them, and the preview's warnings when the platform is left to make them.
-import { eventually, istiodClusters } from "../helpers/istio";
+import * as fs from "fs";
+import { eventually, istiodClusters, istiodStarts, settle } from "../helpers/istio";
 import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
+import { annotations } from "../../core/names";
 
 const live = new Live();
 const ns = "/api/v1/namespaces/istio-system";
@@ -29,7 +31,8 @@ describe("remote secrets, managed (the default)", () => {
     beforeAll(() => stack.create(4));
     afterAll(() => stack.remove());
 
-    test("every declared cluster is read by istiod, through a remote secret like istioctl's", async () => {
+    test("every declared cluster is read by istiod, through a remote secret like istioctl's; istiod does not restart", async () => {
+        const starts = istiodStarts();
         await stack.apply(topology([1, 2, 3]));
         await eventually(async () => expect(await istiodClusters()).toEqual({ [c(1)]: "synced", [c(2)]: "synced", [c(3)]: "synced" }));
         const secret = await live.get(1, remoteSecret(2));
@@ -42,15 +45,20 @@ describe("remote secrets, managed (the default)", () => {
         expect((await readerObjects(2)).every((o) => o !== undefined)).toBe(true);
         expect(await live.get(1, `${ns}/secrets/istio-reader-mesh-disc-token`)).toBeUndefined(); // none for the control plane's own cluster
         expect((await stack.outputs()).gatewayRule).toBe("istio-system/cross-network-gateway");
+        await settle();
+        expect(istiodStarts()).toBe(starts);
     });
 
-    test("a cluster removed from the program loses its remote secret and reader access, and istiod drops it", async () => {
+    test("a cluster removed from the program loses its remote secret and reader access, and istiod drops it without a restart", async () => {
         const said = warnings(await stack.previewOf(topology([1, 2])));
         expect(said).toEqual([]);
+        const starts = istiodStarts();
         await stack.apply(topology([1, 2]));
         expect(await live.get(1, remoteSecret(3))).toBeUndefined();
         expect(await readerObjects(3)).toEqual([undefined, undefined, undefined, undefined]);
         await eventually(async () => expect(await istiodClusters()).toEqual({ [c(1)]: "synced", [c(2)]: "synced" }));
+        await settle();
+        expect(istiodStarts()).toBe(starts);
     });
 
     test("a remote secret deleted by hand is seen by refresh and made again by up", async () => {
@@ -87,7 +95,7 @@ describe("remote secrets left to the platform", () => {
             expect(await live.get(2, `${ns}/secrets/istio-reader-mesh-disc-token`)).toBeUndefined();
 
             // The platform makes one (any name; istiod and the preview look at the label and the key).
-            const kubeconfig = Buffer.from(require("fs").readFileSync(live.state.clusters[1].kubeconfig)).toString("base64");
+            const kubeconfig = Buffer.from(fs.readFileSync(live.state.clusters[1].kubeconfig)).toString("base64");
             await live.send(1, "POST", `${ns}/secrets`, {
                 metadata: { name: "platform-made", labels: { "istio/multiCluster": "true" } },
                 data: { [c(2)]: kubeconfig },
@@ -102,6 +110,38 @@ describe("remote secrets left to the platform", () => {
             }
         } finally {
             await stack.remove();
+        }
+    });
+});
+
+describe("two meshes read one cluster", () => {
+    test("they share its reader ServiceAccount, which stays while a mesh still reads the cluster and goes with the last", async () => {
+        const a = new TopologyStack("disc-a");
+        const b = new TopologyStack("disc-b");
+        const serviceAccount = `${ns}/serviceaccounts/istio-reader-service-account`;
+        const token = (mesh: string) => live.get(2, `${ns}/secrets/istio-reader-${mesh}-token`);
+        // Mesh b's control plane runs on cluster-3.
+        await live.installControlPlane(3);
+        try {
+            await a.create(4);
+            await b.create(4);
+            await a.apply(topology([1, 2], { meshId: "mesh-a" }));
+            await b.apply(topology([3, 2], { meshId: "mesh-b", controlPlane: { cluster: c(3) } }));
+            expect((await live.get(2, serviceAccount)).metadata.annotations[annotations.owner]).toBe(`multinet-topology/${a.name}/mesh-a`);
+            expect((await token("mesh-b")).data.token).toEqual(expect.any(String));
+
+            await a.ok(["destroy", "--yes", "--skip-preview"]);
+            expect(await token("mesh-a")).toBeUndefined();
+            expect(await live.get(2, serviceAccount)).toBeDefined();
+            expect((await token("mesh-b")).data.token).toEqual(expect.any(String));
+
+            await b.ok(["destroy", "--yes", "--skip-preview"]);
+            expect(await token("mesh-b")).toBeUndefined();
+            expect(await live.get(2, serviceAccount)).toBeUndefined();
+        } finally {
+            await a.remove();
+            await b.remove();
+            await live.removeControlPlane(3);
         }
     });
 });

@@ -26,7 +26,7 @@ const groups = [
 const scaled = [{ ...gateways[0], replicas: 3 }, gateways[1], { ...gateways[2], address: "203.0.113.201" }];
 const member = (g: string) => ({ group: g, gateways: [`gw-${g}`] });
 
-function topology(over: { members: string[]; groups?: typeof groups; gateways?: Topology["gateways"] }): Topology {
+function topology(over: { members: string[]; groups?: Topology["groups"]; gateways?: Topology["gateways"] }): Topology {
     return {
         meshId: "mesh-ic",
         controlPlane: { cluster: c(1) },
@@ -124,13 +124,38 @@ const rows: Row[] = [
         topology: topology({ members: ["g1", "g3"], gateways: scaled }),
         mesh: { g1: undefined, g3: ["203.0.113.201"] },
     },
+    {
+        name: 'a group joins under controlPlaneRestart "never": istiod hot-reloads, nothing restarts, nothing is said',
+        topology: {
+            ...topology({ members: ["g1", "g3", "g2"], gateways: scaled }),
+            interconnect: { members: ["g1", "g3", "g2"].map(member), controlPlaneRestart: "never" },
+        },
+        mesh: { g1: undefined, g2: undefined, g3: ["203.0.113.201"] },
+    },
+    {
+        name: 'back to "onMembershipChange" as the group leaves: one restart',
+        topology: topology({ members: ["g1", "g3"], gateways: scaled }),
+        restart: { join: [], leave: ["g2"] },
+        mesh: { g1: undefined, g3: ["203.0.113.201"] },
+    },
+    {
+        name: "a joined group's networkName changes: the old network leaves, the new one joins, its cluster moves",
+        topology: topology({
+            members: ["g1", "g3"],
+            groups: [groups[0], groups[1], { name: "g3", networkName: "g3-renamed", clusters: [c(4)] }],
+            gateways: scaled,
+        }),
+        restart: { join: ["g3-renamed"], leave: ["g3"] },
+        moves: [c(4)],
+        mesh: { g1: undefined, "g3-renamed": ["203.0.113.201"] },
+    },
 ];
 // Then the previous topology again: a no-op. Last, the program drops its Interconnect altogether.
-rows.push({ ...rows[rows.length - 1], name: "no-op", moves: undefined });
+rows.push({ ...rows[rows.length - 1], name: "no-op", moves: undefined, restart: undefined });
 rows.push({
     name: "the interconnect is removed",
     topology: { ...rows[rows.length - 1].topology, interconnect: undefined },
-    restart: { join: [], leave: ["g1", "g3"] },
+    restart: { join: [], leave: ["g1", "g3-renamed"] },
     mesh: {},
 });
 

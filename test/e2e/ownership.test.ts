@@ -1,7 +1,6 @@
 // Teardown gives every cluster back as it was; a second stack never takes the first one's objects; no
 // credential ever appears in plain text.
 import { readState } from "../../bed/bed";
-import { istioMeshConfig, istiodDeployment } from "../../bed/seed";
 import { labels } from "../../core/names";
 import { clusterName as c, errors, Live, Topology, TopologyStack } from "../../bed/topology";
 
@@ -113,8 +112,7 @@ describe("two stacks claim one cluster", () => {
             const versionBefore = (await live.get(2, ns)).metadata.resourceVersion;
 
             // The other mesh's control plane runs on cluster-4: Istio as if installed there too.
-            await live.send(4, "POST", `${ns}/configmaps`, istioMeshConfig);
-            await live.send(4, "POST", "/apis/apps/v1/namespaces/istio-system/deployments", istiodDeployment(c(4)));
+            await live.installControlPlane(4);
             await second.create(4);
             const other: Topology = {
                 meshId: "mesh-other",
@@ -137,8 +135,7 @@ describe("two stacks claim one cluster", () => {
         } finally {
             await second.remove();
             await first.remove();
-            await live.send(4, "DELETE", `${ns}/configmaps/istio`);
-            await live.send(4, "DELETE", "/apis/apps/v1/namespaces/istio-system/deployments/istiod");
+            await live.removeControlPlane(4);
         }
     });
 });

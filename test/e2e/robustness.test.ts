@@ -92,8 +92,7 @@ describe("stacks that race for the same cluster: the API server refuses the seco
     test("two MultiNetworkings in one program that share a cluster: the second group is refused, not silently relabelled", async () => {
         const stack = new TopologyStack("two-meshes");
         // The second mesh's control plane runs on cluster-3: Istio as if installed there too.
-        await live.send(3, "POST", `${ns}/configmaps`, istioMeshConfig);
-        await live.send(3, "POST", "/apis/apps/v1/namespaces/istio-system/deployments", istiodDeployment(c(3)));
+        await live.installControlPlane(3);
         try {
             await stack.create(3);
             const t: Topology = {
@@ -120,8 +119,7 @@ describe("stacks that race for the same cluster: the API server refuses the seco
             expect(annotations["multinet.pulumi.io/owner"]).toBe(`multinet-topology/${stack.name}/${nsLabels[labels.mesh]}`);
         } finally {
             await stack.remove();
-            await live.send(3, "DELETE", `${ns}/configmaps/istio`);
-            await live.send(3, "DELETE", "/apis/apps/v1/namespaces/istio-system/deployments/istiod");
+            await live.removeControlPlane(3);
         }
     });
 });
