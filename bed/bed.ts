@@ -1,6 +1,7 @@
 // The test bed: one etcd and N kube-apiservers on loopback with TLS, token auth, RBAC and audit logs, seeded
 // as if Istio were installed; a real istiod against cluster 1; and the controllers process that plays the cloud's
-// load balancer, the token controller and istiod's kubelet. `up` is idempotent; `down` stops by pid.
+// load balancer, the token controller and istiod's kubelet. `up` is idempotent; `down` stops every process whose
+// command line names the run folder.
 import { execFile, execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -15,7 +16,7 @@ import { ensureTools, Tools } from "./tools";
 
 export interface BedCluster {
     index: number;
-    /** Cluster name used as the kubeconfig context and as Istio's cluster ID. */
+    /** Cluster name (cluster-N): the kubeconfig context, and Istio's cluster ID except for cluster 1 under --control-plane-id. */
     name: string;
     server: string;
     port: number;
@@ -24,15 +25,13 @@ export interface BedCluster {
     /** kubeconfig of a user without any RBAC grant, for permission tests. */
     viewerKubeconfig: string;
     auditLog: string;
-    /** The admin user's name in audit logs. */
-    adminUser: string;
 }
 
 export interface BedState {
     clusters: BedCluster[];
     etcdPort: number;
     ca: string;
-    /** Token of the bed's own user (seeding, load-balancer fixture); excluded from audit logs. */
+    /** Token of the bed's own user (seeding, the controllers process); excluded from audit logs. */
     bedToken: string;
     adminTokens: string[];
     /** Absent with `up --no-istiod`. */
@@ -58,12 +57,9 @@ export function readState(): BedState | undefined {
     }
 }
 
-export function endpoint(state: BedState, cluster: BedCluster, token = state.adminTokens[cluster.index - 1]): Endpoint {
-    return { server: cluster.server, ca: state.ca, token };
-}
-
+/** How the bed itself (its own user, left out of audit counts) reaches a cluster. */
 export function bedEndpoint(state: BedState, cluster: BedCluster): Endpoint {
-    return endpoint(state, cluster, state.bedToken);
+    return { server: cluster.server, ca: state.ca, token: state.bedToken };
 }
 
 /** Environment for the bed's Pulumi CLI and kubectl with a local file backend (no clusters implied). */
@@ -393,7 +389,6 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
             kubeconfig,
             viewerKubeconfig,
             auditLog: path.join(dir, "audit.log"),
-            adminUser: "admin",
         });
     }
     if (withIstiod) {

@@ -13,7 +13,7 @@ const usage = `usage: npm run bed -- <command>
   xds --cluster ID --network NET [--router] HOST:PORT
                        print, as JSON, the EDS endpoints istiod sends a sidecar (or, with --router, an
                        east-west gateway) of that cluster and network for that service
-  lb pause|resume      pause or resume the load-balancer fixture
+  lb pause|resume      pause or resume the cloud's load balancer (the controllers process)
   stop-cluster N       stop cluster N's API server; start-cluster N starts it again`;
 
 function option(args: string[], name: string): string | undefined {

@@ -1,4 +1,4 @@
-// A minimal HTTPS client for the bed's own calls (readiness, the load-balancer fixture, test assertions).
+// A minimal HTTPS client for the bed's own calls (readiness, the controllers process, test assertions).
 // The package under test uses @kubernetes/client-node; the bed stays independent of it on purpose.
 import * as https from "https";
 

@@ -1,5 +1,5 @@
-// Background processes of the bed: started detached with a pid file, stopped by pid. Every command line
-// carries the bed's run folder, so leftovers of a crashed run are found and stopped too.
+// Background processes of the bed: started detached with a pid file; stopped by pid, or all at once by a scan of
+// /proc for command lines that name the bed's run folder, so leftovers of a crashed run are found and stopped too.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";

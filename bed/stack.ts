@@ -71,10 +71,16 @@ export class Stack {
 
     /** Destroys what is left and removes the stack and its config file (after an interrupted update too). */
     async remove(): Promise<void> {
-        if ((await this.run(["destroy", "--yes", "--skip-preview"])).code !== 0) {
+        let destroyed = await this.run(["destroy", "--yes", "--skip-preview"]);
+        if (destroyed.code !== 0 && !/no stack named/i.test(destroyed.stdout + destroyed.stderr)) {
             await this.run(["cancel", "--yes"]);
             await this.run(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
-            await this.run(["destroy", "--yes", "--skip-preview"]);
+            destroyed = await this.run(["destroy", "--yes", "--skip-preview"]);
+            // Said, not thrown: this runs in tests' cleanup, where an error would hide the test's own.
+            if (destroyed.code !== 0)
+                console.warn(
+                    `stack ${this.name}: destroy failed; what it made may be left on the bed:\n${destroyed.stdout}\n${destroyed.stderr}`,
+                );
         }
         await this.run(["stack", "rm", "--yes", "--force"]);
         fs.rmSync(path.join(this.programDir, `Pulumi.${this.name}.yaml`), { force: true });

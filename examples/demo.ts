@@ -88,13 +88,15 @@ async function must(p: Promise<{ code: number; stdout: string }>, what: string) 
 async function main(): Promise<void> {
     const opts = parseArgs(process.argv.slice(2));
     const onBed = Object.keys(opts.kubeconfigs).length === 0;
-    say("Getting the tools (the first run builds Pulumi, kube-apiserver, etcd, istiod and istioctl from Go modules: 10-20 minutes)");
+    say(
+        "Getting the tools (the first run builds Pulumi, its language hosts, kube-apiserver, etcd, istiod and istioctl from Go modules: about 13 minutes on 2 cores)",
+    );
     const tools = ensureTools((m) => console.log(`    ${m}`));
 
     let env: NodeJS.ProcessEnv;
     if (onBed) {
         say(
-            "Starting a local test bed: four Kubernetes API servers as if Istio were installed, a real istiod on the first, a load-balancer fixture",
+            "Starting a local test bed: four Kubernetes API servers as if Istio were installed, a real istiod on the first, the cloud's load balancer played by a controllers process",
         );
         const state = await up({ clusters: 4 }, (m) => console.log(`    ${m}`));
         await putSample(state, (c) => bedEndpoint(state, c));
@@ -106,6 +108,8 @@ async function main(): Promise<void> {
         env = { ...process.env, ...toolEnv() };
     }
     env.MULTINET_BED_KUBECONFIGS = ""; // the quickstart takes kubeconfigs from stack config here
+    // On the user's clusters, istiod's ID is --control-plane-id or the cluster's name, never a bed's from the shell.
+    if (!onBed) delete env.MULTINET_CONTROL_PLANE_ID;
     const south = opts.kubeconfigs.south1;
 
     try {

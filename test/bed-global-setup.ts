@@ -38,8 +38,11 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
     const ensure = async (n: number) => {
         const dir = workerRunDir(n);
         const status = fs.existsSync(path.join(dir, "bed.json")) ? await bed(dir, ["status"]).catch(() => "") : "";
+        // Reused only as `bed up` would make it: every process up, istiod with the default CLUSTER_ID the suites assume.
         const healthy =
-            status.includes("istiod pid") &&
+            /^istiod pid \d+ ready CLUSTER_ID cluster-1 /m.test(status) &&
+            /^etcd pid \d+/m.test(status) &&
+            /^controllers pid \d+/m.test(status) &&
             !status.includes("NOT READY") &&
             (status.match(/^cluster-\d+ pid \d+/gm)?.length ?? 0) >= clusters;
         if (!healthy) {

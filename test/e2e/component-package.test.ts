@@ -57,20 +57,17 @@ describe("the component package", () => {
         go(["vet", "./..."]);
     });
 
-    test("the Python SDK is valid Python", () => {
-        const python = ["python3", "python"].find((p) => {
-            try {
-                execFileSync(p, ["--version"], { stdio: "ignore" });
-                return true;
-            } catch {
-                return false;
-            }
-        });
-        if (!python) {
-            console.warn("no python3 on PATH: the Python SDK's syntax is not checked");
-            return;
+    // Python is not one of the project's requirements: without it this check is reported as skipped, not passed.
+    const python = ["python3", "python"].find((p) => {
+        try {
+            execFileSync(p, ["--version"], { stdio: "ignore" });
+            return true;
+        } catch {
+            return false;
         }
-        execFileSync(python, ["-m", "compileall", "-q", committed.python], {
+    });
+    (python ? test : test.skip)("the Python SDK is valid Python", () => {
+        execFileSync(python!, ["-m", "compileall", "-q", committed.python], {
             stdio: ["ignore", "pipe", "pipe"],
             env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONPYCACHEPREFIX: path.join(work, "pycache") },
         });

@@ -2,7 +2,7 @@
 // `pulumi up`) and drift (five kinds): each converges with the next `pulumi up`, nothing lost or duplicated.
 import { pauseLoadBalancer, startClusterAgain, stopCluster } from "../../bed/bed";
 import { eastWest, labels } from "../../core/names";
-import { istiodStarts, settle } from "../helpers/istio";
+import { eventually, istiodStarts, settle } from "../helpers/istio";
 import { killTree, startPulumi } from "../helpers/processes";
 import { clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram } from "../../bed/topology";
 
@@ -28,6 +28,10 @@ const topology: Topology = {
         ],
     },
 };
+
+/** Waits until the running update has asked cluster-3's load balancer for `address` (and so waits on it). */
+const gatewayRequested = (address: string) =>
+    eventually(async () => expect((await live.get(3, `${ns}/services/${eastWest.name}`)).spec.loadBalancerIP).toBe(address), 60_000);
 
 /** What the bed holds of ours: one of each object, no strays. */
 async function ourObjects(): Promise<string[]> {
@@ -67,8 +71,12 @@ describe("faults", () => {
             gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, address: "203.0.113.95" }],
         });
         const running = stack.run(["up", "--yes", "--skip-preview"]);
-        await new Promise((r) => setTimeout(r, 4000));
-        await stopCluster(3);
+        try {
+            await gatewayRequested("203.0.113.95");
+            await stopCluster(3);
+        } finally {
+            await running; // never leave an update running past the test
+        }
         const failed = await running;
         expect(failed.code).not.toBe(0);
         expect(failed.stdout + failed.stderr).toContain(`cluster "cluster-3"`);
@@ -135,9 +143,12 @@ describe("faults", () => {
         };
         await stack.setTopology(target);
         const child = startPulumi(topologyProgram, stack.name, ["up", "--yes", "--skip-preview"]);
-        await new Promise((r) => setTimeout(r, 5000));
-        expect(child.exitCode).toBeNull(); // still mid-update
-        await killTree(child);
+        try {
+            await gatewayRequested("203.0.113.96");
+            expect(child.exitCode).toBeNull(); // still mid-update
+        } finally {
+            await killTree(child);
+        }
         pauseLoadBalancer(false);
         await stack.ok(["cancel", "--yes"]).catch(() => undefined);
         await stack.ok(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);

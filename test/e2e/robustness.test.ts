@@ -153,9 +153,12 @@ describe("an update killed while it restarts the control plane: recovery restart
         await stack.setTopology(twoGroups("mesh-ro", { interconnect: joined("east", "west") }));
         proxy.holding((method, path) => method === "PATCH" && path.includes("/deployments/istiod"));
         const up = startPulumi(topologyProgram, stack.name, ["up", "--yes", "--skip-preview"]);
-        await proxy.whenHeld();
-        await killTree(up);
-        proxy.holding(() => false);
+        try {
+            await proxy.whenHeld();
+        } finally {
+            await killTree(up); // held or not: no update may run on past this test
+            proxy.holding(() => false);
+        }
         expect(Object.keys((await ledgers())[owner()].joined).sort()).toEqual(["east", "west"]);
         expect((await ledgers())[owner()].restart).toBeDefined();
         await settle();
@@ -181,9 +184,12 @@ describe("an update killed while it restarts the control plane: recovery restart
             return false;
         });
         const up = startPulumi(topologyProgram, stack.name, ["up", "--yes", "--skip-preview"]);
-        await proxy.whenHeld();
-        await killTree(up);
-        proxy.holding(() => false);
+        try {
+            await proxy.whenHeld();
+        } finally {
+            await killTree(up);
+            proxy.holding(() => false);
+        }
         await settle();
         expect(istiodStarts()).toBe(starts + 1);
         expect((await ledgers())[owner()].restart).toBeDefined();
@@ -212,11 +218,12 @@ describe("nothing outlives the stack", () => {
             expect(up.stdout + up.stderr).toContain("got no load-balancer address within 2 s");
             const owner = `multinet-topology/${stack.name}/mesh-orph`;
             expect((await ours(owner)).filter((o) => o.startsWith(`${c(2)}/`) && !o.includes("istio-reader"))).toEqual([]);
-        } finally {
             pauseLoadBalancer(false);
             const destroyed = await stack.run(["destroy", "--yes", "--skip-preview"]);
             expect(destroyed.code).toBe(0);
-            expect(await ours(`multinet-topology/${stack.name}/mesh-orph`)).toEqual([]);
+            expect(await ours(owner)).toEqual([]);
+        } finally {
+            pauseLoadBalancer(false);
             await stack.remove();
         }
     });
