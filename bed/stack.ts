@@ -65,6 +65,11 @@ export class Stack {
         }
     }
 
+    /** The stack's outputs, secrets in clear (tests compare them). */
+    async outputs(): Promise<any> {
+        return JSON.parse((await this.ok(["stack", "output", "--json", "--show-secrets"])).stdout);
+    }
+
     async exportState(): Promise<string> {
         return (await this.ok(["stack", "export"])).stdout;
     }

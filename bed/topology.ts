@@ -7,6 +7,7 @@ import { bedEndpoint, BedState, readState } from "./bed";
 import { kubeRequest } from "./kubeapi";
 import { istioMeshConfig, istiodDeployment } from "./seed";
 import { PreviewJson, RunResult, Stack } from "./stack";
+import { annotations, labels } from "../core/names";
 import type { ControlPlaneRestart, MeshCluster, MeshGateway, MeshGroup, MeshInterconnect, RemoteSecrets } from "../sdk/mesh";
 
 /** A mesh as the Mesh component takes it, minus kubeconfigs (the program takes the bed's), plus more meshes. */
@@ -53,11 +54,10 @@ export class TopologyStack extends Stack {
         await this.setTopology(t);
         return this.up();
     }
-
-    async outputs(): Promise<any> {
-        return JSON.parse((await this.ok(["stack", "output", "--json", "--show-secrets"])).stdout);
-    }
 }
+
+/** An interconnect of `groups`, each through its gateway `gw-<group>` (the suites' naming). */
+export const joined = (...groups: string[]) => ({ members: groups.map((g) => ({ group: g, gateways: [`gw-${g}`] })) });
 
 export function warnings(p: PreviewJson): string[] {
     return (p.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message.trim());
@@ -67,9 +67,43 @@ export function errors(p: PreviewJson): string[] {
     return (p.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message.trim());
 }
 
+/** The Istio namespace's API path, where most of what we write lives. */
+export const istioNs = "/api/v1/namespaces/istio-system";
+
+/** Every collection pulumi-multinet writes to (objects it makes carry its managed-by label). */
+const managedCollections = [
+    `${istioNs}/services`,
+    `${istioNs}/serviceaccounts`,
+    `${istioNs}/secrets`,
+    `${istioNs}/configmaps`,
+    "/apis/apps/v1/namespaces/istio-system/deployments",
+    "/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets",
+    "/apis/networking.istio.io/v1/namespaces/istio-system/gateways",
+    "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+    "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+];
+
 /** Reads straight from a bed API server with the bed's own user (kept out of the audit counts). */
 export class Live {
     readonly state: BedState = readState()!;
+
+    /**
+     * The objects pulumi-multinet made on bed clusters `clusters` (those of `owner` only, when given), as
+     * `cluster-N/<resource>/<name>`, sorted.
+     */
+    async managedObjects(clusters: number[], owner?: string): Promise<string[]> {
+        const found: string[] = [];
+        const selector = `?labelSelector=${encodeURIComponent(`${labels.managedBy}=pulumi-multinet`)}`;
+        for (const n of clusters) {
+            for (const collection of managedCollections) {
+                for (const item of (await this.get(n, collection + selector)).items) {
+                    if (!owner || item.metadata.annotations?.[annotations.owner] === owner)
+                        found.push(`${clusterName(n)}/${collection.split("/").pop()}/${item.metadata.name}`);
+                }
+            }
+        }
+        return found.sort();
+    }
 
     async get(cluster: number, apiPath: string): Promise<any | undefined> {
         const r = await kubeRequest(bedEndpoint(this.state, this.state.clusters[cluster - 1]), "GET", apiPath);

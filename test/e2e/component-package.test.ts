@@ -7,7 +7,7 @@ import * as path from "path";
 import { generateSdks, sdkPaths } from "../../bed/sdks";
 import { Stack } from "../../bed/stack";
 import { pulumiNpmVersion } from "../../bed/tools";
-import { Live } from "../../bed/topology";
+import { errors, Live } from "../../bed/topology";
 import { yamlQuickstartConfig } from "../helpers/yamlQuickstart";
 
 const repo = path.join(__dirname, "..", "..");
@@ -88,8 +88,7 @@ describe("the component package", () => {
             await stack.init(yamlQuickstartConfig());
             const writes = [1, 2, 3].map((c) => live.auditWrites(c));
             const refused = await stack.preview();
-            const errors = (refused.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message);
-            expect(errors.join("\n")).toContain(
+            expect(errors(refused).join("\n")).toContain(
                 `NetworkGroup "east": clusters: Pod CIDRs overlap: "hosted" has 10.20.0.0/16 and "east-1" has 10.20.0.0/16`,
             );
             expect([1, 2, 3].map((c) => live.auditWrites(c))).toEqual(writes);

@@ -19,7 +19,7 @@ import {
     sidecarView,
     summarize,
 } from "../helpers/istio";
-import { clusterName as c, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
+import { joined, clusterName as c, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
 
 const live = new Live();
 const pods = (...clusters: number[]) => clusters.flatMap(samplePodIps).sort();
@@ -48,8 +48,6 @@ const base = (over: Partial<Topology>): Topology => ({
     ],
     ...over,
 });
-const joined = (...groups: string[]) => ({ members: groups.map((g) => ({ group: g, gateways: [`gw-${g}`] })) });
-
 /** What a sidecar must receive: Pod IPs of its own network, and gateway address -> times (always once). */
 interface Expected {
     direct: string[];

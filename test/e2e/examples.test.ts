@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { clusterId, eventually, istiodClusters, istiodStarts, networkGateways, settle } from "../helpers/istio";
-import { Live, warnings } from "../../bed/topology";
+import { errors, Live, warnings } from "../../bed/topology";
 import { Stack } from "../../bed/stack";
 import { yamlQuickstartConfig } from "../helpers/yamlQuickstart";
 
@@ -51,7 +51,7 @@ test("yaml-quickstart: the Mesh component from Pulumi YAML; its preview warns al
     const said = await lifecycle(
         "yaml-quickstart",
         async (stack) => {
-            const out = JSON.parse((await stack.ok(["stack", "output", "--json"])).stdout);
+            const out = await stack.outputs();
             expect(out.interconnected).toEqual(["east", "west"]);
             expect(out.gatewayAddresses["west-1"]).toBe("203.0.113.7");
             expect(out.gatewayRule).toBe("istio-system/cross-network-gateway");
@@ -79,24 +79,22 @@ test("overlapping-cidrs: fine in two groups, refused at preview in one", () =>
         const writes = [1, 2].map((c) => live.auditWrites(c));
         await stack.ok(["config", "set", "oneGroup", "true"]);
         const refused = await stack.preview();
-        const errors = (refused.diagnostics ?? [])
-            .filter((d) => d.severity === "error")
-            .map((d) => d.message)
-            .join("\n");
-        expect(errors).toContain(`NetworkGroup "all": clusters: Pod CIDRs overlap: "blue" has 10.42.0.0/16 and "green" has 10.42.0.0/16`);
+        expect(errors(refused).join("\n")).toContain(
+            `NetworkGroup "all": clusters: Pod CIDRs overlap: "blue" has 10.42.0.0/16 and "green" has 10.42.0.0/16`,
+        );
         expect([1, 2].map((c) => live.auditWrites(c))).toEqual(writes);
         await stack.ok(["config", "rm", "oneGroup"]);
     }));
 
 test("move-cluster: the preview warns about sidecars, not about the control plane; the gateway keeps its address", () =>
     lifecycle("move-cluster", async (stack) => {
-        const before = JSON.parse((await stack.ok(["stack", "output", "--json"])).stdout).cGatewayAddress;
+        const before = (await stack.outputs()).cGatewayAddress;
         const starts = istiodStarts();
         await stack.ok(["config", "set", "moveC", "true"]);
         const said = warnings(await stack.preview());
         expect(said).toEqual([expect.stringContaining(`cluster "c" moves from network "west" to "east"`)]);
         await stack.up();
-        expect(JSON.parse((await stack.ok(["stack", "output", "--json"])).stdout).cGatewayAddress).toBe(before);
+        expect((await stack.outputs()).cGatewayAddress).toBe(before);
         await settle();
         expect(istiodStarts()).toBe(starts);
     }));

@@ -27,22 +27,10 @@ const topology: Topology = {
     },
 };
 
-const ourKinds = [
-    `${ns}/services`,
-    `${ns}/serviceaccounts`,
-    `${ns}/configmaps`,
-    "/apis/apps/v1/namespaces/istio-system/deployments",
-    "/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets",
-    "/apis/networking.istio.io/v1/namespaces/istio-system/gateways",
-];
-
+/** Objects of ours and our namespace labels on the four clusters. */
 async function labelledOurs(): Promise<string[]> {
-    const found: string[] = [];
+    const found = await live.managedObjects([1, 2, 3, 4]);
     for (const n of [1, 2, 3, 4]) {
-        for (const p of ourKinds) {
-            const list = await live.get(n, `${p}?labelSelector=${encodeURIComponent(`${labels.managedBy}=pulumi-multinet`)}`);
-            found.push(...list.items.map((i: any) => `${c(n)} ${p} ${i.metadata.name}`));
-        }
         const nsLabels = await live.namespaceLabels(n);
         if (nsLabels[labels.mesh]) found.push(`${c(n)} namespace label ${nsLabels[labels.mesh]}`);
     }

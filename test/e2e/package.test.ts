@@ -77,7 +77,7 @@ describe("the npm package in a project of its own", () => {
         stack = new Stack(consumer, "consumer");
         await stack.init({});
         await stack.up();
-        const out = JSON.parse((await stack.ok(["stack", "output", "--json"])).stdout);
+        const out = await stack.outputs();
         expect(out.interconnected).toEqual(["east", "south", "west"]);
         expect(out.westAddress).toBe("203.0.113.7");
         expect((await stack.preview()).changeSummary).toEqual({ same: expect.any(Number) });

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import { pauseLoadBalancer, readState } from "../../bed/bed";
 import { istioMeshConfig, istiodDeployment } from "../../bed/seed";
-import { clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram, warnings } from "../../bed/topology";
+import { joined, clusterName as c, errors, Live, Topology, TopologyStack, topologyProgram, warnings } from "../../bed/topology";
 import { labels } from "../../core/names";
 import { HoldingProxy } from "../helpers/holdingProxy";
 import { clusterId, istiodStarts, settle } from "../helpers/istio";
@@ -27,8 +27,6 @@ const twoGroups = (meshId: string, over: Partial<Topology> = {}): Topology => ({
     ],
     ...over,
 });
-const joined = (...groups: string[]) => ({ members: groups.map((g) => ({ group: g, gateways: [`gw-${g}`] })) });
-
 /** The ledgers on the mesh ConfigMap, by owner. */
 async function ledgers(configMap = "istio"): Promise<Record<string, any>> {
     const cm = await live.get(1, `${ns}/configmaps/${configMap}`);
@@ -42,21 +40,8 @@ async function ledgers(configMap = "istio"): Promise<Record<string, any>> {
     return out;
 }
 
-/** Objects of ours (managed-by label) on the bed's clusters, as cluster/kind/name. */
-async function ours(owner?: string): Promise<string[]> {
-    const found: string[] = [];
-    const kinds = [`${ns}/services`, `${ns}/serviceaccounts`, `${ns}/secrets`, "/apis/apps/v1/namespaces/istio-system/deployments"];
-    for (const n of [1, 2, 3]) {
-        for (const p of kinds) {
-            const list = await live.get(n, `${p}?labelSelector=${encodeURIComponent(`${labels.managedBy}=pulumi-multinet`)}`);
-            for (const item of list.items) {
-                if (!owner || item.metadata.annotations?.["multinet.pulumi.io/owner"] === owner)
-                    found.push(`${c(n)}/${p.split("/").pop()}/${item.metadata.name}`);
-            }
-        }
-    }
-    return found.sort();
-}
+/** Objects of ours on the three clusters these tests use. */
+const ours = (owner?: string) => live.managedObjects([1, 2, 3], owner);
 
 describe("stacks that race for the same cluster: the API server refuses the second writer", () => {
     test("two meshes put one cluster in a group at once: one wins, the other is refused naming the owner", async () => {
