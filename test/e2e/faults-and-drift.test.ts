@@ -72,7 +72,8 @@ describe("faults", () => {
             ...topology,
             gateways: [topology.gateways[0], { ...topology.gateways[1], replicas: 2, address: "203.0.113.95" }],
         });
-        expect(await ourObjects()).toEqual(expected);
+        // The same objects, and the PodDisruptionBudget that two replicas bring.
+        expect(await ourObjects()).toEqual([...expected, `${c(3)}/poddisruptionbudgets/${eastWest.name}`].sort());
         expect((await live.get(3, `/apis/apps/v1/namespaces/istio-system/deployments/${eastWest.name}`)).spec.replicas).toBe(2);
         expect(await live.get(3, `/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets/${eastWest.name}`)).toBeDefined();
         expect((await live.meshNetworks()).west.gateways).toEqual([{ address: "203.0.113.95", port: 15443 }]);
@@ -139,7 +140,7 @@ describe("faults", () => {
         await stack.ok(["cancel", "--yes"]).catch(() => undefined);
         await stack.ok(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
         await stack.up();
-        expect(await ourObjects()).toEqual(expected);
+        expect(await ourObjects()).toEqual([...expected, `${c(2)}/poddisruptionbudgets/${eastWest.name}`].sort());
         expect((await live.get(2, `/apis/apps/v1/namespaces/istio-system/deployments/${eastWest.name}`)).spec.replicas).toBe(2);
         expect((await stack.preview()).changeSummary).toEqual({ same: expect.any(Number) });
     });
