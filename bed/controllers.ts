@@ -13,6 +13,7 @@ import * as path from "path";
 import type { BedState } from "./bed";
 import { readStarts, restartIstiod, templateHash } from "./istiod";
 import { Endpoint, kubeRequest } from "./kubeapi";
+import { sleep } from "./procs";
 
 const runDir = process.argv[2];
 const state: BedState = JSON.parse(fs.readFileSync(path.join(runDir, "bed.json"), "utf8"));
@@ -153,7 +154,7 @@ async function istiodKubelet(): Promise<void> {
 async function loop(period: number, work: () => Promise<void>): Promise<never> {
     for (;;) {
         await work().catch((e) => console.error(`controllers: ${e}`));
-        await new Promise((r) => setTimeout(r, period));
+        await sleep(period);
     }
 }
 

@@ -6,7 +6,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { runDir } from "./paths";
-import { startProcess, stopProcess } from "./procs";
+import { sleep, startProcess, stopProcess } from "./procs";
 
 export interface IstiodState {
     /** CLUSTER_ID: the control-plane cluster's ID, as the seeded `istiod` Deployment declares it. */
@@ -99,4 +99,4 @@ export function istiodStarts(): number {
 }
 
 /** Long enough for the bed to have restarted istiod after a pod-template change (it watches every 250 ms). */
-export const settle = () => new Promise((r) => setTimeout(r, 2000));
+export const settle = () => sleep(2000);

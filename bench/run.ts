@@ -12,6 +12,7 @@ import { clusterName as c, Live, Topology, TopologyStack } from "../bed/topology
 import { eastWestGatewayObjects, emptyLedger, gatewayRule, ledgerEntries, planMesh } from "../core";
 import * as YAML from "yaml";
 import { syntheticMesh } from "../bed/syntheticMesh";
+import { sleep } from "../bed/procs";
 
 const sizes = (process.env.MULTINET_BENCH_SIZES ?? "2,4,8").split(",").map(Number);
 const resultsDir = path.join(__dirname, "results");
@@ -96,6 +97,9 @@ async function kubectlGuide(n: number): Promise<Measure> {
     const env = { ...process.env, ...bedEnv(state), KUBECACHEDIR: fs.mkdtempSync(path.join(os.tmpdir(), "kubecache-")) };
     const kubectl = (cluster: number, args: string[], input?: string) =>
         execFileSync("kubectl", ["--kubeconfig", state.clusters[cluster - 1].kubeconfig, ...args], { env, input, encoding: "utf8" });
+    /** The guide's edit of meshNetworks in the mesh ConfigMap on cluster 1. */
+    const patchMeshConfig = (type: "merge" | "json", patch: unknown) =>
+        kubectl(1, ["-n", "istio-system", "patch", "configmap", "istio", "--type", type, "-p", JSON.stringify(patch)]);
     const groups = Array.from({ length: n / 2 }, (_, g) => ({ network: `g${g + 1}`, clusters: [2 * g + 1, 2 * g + 2] }));
     const o = { meshId: "guide", owner: "kubectl" };
     const m = await measure(async () => {
@@ -127,7 +131,7 @@ async function kubectlGuide(n: number): Promise<Measure> {
                     addresses[g.network] = ip;
                     break;
                 }
-                await new Promise((r) => setTimeout(r, 500));
+                await sleep(500);
             }
         }
         kubectl(1, ["apply", "-f", "-"], YAML.stringify(gatewayRule(o, "istio-system")));
@@ -135,17 +139,7 @@ async function kubectlGuide(n: number): Promise<Measure> {
             ...emptyLedger("kubectl", null),
             joined: Object.fromEntries(groups.map((g) => [g.network, [addresses[g.network]]])),
         });
-        kubectl(1, [
-            "-n",
-            "istio-system",
-            "patch",
-            "configmap",
-            "istio",
-            "--type",
-            "merge",
-            "-p",
-            JSON.stringify({ data: { meshNetworks: YAML.stringify({ networks: entries }) } }),
-        ]);
+        patchMeshConfig("merge", { data: { meshNetworks: YAML.stringify({ networks: entries }) } });
         kubectl(1, ["-n", "istio-system", "rollout", "restart", "deployment/istiod"]);
     }, new Live());
     // Undo (not measured), so the next size starts clean.
@@ -161,17 +155,7 @@ async function kubectlGuide(n: number): Promise<Measure> {
         ]);
     }
     kubectl(1, ["-n", "istio-system", "delete", "gateway.networking.istio.io", "cross-network-gateway"]);
-    kubectl(1, [
-        "-n",
-        "istio-system",
-        "patch",
-        "configmap",
-        "istio",
-        "--type",
-        "json",
-        "-p",
-        '[{"op":"remove","path":"/data/meshNetworks"}]',
-    ]);
+    patchMeshConfig("json", [{ op: "remove", path: "/data/meshNetworks" }]);
     return m;
 }
 

@@ -16,6 +16,7 @@ import { bedEndpoint, bedEnv, down, istiodDebug, proxyView, toolEnv, up, writeBi
 import { backendDir } from "../bed/paths";
 import { putSample, sample } from "../bed/sample";
 import { ensureTools } from "../bed/tools";
+import { sleep } from "../bed/procs";
 
 const program = path.join(__dirname, "quickstart");
 const stackName = "demo";
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
 /** What the bed's real istiod made of the quickstart. */
 async function istiodView(): Promise<void> {
     say("What istiod serves");
-    await new Promise((r) => setTimeout(r, 2000)); // a restart and a push take a moment
+    await sleep(2000); // a restart and a push take a moment
     const clusters: any[] = await istiodDebug("clusterz");
     for (const c of clusters)
         console.log(

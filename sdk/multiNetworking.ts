@@ -4,6 +4,7 @@ import { multiNetworkingSchema, parseArgs } from "../core/validate";
 import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
 import { validate } from "./errors";
 import { warnBeforeChanges, known, previewReads } from "./previewReads";
+import type { ClusterAccess } from "../provider/kube";
 import type { MeshCluster, MeshControlPlane } from "./mesh";
 import { MeshRegistry } from "./registry";
 
@@ -145,9 +146,9 @@ export class MultiNetworking extends pulumi.ComponentResource {
      */
     async restartWarning(next: { networks: string[]; policy: RestartPolicy } | "removed"): Promise<string | undefined> {
         const cp = this.controlPlane;
-        const kubeconfig = await known(this.kubeconfigs[cp.cluster]);
-        if (!kubeconfig) return undefined;
-        const { state, controlPlaneRestart } = await previewReads().interconnectOnControlPlane({ name: cp.cluster, kubeconfig }, cp, {
+        const access = await this.knownAccess(cp.cluster);
+        if (!access) return undefined;
+        const { state, controlPlaneRestart } = await previewReads().interconnectOnControlPlane(access, cp, {
             owner: ownerIdentity(),
             meshId: this.meshId,
         });
@@ -173,9 +174,9 @@ export class MultiNetworking extends pulumi.ComponentResource {
     /** With remoteSecrets "external": each cluster istiod has no credentials for is named before anything happens. */
     private async warnMissingRemoteSecrets(remote: DeclaredCluster[]): Promise<void> {
         const cp = this.controlPlane;
-        const kubeconfig = await known(this.kubeconfigs[cp.cluster]);
-        if (!kubeconfig || remote.length === 0) return;
-        const ids = await previewReads().remoteSecretClusterIds({ name: cp.cluster, kubeconfig }, cp.namespace);
+        const access = await this.knownAccess(cp.cluster);
+        if (!access || remote.length === 0) return;
+        const ids = await previewReads().remoteSecretClusterIds(access, cp.namespace);
         for (const c of remote.filter((c) => !ids.includes(c.clusterId))) {
             pulumi.log.warn(
                 `cluster "${c.name}" (Istio cluster ID "${c.clusterId}") has no remote secret on the control-plane cluster "${cp.cluster}" ` +
@@ -185,6 +186,12 @@ export class MultiNetworking extends pulumi.ComponentResource {
                 this,
             );
         }
+    }
+
+    /** @internal A cluster's name and kubeconfig for a read before changes; undefined while the kubeconfig is unknown. */
+    async knownAccess(cluster: string): Promise<ClusterAccess | undefined> {
+        const kubeconfig = await known(this.kubeconfigs[cluster]);
+        return kubeconfig ? { name: cluster, kubeconfig } : undefined;
     }
 
     /**

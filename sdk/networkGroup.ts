@@ -4,7 +4,7 @@ import { groupProblems, GroupView, networkGroupSchema, parseArgs } from "../core
 import { NetworkGroupResource } from "./dynamic";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
-import { known, previewReads, warnBeforeChanges } from "./previewReads";
+import { previewReads, warnBeforeChanges } from "./previewReads";
 
 export interface NetworkGroupArgs {
     /** The mesh's multi-networking this group belongs to. */
@@ -58,11 +58,7 @@ export class NetworkGroup extends pulumi.ComponentResource {
         // A cluster's network changes where it arrives; judged from its namespace's label as it is now, so a move
         // is announced whatever happens to the group it leaves (updated, deleted or renamed).
         warnBeforeChanges(async () => {
-            const accesses = [];
-            for (const c of clusters) {
-                const kubeconfig = await known(mn.kubeconfigs[c]);
-                if (kubeconfig) accesses.push({ name: c, kubeconfig });
-            }
+            const accesses = (await Promise.all(clusters.map((c) => mn.knownAccess(c)))).filter((a) => a !== undefined);
             const current = await previewReads().networkLabels(accesses, cp.namespace);
             for (const [cluster, from] of movesInto(networkName, clusters, current))
                 pulumi.log.warn(moveWarning(cluster, from, networkName), this);

@@ -97,6 +97,25 @@ function describe(obj: KubeObject): string {
     return `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name}`;
 }
 
+/**
+ * Runs `attempt` every `intervalMs` until it yields a value; once `timeoutSeconds` have passed without one, throws
+ * `timedOut()`.
+ */
+export async function poll<T>(
+    attempt: () => Promise<T | undefined>,
+    timeoutSeconds: number,
+    intervalMs: number,
+    timedOut: () => Error,
+): Promise<T> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+        const found = await attempt();
+        if (found !== undefined) return found;
+        if (Date.now() >= deadline) throw timedOut();
+        await new Promise((r) => setTimeout(r, intervalMs));
+    }
+}
+
 /** Runs `attempt` again when an optimistic-concurrency precondition (resourceVersion) failed. */
 export async function retryOnConflict<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
     for (let i = 1; ; i++) {

@@ -19,6 +19,7 @@ import {
     hasUnknowns,
     ownership,
     ownerValue,
+    poll,
     sameJson,
     replacedBy,
 } from "./common";
@@ -43,23 +44,25 @@ function serviceAddress(svc: KubeObject | undefined): string | undefined {
 }
 
 async function waitForAddress(c: Cluster, inputs: EastWestGatewayInputs): Promise<string> {
-    const deadline = Date.now() + inputs.addressTimeoutSeconds * 1000;
-    for (;;) {
-        const svc = await c.get<KubeObject>("v1", "Service", eastWest.name, inputs.namespace);
-        const address = serviceAddress(svc);
-        if (address && (!inputs.requestedAddress || address === inputs.requestedAddress)) return address;
-        if (Date.now() >= deadline) {
+    let address: string | undefined;
+    return poll(
+        async () => {
+            address = serviceAddress(await c.get<KubeObject>("v1", "Service", eastWest.name, inputs.namespace));
+            return address && (!inputs.requestedAddress || address === inputs.requestedAddress) ? address : undefined;
+        },
+        inputs.addressTimeoutSeconds,
+        500,
+        () => {
             const seen = address ? `it has ${address}, not the requested ${inputs.requestedAddress}` : "it has none";
-            throw new ClusterError(
+            return new ClusterError(
                 c.name,
                 `Service ${inputs.namespace}/${eastWest.name} got no load-balancer address within ${inputs.addressTimeoutSeconds} s (${seen}). ` +
                     `Check that the cluster has a load-balancer implementation (cloud controller, MetalLB), that serviceAnnotations suit it ` +
                     `(kubectl -n ${inputs.namespace} describe service ${eastWest.name}), or set \`address\` to an address you assign; ` +
                     `raise addressTimeoutSeconds if it is merely slow. Istio must not use the gateway before it has an address.`,
             );
-        }
-        await new Promise((r) => setTimeout(r, 500));
-    }
+        },
+    );
 }
 
 function render(inputs: EastWestGatewayInputs): KubeObject[] {

@@ -20,6 +20,7 @@ import {
     ownerOf,
     ownership,
     ownerValue,
+    poll,
     sameJson,
     replacedBy,
 } from "./common";
@@ -52,20 +53,21 @@ const secretName = (inputs: RemoteSecretInputs) => remoteAccess.remoteSecret(inp
 
 async function waitForToken(c: Cluster, inputs: RemoteSecretInputs): Promise<{ token: string; ca: string }> {
     const name = remoteAccess.tokenSecret(inputs.meshId);
-    const deadline = Date.now() + inputs.tokenTimeoutSeconds * 1000;
-    for (;;) {
-        const s = await c.get<Secret>("v1", "Secret", name, inputs.namespace);
-        if (s?.data?.token) return { token: Buffer.from(s.data.token, "base64").toString("utf8"), ca: s.data["ca.crt"] ?? "" };
-        if (Date.now() >= deadline) {
-            throw new ClusterError(
+    return poll(
+        async () => {
+            const s = await c.get<Secret>("v1", "Secret", name, inputs.namespace);
+            return s?.data?.token ? { token: Buffer.from(s.data.token, "base64").toString("utf8"), ca: s.data["ca.crt"] ?? "" } : undefined;
+        },
+        inputs.tokenTimeoutSeconds,
+        250,
+        () =>
+            new ClusterError(
                 c.name,
                 `Secret ${inputs.namespace}/${name} (a token for ServiceAccount ${remoteAccess.serviceAccount}) got no token within ${inputs.tokenTimeoutSeconds} s; ` +
                     `the cluster's token controller (kube-controller-manager) fills it. Check that it runs, ` +
                     `or manage remote secrets yourself and set remoteSecrets: "external"`,
-            );
-        }
-        await new Promise((r) => setTimeout(r, 250));
-    }
+            ),
+    );
 }
 
 /** The server written in a remote secret of ours, or null. Reads the secret's kubeconfig, keeps only the server. */

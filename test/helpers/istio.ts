@@ -4,6 +4,7 @@ import { execFile } from "child_process";
 import { bedEnv, istiodDebug, proxyView, readState, XdsEndpoint } from "../../bed/bed";
 export { istiodStarts, settle } from "../../bed/istiod";
 import { sample } from "../../bed/sample";
+import { sleep } from "../../bed/procs";
 
 export { samplePodIps } from "../../bed/sample";
 
@@ -91,7 +92,7 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000)
             return await check();
         } catch (e) {
             if (Date.now() > deadline) throw e;
-            await new Promise((r) => setTimeout(r, 250));
+            await sleep(250);
         }
     }
 }
