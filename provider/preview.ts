@@ -16,17 +16,15 @@ export interface ControlPlaneRef {
 
 /**
  * What this stack's interconnect has on the control plane (the ledger's joined networks, a restart owed by an
- * interrupted update, istiod's last restart stamp) and the restart policy it recorded: the same facts the provider
- * decides a restart from, so a preview's warning and the update agree.
+ * interrupted update, istiod's last restart stamp) and the restart policy it recorded (none: no ledger of this stack
+ * there): the same facts the provider decides a restart from, so a preview's warning and the update agree.
  */
 export async function interconnectOnControlPlane(
     access: ClusterAccess,
     where: ControlPlaneRef,
     who: Pick<CommonInputs, "owner" | "meshId">,
-): Promise<{ state: ControlPlaneState; controlPlaneRestart?: RestartPolicy }> {
-    const inputs = { ...who, ...where, kubeconfigs: { [access.name]: access.kubeconfig }, controlPlaneCluster: access.name };
-    const state = await controlPlaneState(inputs);
-    return { state, controlPlaneRestart: state.policy };
+): Promise<ControlPlaneState & { policy?: RestartPolicy }> {
+    return controlPlaneState({ ...who, ...where, kubeconfigs: { [access.name]: access.kubeconfig }, controlPlaneCluster: access.name });
 }
 
 /** The network label of each cluster's Istio namespace now (undefined: none, or unreadable). */

@@ -148,12 +148,9 @@ export class MultiNetworking extends pulumi.ComponentResource {
         const cp = this.controlPlane;
         const access = await this.knownAccess(cp.cluster);
         if (!access) return undefined;
-        const { state, controlPlaneRestart } = await previewReads().interconnectOnControlPlane(access, cp, {
-            owner: ownerIdentity(),
-            meshId: this.meshId,
-        });
+        const state = await previewReads().interconnectOnControlPlane(access, cp, { owner: ownerIdentity(), meshId: this.meshId });
         const removed = next === "removed";
-        const policy = removed ? controlPlaneRestart : next.policy;
+        const policy = removed ? state.policy : next.policy;
         if (!policy) return undefined; // removed, and this stack has no ledger there: nothing was joined
         return restartWarning(planRestart(state, removed ? [] : next.networks, policy), cp.deployment, cp.namespace, cp.cluster, removed);
     }
