@@ -95,10 +95,20 @@ export function movesInto(network: string, clusters: string[], current: Record<s
     return moves;
 }
 
-export function moveWarning(cluster: string, from: string, to: string): string {
+/**
+ * What a move does to the workloads of the cluster, or undefined when they need nothing (the preview stays silent).
+ * `injected`: whether the cluster's sidecar injector gives Pods a network (it must then be `to`: the preview refuses
+ * a group the injector contradicts). Read in Istio (1.31): a Pod injected with a network carries it as its label
+ * topology.istio.io/network, which wins over the namespace's (pilot/pkg/serviceregistry/kube/controller, Network),
+ * and its proxy keeps ISTIO_META_NETWORK for its life (pilot/pkg/xds/ads.go reads it once); a Pod injected without
+ * a network has neither, so istiod moves its endpoints with the namespace label at once and a restart changes
+ * nothing.
+ */
+export function moveWarning(cluster: string, from: string, to: string, injected: boolean): string | undefined {
+    if (!injected) return undefined;
     return (
-        `cluster "${cluster}" moves from network "${from}" to "${to}": istiod sees the new network at once, ` +
-        `but running pods keep "${from}" (Istio fixes a pod's network at injection). Restart the workloads on "${cluster}" (e.g. ` +
-        `kubectl rollout restart deployment -n <namespace>) so their sidecars take the new network.`
+        `cluster "${cluster}" moves from network "${from}" to "${to}": its injector gives new Pods "${to}", but Pods injected before ` +
+        `keep "${from}" (their topology.istio.io/network label and their proxy's ISTIO_META_NETWORK, fixed at injection), so istiod ` +
+        `counts them in "${from}" until they restart. Restart the workloads on "${cluster}" (e.g. kubectl rollout restart deployment -n <namespace>).`
     );
 }

@@ -32,7 +32,29 @@ interface MeshNetworks {
 /** A group in the interconnect: its network and the gateway addresses other groups reach it by. */
 export interface InterconnectMember {
     networkName: string;
+    /** Gateway endpoints as `gatewayEndpointText` writes them: `address`, or `address:port` off port 15443. */
     addresses: string[];
+}
+
+/** Where other networks reach a gateway: an IP or hostname, and the port of its 15443 server (a node port, a NAT port). */
+export interface GatewayEndpoint {
+    address: string;
+    port: number;
+}
+
+/**
+ * The text form of an endpoint in members and ledgers: the bare address on port 15443 (as every release before
+ * NodePort gateways wrote it), else `address:port`, an IPv6 address in brackets.
+ */
+export function gatewayEndpointText(e: GatewayEndpoint): string {
+    if (e.port === crossNetworkPort) return e.address;
+    return `${e.address.includes(":") ? `[${e.address}]` : e.address}:${e.port}`;
+}
+
+/** The endpoint a text of `gatewayEndpointText` stands for. */
+export function parseGatewayEndpoint(text: string): GatewayEndpoint {
+    const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+    return m ? { address: m[1], port: Number(m[2]) } : { address: text, port: crossNetworkPort };
 }
 
 /**
@@ -43,7 +65,7 @@ export interface Ledger {
     owner: string;
     /** Networks of the owner's NetworkGroups: each has an entry while the group exists. */
     groups: string[];
-    /** Members of the owner's interconnect: network -> gateway addresses. */
+    /** Members of the owner's interconnect: network -> gateway endpoints (`gatewayEndpointText`). */
     joined: Record<string, string[]>;
     /** The interconnect's restart policy, for a preview of its removal. */
     controlPlaneRestart: RestartPolicy;
@@ -51,6 +73,26 @@ export interface Ledger {
     original: string | null;
     /** A control-plane restart the interconnect recorded before doing it: its `restartedAt` stamp. */
     restart?: string;
+    /** The mesh as the owner's MultiNetworking declares it, for `pulumi-multinet check` (absent before 0.3). */
+    mesh?: DeclaredMesh;
+    /** The member clusters of each of the owner's groups, by name (absent before 0.3). */
+    groupClusters?: Record<string, string[]>;
+}
+
+/** What a MultiNetworking declares of its mesh, recorded in its ledger so that a check can read it back. */
+export interface DeclaredMesh {
+    /** The control-plane cluster's name. */
+    controlPlane: string;
+    /** istiod's Deployment. */
+    deployment: string;
+    /** Every declared cluster: name -> Istio cluster ID. */
+    clusters: Record<string, string>;
+    remoteSecrets: "managed" | "external";
+}
+
+/** Whether a ledger still records anything, so that its annotation stays. */
+export function ledgerInUse(l: Ledger): boolean {
+    return ledgerNetworks(l).length > 0 || l.restart !== undefined || l.mesh !== undefined;
 }
 
 export function emptyLedger(owner: string, original: string | null): Ledger {
@@ -109,7 +151,7 @@ export function ledgerEntries(l: Ledger): Record<string, NetworkEntry> {
     const entries: Record<string, NetworkEntry> = {};
     for (const network of ledgerNetworks(l)) {
         const addresses = l.joined[network] ? [...l.joined[network]].sort() : [isolationAddress];
-        entries[network] = { gateways: addresses.map((address) => ({ address, port: crossNetworkPort })) };
+        entries[network] = { gateways: addresses.map(parseGatewayEndpoint) };
     }
     return entries;
 }

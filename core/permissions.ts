@@ -5,7 +5,7 @@
 export interface Permission {
     /** API group ("" for the core group). */
     group: string;
-    /** Plural resource name. */
+    /** Plural resource name, with a subresource after "/" (pods/portforward). */
     resource: string;
     verbs: string[];
     /** Where: the Istio namespace, or the whole cluster. */
@@ -17,22 +17,30 @@ const ns = (group: string, resource: string, verbs: string[]): Permission => ({ 
 const cl = (group: string, resource: string, verbs: string[]): Permission => ({ group, resource, verbs, scope: "cluster" });
 
 export const permissions = {
-    /** Every declared cluster: groups label the Istio namespace; disabling lists them. */
-    everyCluster: [cl("", "namespaces", ["get", "list", "patch"])],
+    /**
+     * Every declared cluster: groups label the Istio namespace; disabling lists them; a group reads the network its
+     * sidecar injector gives Pods (webhooks and the injector's ConfigMap).
+     */
+    everyCluster: [
+        cl("", "namespaces", ["get", "list", "patch"]),
+        ns("", "configmaps", ["list"]),
+        cl("admissionregistration.k8s.io", "mutatingwebhookconfigurations", ["list"]),
+    ],
     /** The control-plane cluster: the Gateway Rule, meshNetworks, istiod's restarts. */
     controlPlane: [
         ns("networking.istio.io", "gateways", rw),
         ns("", "configmaps", ["get", "patch"]),
         ns("apps", "deployments", ["get", "patch"]),
     ],
-    /** A cluster that runs an east-west gateway, and the injector check. */
+    /** A cluster that runs an east-west gateway. */
     gatewayCluster: [
         ns("", "serviceaccounts", rw),
         ns("", "services", rw),
         ns("apps", "deployments", rw),
         ns("policy", "poddisruptionbudgets", rw),
-        cl("admissionregistration.k8s.io", "mutatingwebhookconfigurations", ["list"]),
     ],
+    /** The control-plane cluster, to wait for istiod as istioctl reaches it (unless skipAwait or istiodDebug). */
+    istiod: [ns("", "pods", ["list"]), ns("", "pods/portforward", ["create"])],
     /** The control-plane cluster, for remote secrets. */
     remoteSecrets: [ns("", "secrets", ["get", "list", "create", "patch", "delete"])],
     /**

@@ -2,7 +2,8 @@
 // out. It runs the very rules and renderers the components and providers run, one resource at a time, so its
 // answers (used by tooling, unit tests and the benchmark) are the ones users meet.
 import { classifyInterconnect, InterconnectChange, movesInto, RestartPolicy } from "./changes";
-import { emptyLedger, InterconnectMember, ledgerEntries, NetworkEntry } from "./meshNetworks";
+import { emptyLedger, gatewayEndpointText, InterconnectMember, ledgerEntries, NetworkEntry } from "./meshNetworks";
+import { crossNetworkPort } from "./names";
 import { eastWestGatewayObjects, gatewayRule, KubeObject, networkLabelPatch, ownership, readerAccessObjects } from "./render";
 import {
     eastWestGatewaySchema,
@@ -32,7 +33,10 @@ export interface MeshTopology {
         networkName: string;
         replicas: number;
         serviceAnnotations: Record<string, string>;
+        serviceType?: "LoadBalancer" | "NodePort";
         requestedAddress?: string;
+        nodePort?: number;
+        port?: number;
     }[];
     /** Members name their gateways; `addresses` defaults to the gateways' (known only when user-set). */
     interconnect?: { members: { networkName: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart: RestartPolicy };
@@ -57,7 +61,13 @@ function membersOf(t: MeshTopology): InterconnectMember[] {
         networkName: m.networkName,
         addresses:
             m.addresses ??
-            t.gateways.filter((g) => m.gateways.includes(g.name)).flatMap((g) => (g.requestedAddress ? [g.requestedAddress] : [])),
+            t.gateways
+                .filter((g) => m.gateways.includes(g.name))
+                .flatMap((g) => {
+                    // Known only when user-set: a cloud's address, or a node port Kubernetes picks, comes later.
+                    const port = g.port ?? (g.serviceType === "NodePort" ? g.nodePort : crossNetworkPort);
+                    return g.requestedAddress && port ? [gatewayEndpointText({ address: g.requestedAddress, port })] : [];
+                }),
     }));
 }
 
@@ -89,9 +99,13 @@ function problemsOf(t: MeshTopology): string[] {
     const gateways: GatewayView[] = [];
     for (const gw of t.gateways) {
         const label = `EastWestGateway "${gw.name}"`;
-        const { cluster, replicas, serviceAnnotations, requestedAddress } = gw;
+        const { cluster, replicas, serviceAnnotations, serviceType, requestedAddress, nodePort, port } = gw;
         problems.push(
-            ...schemaProblems(eastWestGatewaySchema, { cluster, replicas, serviceAnnotations, address: requestedAddress }, label),
+            ...schemaProblems(
+                eastWestGatewaySchema,
+                { cluster, replicas, serviceAnnotations, serviceType, address: requestedAddress, nodePort, port },
+                label,
+            ),
         );
         const group = t.groups.find((g) => g.networkName === gw.networkName);
         if (!group) {

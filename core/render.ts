@@ -80,8 +80,15 @@ export interface EastWestGatewaySpec {
     clusterId: string;
     replicas: number;
     serviceAnnotations: Record<string, string>;
-    /** A load-balancer address the user assigns (`spec.loadBalancerIP`). */
+    /** How the gateway is exposed; states of releases before NodePort gateways lack it: "LoadBalancer". */
+    serviceType?: "LoadBalancer" | "NodePort";
+    /**
+     * The address the user gives: with a load balancer, the one it should assign (`spec.loadBalancerIP`); with
+     * node ports, where other networks reach the nodes.
+     */
     requestedAddress?: string;
+    /** With node ports: the node port of the gateway's 15443 server (else Kubernetes picks one). */
+    nodePort?: number;
     /** A proxy image to run without Istio's injector; default: `image: auto`, which the injector fills in. */
     proxyImage?: string;
 }
@@ -156,14 +163,15 @@ function uninjectedProxy(spec: EastWestGatewaySpec, image: string) {
 }
 
 /**
- * ServiceAccount, Deployment, Service and (replicas > 1) PodDisruptionBudget, as Istio's gateway chart renders
- * them, with one difference: the Service carries no network label, so that istiod learns the gateway from
+ * ServiceAccount, Deployment, Service (LoadBalancer, or NodePort where no load balancer exists) and (replicas > 1)
+ * PodDisruptionBudget, as Istio's gateway chart renders them, with one difference: the Service carries no network label, so that istiod learns the gateway from
  * meshNetworks alone, and only while its group is in the interconnect (see meshNetworks.ts).
  */
 export function eastWestGatewayObjects(o: Ownership, spec: EastWestGatewaySpec): KubeObject[] {
     // The selector leaves the network out: a Deployment's selector is immutable, and the gateway keeps its
     // Deployment and Service (and so its load-balancer address) when its cluster moves to another group.
     const selector = { ...eastWest.selector, app: eastWest.name };
+    const serviceType = spec.serviceType ?? "LoadBalancer";
     // The pods' network label makes the injector give the proxy its network (ISTIO_META_NETWORK).
     const gwLabels = { ...selector, [labels.network]: spec.networkName };
     const meta = (name: string, extra: Record<string, string> = gwLabels) => ownedMetadata(o, name, spec.namespace, extra);
@@ -213,10 +221,16 @@ export function eastWestGatewayObjects(o: Ownership, spec: EastWestGatewaySpec):
             kind: "Service",
             metadata: { ...meta(eastWest.name, selector), annotations: { ...spec.serviceAnnotations, ...meta(eastWest.name).annotations } },
             spec: {
-                type: "LoadBalancer",
+                type: serviceType,
                 selector,
-                ports: eastWest.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: "TCP" })),
-                ...(spec.requestedAddress ? { loadBalancerIP: spec.requestedAddress } : {}),
+                ports: eastWest.ports.map((p) => ({
+                    name: p.name,
+                    port: p.port,
+                    targetPort: p.port,
+                    protocol: "TCP",
+                    ...(p.port === crossNetworkPort && spec.nodePort ? { nodePort: spec.nodePort } : {}),
+                })),
+                ...(serviceType === "LoadBalancer" && spec.requestedAddress ? { loadBalancerIP: spec.requestedAddress } : {}),
             },
         },
     ];
@@ -310,11 +324,16 @@ export function readerAccessObjects(o: Ownership, namespace: string): KubeObject
  * A kubeconfig that reads a remote cluster with the reader's token, as `istioctl create-remote-secret` writes it
  * (istiod refuses exec plugins and credential files in remote secrets).
  */
-export function remoteKubeconfig(clusterId: string, server: string, caData: string, token: string): string {
+export function remoteKubeconfig(clusterId: string, server: string, caData: string, token: string, tlsServerName?: string): string {
+    const cluster = {
+        server,
+        ...(caData ? { "certificate-authority-data": caData } : {}),
+        ...(tlsServerName ? { "tls-server-name": tlsServerName } : {}),
+    };
     return YAML.stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: clusterId, cluster: { server, "certificate-authority-data": caData } }],
+        clusters: [{ name: clusterId, cluster }],
         users: [{ name: clusterId, user: { token } }],
         contexts: [{ name: clusterId, context: { cluster: clusterId, user: clusterId } }],
         "current-context": clusterId,

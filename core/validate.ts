@@ -93,10 +93,32 @@ const httpsUrl = z.string().refine((v) => /^https:\/\/[^\s/]+(\/\S*)?$/.test(v),
     message: 'must be an https URL of an API server, e.g. "https://10.0.0.1:6443"',
 });
 
+/**
+ * The control-plane cluster's Istio cluster ID is istiod's CLUSTER_ID, whatever the install chose (Istio's default is
+ * "Kubernetes"); it names no object of ours, so it only has to be a label value, as Istio writes cluster IDs into the
+ * label topology.istio.io/cluster. Every other cluster's ID names its remote secret (istio-remote-secret-<id>), so it
+ * must also be a DNS-1123 label (see clusterIdProblem).
+ */
+const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** Why `clusterId` cannot be the Istio cluster ID of a cluster (the control plane's, or another), or undefined. */
+export function clusterIdProblem(clusterId: string, isControlPlane: boolean): string | undefined {
+    if (isControlPlane) {
+        return labelValue.test(clusterId)
+            ? undefined
+            : "must be a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), " +
+                  'as istiod\'s CLUSTER_ID is (e.g. "Kubernetes" or "cluster1")';
+    }
+    const r = dns1123Label.safeParse(clusterId);
+    return r.success
+        ? undefined
+        : `${r.error.issues[0].message}; it names the cluster's remote secret (istio-remote-secret-<id>) on the control plane`;
+}
+
 const clusterSchema = z
     .object({
         name: dns1123Label,
-        clusterId: dns1123Label.optional(),
+        clusterId: z.string().optional(),
         podCidrs: z.array(cidr).default([]),
         remoteSecretServer: httpsUrl.optional(),
     })
@@ -110,14 +132,24 @@ export const multiNetworkingSchema = z
             namespace: dns1123Label.default("istio-system"),
             deployment: dns1123Label.default("istiod"),
             configMap: dns1123Label.default("istio"),
+            istiodDebug: z
+                .string()
+                .refine((v) => /^https?:\/\/[^\s/]+\/?$/.test(v), {
+                    message: 'must be the http(s) address of istiod\'s debug port, e.g. "http://istiod.example.com:15014"',
+                })
+                .optional(),
         }),
         clusters: z.array(clusterSchema).min(1, "needs at least one cluster"),
         remoteSecrets: z.enum(["managed", "external"]).default("managed"),
+        skipAwait: z.boolean().default(false),
+        awaitTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
     })
     .superRefine((v, ctx) => {
         const seen = new Set<string>();
         const ids = new Map<string, string>();
         v.clusters.forEach((c, i) => {
+            const idProblem = clusterIdProblem(c.clusterId, c.name === v.controlPlane.cluster);
+            if (idProblem) ctx.addIssue({ code: "custom", path: ["clusters", i, "clusterId"], message: idProblem });
             if (seen.has(c.name))
                 ctx.addIssue({
                     code: "custom",
@@ -160,20 +192,43 @@ export const networkGroupSchema = z.object({
         }),
 });
 
-export const eastWestGatewaySchema = z.object({
-    cluster: z.string(),
-    replicas: z.number().int().min(1, "must be at least 1").default(1),
-    serviceAnnotations: annotations.default({}),
-    address: gatewayAddress.optional(),
-    addressTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
-    proxyImage: z
-        .string()
-        .regex(
-            /^[a-z0-9]([-a-z0-9._/]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
-            'must be a container image reference, e.g. "docker.io/istio/proxyv2:1.31.0"',
-        )
-        .optional(),
-});
+const portNumber = z.number().int().min(1, "must be a port number, 1 to 65535").max(65535, "must be a port number, 1 to 65535");
+
+export const eastWestGatewaySchema = z
+    .object({
+        cluster: z.string(),
+        replicas: z.number().int().min(1, "must be at least 1").default(1),
+        serviceAnnotations: annotations.default({}),
+        serviceType: z.enum(["LoadBalancer", "NodePort"]).default("LoadBalancer"),
+        address: gatewayAddress.optional(),
+        nodePort: portNumber.optional(),
+        port: portNumber.optional(),
+        addressTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
+        proxyImage: z
+            .string()
+            .regex(
+                /^[a-z0-9]([-a-z0-9._/]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+                'must be a container image reference, e.g. "docker.io/istio/proxyv2:1.31.0"',
+            )
+            .optional(),
+    })
+    .superRefine((v, ctx) => {
+        // Without a load balancer nothing tells where peers reach the nodes: the user does (istio/istio#38908).
+        if (v.serviceType === "NodePort" && v.address === undefined)
+            ctx.addIssue({
+                code: "custom",
+                path: ["address"],
+                message:
+                    'is required with serviceType "NodePort": give the address other networks reach the gateway at ' +
+                    '(a node\'s address, or the NAT or firewall in front of the nodes), e.g. "192.0.2.10"',
+            });
+        if (v.nodePort !== undefined && v.serviceType !== "NodePort")
+            ctx.addIssue({
+                code: "custom",
+                path: ["nodePort"],
+                message: 'applies to serviceType "NodePort" only; set serviceType: "NodePort" or remove it',
+            });
+    });
 
 export const interconnectSchema = z.object({
     controlPlaneRestart: z.enum(["onMembershipChange", "never"]).default("onMembershipChange"),
@@ -211,6 +266,9 @@ const fieldValues: Record<string, string> = {
     "controlPlane.namespace": 'a string, e.g. "istio-system"',
     "controlPlane.deployment": 'a string, e.g. "istiod"',
     "controlPlane.configMap": 'a string, e.g. "istio"',
+    "controlPlane.istiodDebug": 'a URL, e.g. "http://istiod.example.com:15014"',
+    skipAwait: "true or false",
+    awaitTimeoutSeconds: "a whole number of seconds, e.g. 300",
     clusters: 'a list of clusters, e.g. [{ name: "east-1", podCidrs: ["10.20.0.0/16"] }]',
     "clusters[]": 'an object describing a cluster, e.g. { name: "east-1", podCidrs: ["10.20.0.0/16"] }',
     "clusters[].name": 'a string, e.g. "east-1"',
@@ -225,6 +283,9 @@ const fieldValues: Record<string, string> = {
     replicas: "a whole number, e.g. 2",
     serviceAnnotations: 'an object of annotation keys and values, e.g. { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" }',
     address: 'a string, e.g. "203.0.113.7"',
+    serviceType: '"LoadBalancer" or "NodePort"',
+    nodePort: "a port number, e.g. 31443",
+    port: "a port number, e.g. 15443",
     addressTimeoutSeconds: "a whole number of seconds, e.g. 300",
     proxyImage: 'a string, e.g. "docker.io/istio/proxyv2:1.31.0"',
 };

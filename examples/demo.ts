@@ -17,6 +17,7 @@ import { backendDir } from "../bed/paths";
 import { putSample, sample } from "../bed/sample";
 import { ensureTools } from "../bed/tools";
 import { sleep } from "../bed/procs";
+import { contextKubeconfig } from "../provider/kube";
 
 const program = path.join(__dirname, "quickstart");
 const stackName = "demo";
@@ -46,16 +47,6 @@ function parseArgs(argv: string[]): Options {
     if (given.length && !["hosted", "east1", "west1"].every((k) => given.includes(k)))
         throw new Error("real clusters need at least hosted, east1 and west1");
     return opts;
-}
-
-/** A standalone kubeconfig for one context of the default kubeconfig ($KUBECONFIG or ~/.kube/config). */
-function contextKubeconfig(context: string): string {
-    const k8s = require("@kubernetes/client-node");
-    const kc = new k8s.KubeConfig();
-    kc.loadFromDefault();
-    if (!kc.getContextObject(context)) throw new Error(`no context "${context}" in your kubeconfig`);
-    kc.setCurrentContext(context);
-    return kc.exportConfig();
 }
 
 function pulumi(

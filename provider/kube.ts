@@ -27,17 +27,74 @@ export class ClusterError extends UserError {
 
 const clients = new Map<string, Cluster>();
 
+/** A port-forward's local end: `url` reaches the Pod's port; `failures` holds what the API server refused. */
+export interface Forward {
+    url: string;
+    failures: string[];
+    close(): Promise<void>;
+}
+
 function k8s(): any {
     return require("@kubernetes/client-node");
 }
 
+/** What one HTTPS request to an API server found: its status, or the connection's error (a TLS one included). */
+export interface ApiServerAnswer {
+    status?: number;
+    error?: { code: string; message: string };
+}
+
+/**
+ * A GET of `path` at `server` with a bearer token, trusting only `caData` (base64 PEM; none: the system's CAs) and
+ * checking the certificate against `servername`: how istiod will use a remote secret's kubeconfig.
+ */
+export function askApiServer(
+    server: string,
+    path: string,
+    opts: { caData?: string; servername?: string; token: string },
+): Promise<ApiServerAnswer> {
+    const https: typeof import("https") = require("https");
+    return new Promise((resolve) => {
+        const req = https.request(
+            new URL(path, server),
+            {
+                method: "GET",
+                ca: opts.caData ? Buffer.from(opts.caData, "base64") : undefined,
+                servername: opts.servername,
+                headers: { Authorization: `Bearer ${opts.token}`, Accept: "application/json" },
+                timeout: 10_000,
+                agent: false,
+            },
+            (res) => {
+                res.resume();
+                res.on("end", () => resolve({ status: res.statusCode }));
+            },
+        );
+        req.on("timeout", () => req.destroy(Object.assign(new Error("no answer within 10 s"), { code: "ETIMEDOUT" })));
+        req.on("error", (e: NodeJS.ErrnoException) => resolve({ error: { code: e.code ?? "", message: firstLine(e) } }));
+        req.end();
+    });
+}
+
+/** A standalone kubeconfig for one context of the default kubeconfig ($KUBECONFIG, else ~/.kube/config). */
+export function contextKubeconfig(context: string): string {
+    const kc = new (k8s().KubeConfig)();
+    kc.loadFromDefault();
+    if (!kc.getContextObject(context)) throw new Error(`no context "${context}" in your kubeconfig`);
+    kc.setCurrentContext(context);
+    return kc.exportConfig();
+}
+
 export class Cluster {
     private readonly api: any;
+    private readonly kubeConfig: any;
     readonly server: string;
     /** The kubeconfig's CA for this server, base64 (empty when it trusts the system's CAs). */
     readonly caData: string;
     /** The kubeconfig user's exec credential plugin, if it has one. */
     private readonly execCommand?: string;
+    /** The name the API server's certificate is checked against, when the kubeconfig sets one (tls-server-name). */
+    readonly tlsServerName?: string;
 
     private constructor(
         readonly name: string,
@@ -58,9 +115,48 @@ export class Cluster {
             );
         }
         this.server = current.server;
+        this.tlsServerName = current.tlsServerName;
         this.execCommand = kc.getCurrentUser()?.exec?.command;
         this.caData = current.caData ?? (current.caFile ? require("fs").readFileSync(current.caFile).toString("base64") : "");
         this.api = lib.KubernetesObjectApi.makeApiClient(kc);
+        this.kubeConfig = kc;
+    }
+
+    /**
+     * A port-forward through the API server to `port` of a Pod (what `kubectl port-forward` does): a listener on
+     * 127.0.0.1 whose every connection is one forwarded stream. Close it when done.
+     */
+    async forward(namespace: string, pod: string, port: number): Promise<Forward> {
+        const net: typeof import("net") = require("net");
+        const { PassThrough } = require("stream") as typeof import("stream");
+        const forwarder = new (k8s().PortForward)(this.kubeConfig);
+        const failures: string[] = [];
+        const sockets = new Set<import("net").Socket>();
+        const server = net.createServer(async (socket) => {
+            sockets.add(socket);
+            socket.on("close", () => sockets.delete(socket));
+            const errors = new PassThrough();
+            errors.on("data", (d: Buffer) => failures.push(d.toString("utf8").trim()));
+            try {
+                const ws = await forwarder.portForward(namespace, pod, [port], socket, errors, socket);
+                ws.on?.("close", () => socket.end());
+                socket.on("close", () => ws.close?.());
+            } catch (e) {
+                failures.push(firstLine(e));
+                socket.destroy();
+            }
+        });
+        await new Promise<void>((resolve, reject) => server.listen(0, "127.0.0.1", resolve).on("error", reject));
+        const local = (server.address() as import("net").AddressInfo).port;
+        return {
+            url: `http://127.0.0.1:${local}`,
+            failures,
+            close: () =>
+                new Promise<void>((resolve) => {
+                    for (const s of sockets) s.destroy();
+                    server.close(() => resolve());
+                }),
+        };
     }
 
     /** One client per kubeconfig per process: discovery is cached, connections reused. */
@@ -133,7 +229,15 @@ export class Cluster {
                 apiVersion: "authorization.k8s.io/v1",
                 kind: "SelfSubjectAccessReview",
                 metadata: {},
-                spec: { resourceAttributes: { verb, group, resource, ...(namespace ? { namespace } : {}) } },
+                spec: {
+                    resourceAttributes: {
+                        verb,
+                        group,
+                        resource: resource.split("/")[0],
+                        ...(resource.includes("/") ? { subresource: resource.split("/")[1] } : {}),
+                        ...(namespace ? { namespace } : {}),
+                    },
+                },
             });
             return review?.status?.allowed === true;
         } catch (e) {

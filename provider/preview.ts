@@ -7,6 +7,7 @@ import { labels } from "../core/names";
 import type { KubeObject } from "../core/render";
 import { CommonInputs } from "./resources/common";
 import { controlPlaneState } from "./resources/interconnect";
+import { readInjectorNetworks } from "./inspect";
 
 export interface ControlPlaneRef {
     namespace: string;
@@ -35,6 +36,22 @@ export async function networkLabels(accesses: ClusterAccess[], namespace: string
                 .get<KubeObject>("v1", "Namespace", namespace)
                 .catch(() => undefined);
             return [a.name, ns?.metadata.labels?.[labels.network]] as const;
+        }),
+    );
+    return Object.fromEntries(entries);
+}
+
+/** Whether each cluster's sidecar injector gives Pods a network (see core/changes.ts, moveWarning); false when unreadable. */
+export async function injectsNetwork(
+    accesses: ClusterAccess[],
+    namespace: string,
+    controlPlane?: ClusterAccess,
+): Promise<Record<string, boolean>> {
+    const cp = controlPlane && Cluster.connect(controlPlane);
+    const entries = await Promise.all(
+        accesses.map(async (a) => {
+            const networks = await readInjectorNetworks(Cluster.connect(a), namespace, cp).catch(() => []);
+            return [a.name, networks.length > 0] as const;
         }),
     );
     return Object.fromEntries(entries);

@@ -125,12 +125,13 @@ export class NetworkGroupResource extends pulumi.dynamic.Resource {
 /** An east-west gateway's objects on one cluster. */
 export class EastWestGatewayResource extends pulumi.dynamic.Resource {
     declare readonly address: pulumi.Output<EastWestGatewayOutputs["address"]>;
+    declare readonly publishedPort: pulumi.Output<EastWestGatewayOutputs["publishedPort"]>;
     declare readonly cluster: pulumi.Output<EastWestGatewayOutputs["cluster"]>;
     constructor(name: string, args: Args<EastWestGatewayInputs>, opts: pulumi.CustomResourceOptions) {
         super(
             providers.eastWestGateway,
             name,
-            { ...args, ...unset<EastWestGatewayOutputs, EastWestGatewayInputs>("address", "applied", "drift") },
+            { ...args, ...unset<EastWestGatewayOutputs, EastWestGatewayInputs>("address", "publishedPort", "applied", "drift") },
             options(opts),
             "multinet",
             "EastWestGateway",

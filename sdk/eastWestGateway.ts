@@ -20,11 +20,30 @@ export interface EastWestGatewayArgs {
      */
     serviceAnnotations?: Record<string, string>;
     /**
-     * A load-balancer address you assign (`spec.loadBalancerIP`): a dotted-quad IPv4 or an IPv6 address, not in
-     * the discard prefix 100::/64.
-     * @default the address the cloud assigns
+     * How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
+     * (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then).
+     * @default "LoadBalancer"
+     */
+    serviceType?: "LoadBalancer" | "NodePort";
+    /**
+     * Where other networks reach the gateway, as you set it (the output `address` is where they do): with a load
+     * balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a node's address or the NAT
+     * in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard prefix 100::/64.
+     * @default the address the load balancer assigns (required with "NodePort")
      */
     address?: string;
+    /**
+     * With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
+     * (30000-32767 by default).
+     * @default one Kubernetes picks
+     */
+    nodePort?: number;
+    /**
+     * The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
+     * maps another one to it.
+     * @default 15443, or the node port with "NodePort"
+     */
+    port?: number;
     /**
      * How long to wait for the load balancer's address before failing, in whole seconds >= 1.
      * @default 300
@@ -40,13 +59,15 @@ export interface EastWestGatewayArgs {
 }
 
 /**
- * An Istio east-west gateway on one cluster: ServiceAccount, Deployment and LoadBalancer Service
- * `istio-eastwestgateway` in the Istio namespace (ports 15021, 15443, 15012, 15017). Ready once the load
- * balancer has an address. Other groups reach the gateway's group through it once the Interconnect joins it.
+ * An Istio east-west gateway on one cluster: ServiceAccount, Deployment and Service `istio-eastwestgateway` in the
+ * Istio namespace (ports 15021, 15443, 15012, 15017), of type LoadBalancer (ready once the load balancer has an
+ * address) or NodePort (at the address you give). Other groups reach the gateway's group through it once the Interconnect joins it.
  */
 export class EastWestGateway extends pulumi.ComponentResource {
-    /** The load balancer's address (IP or hostname). */
+    /** Where other networks reach the gateway: the load balancer's address (IP or hostname), or the `address` given with "NodePort". */
     readonly address: pulumi.Output<string>;
+    /** The port other networks reach it at: `port` if given, else 15443, or the node port with "NodePort". */
+    readonly port: pulumi.Output<number>;
     /** The cluster the gateway runs on. */
     readonly cluster: pulumi.Output<string>;
 
@@ -82,14 +103,18 @@ export class EastWestGateway extends pulumi.ComponentResource {
                 networkName: group.spec.networkName,
                 replicas: parsed.replicas,
                 serviceAnnotations: parsed.serviceAnnotations,
+                serviceType: parsed.serviceType,
                 requestedAddress: parsed.address,
+                nodePort: parsed.nodePort,
+                port: parsed.port,
                 proxyImage: parsed.proxyImage,
                 addressTimeoutSeconds: parsed.addressTimeoutSeconds,
             },
             { parent: this, dependsOn: [group.group] },
         );
         this.address = gw.address;
+        this.port = gw.publishedPort;
         this.cluster = gw.cluster;
-        this.registerOutputs({ address: this.address, cluster: this.cluster });
+        this.registerOutputs({ address: this.address, port: this.port, cluster: this.cluster });
     }
 }

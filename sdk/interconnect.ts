@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RestartPolicy } from "../core/changes";
+import { gatewayEndpointText } from "../core/meshNetworks";
 import { addressProblems, interconnectSchema, memberProblems, parseArgs } from "../core/validate";
 import { InterconnectResource } from "./dynamic";
 import { warnBeforeChanges } from "./previewReads";
@@ -35,7 +36,7 @@ export interface InterconnectArgs {
 
 /**
  * The interconnect: the groups that reach each other, through their gateways. Each member's meshNetworks entry
- * lists its chosen gateway addresses on port 15443 (groups outside it stay behind a discard address), preserving
+ * lists its chosen gateway addresses (on port 15443, or the gateway's port) (groups outside it stay behind a discard address), preserving
  * entries of others. `pulumi preview` warns, on this resource, when an update will restart the control plane.
  */
 export class Interconnect extends pulumi.ComponentResource {
@@ -85,10 +86,13 @@ export class Interconnect extends pulumi.ComponentResource {
         // Only `addresses` waits for the gateways; names stay known, so a preview can compare them.
         const memberInputs = members.map((m, i) => ({
             networkName: m.networkGroup.spec.networkName,
-            addresses: pulumi.all(m.gateways.map((g) => g.address)).apply((gatewayAddresses) => {
+            addresses: pulumi.all(m.gateways.map((g) => pulumi.all([g.address, g.port]))).apply((endpoints) => {
+                const gatewayAddresses = endpoints.map(([address]) => address);
                 const chosen = m.addresses ?? gatewayAddresses;
                 fail(this, label, addressProblems(`members[${i}] ("${m.networkGroup.spec.networkName}")`, chosen, gatewayAddresses));
-                return [...chosen];
+                return endpoints
+                    .filter(([address]) => chosen.includes(address))
+                    .map(([address, port]) => gatewayEndpointText({ address, port }));
             }),
         }));
         const cp = mn.controlPlane;
@@ -108,6 +112,7 @@ export class Interconnect extends pulumi.ComponentResource {
                 members: memberInputs,
                 controlPlaneRestart,
                 networks,
+                istiod: mn.awaitIstiod,
             },
             { parent: this, dependsOn: [mn.rule, ...members.map((m) => m.networkGroup.group)] },
         );

@@ -21,8 +21,9 @@ export interface MeshCluster {
      */
     kubeconfig: pulumi.Input<string>;
     /**
-     * The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
-     * cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
+     * The cluster's Istio cluster ID, unique in the mesh. On the control-plane cluster it is istiod's `CLUSTER_ID`
+     * (checked at preview), any label value such as Istio's default "Kubernetes"; on the others it is the key and
+     * name of its remote secret, so a DNS-1123 label. Default: the cluster's name.
      * @default the cluster's `name`
      */
     clusterId?: string;
@@ -60,6 +61,12 @@ export interface MeshControlPlane {
      * @default "istio"
      */
     configMap?: string;
+    /**
+     * istiod's debug address (`http://host:15014`), for an istiod that is not a pod of the control-plane cluster
+     * (a hosted control plane). Default: a port-forward to a ready pod of `deployment`, as istioctl does.
+     * @default a port-forward to istiod's pod
+     */
+    istiodDebug?: string;
 }
 
 /** Clusters whose Pods reach each other directly. */
@@ -102,11 +109,30 @@ export interface MeshGateway {
      */
     serviceAnnotations?: { [key: string]: string };
     /**
-     * A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
-     * Default: the address the cloud assigns.
-     * @default the address the cloud assigns
+     * How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
+     * Service at `address` (required then). Default: LoadBalancer.
+     * @default LoadBalancer
+     */
+    serviceType?: GatewayServiceType;
+    /**
+     * Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
+     * (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
+     * IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
+     * @default the address the load balancer assigns
      */
     address?: string;
+    /**
+     * With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
+     * Kubernetes picks.
+     * @default one Kubernetes picks
+     */
+    nodePort?: number;
+    /**
+     * The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
+     * Default: 15443, or the node port with NodePort.
+     * @default 15443, or the node port with NodePort
+     */
+    port?: number;
     /**
      * How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
      * @default 300
@@ -141,6 +167,14 @@ export enum ControlPlaneRestart {
     Never = "never",
 }
 
+/** How other networks reach an east-west gateway. */
+export enum GatewayServiceType {
+    /** A LoadBalancer Service: the cloud (or MetalLB) gives the address. */
+    LoadBalancer = "LoadBalancer",
+    /** A NodePort Service, at an address you give: for clusters without a load balancer. */
+    NodePort = "NodePort",
+}
+
 /** Who gives istiod the credentials to read the other clusters. */
 export enum RemoteSecrets {
     /** This package, as `istioctl create-remote-secret` would. */
@@ -172,6 +206,18 @@ export interface MeshArgs {
      * @default managed
      */
     remoteSecrets?: RemoteSecrets;
+    /**
+     * Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the
+     * interconnect only when istiod's gateway table shows it (read as `pulumi-multinet check` reads them). Set it for a
+     * control plane whose istiod the program cannot reach. Default: false.
+     * @default false
+     */
+    skipAwait?: boolean;
+    /**
+     * How long to wait for istiod, in whole seconds >= 1. Default: 300.
+     * @default 300
+     */
+    awaitTimeoutSeconds?: number;
     /** The network groups. Default: none. */
     groups?: MeshGroup[];
     /** The east-west gateways. Default: none. */
@@ -190,6 +236,8 @@ export class Mesh extends pulumi.ComponentResource {
     readonly gatewayRule: pulumi.Output<string>;
     /** Each gateway's load-balancer address, by gateway name. */
     readonly gatewayAddresses: pulumi.Output<{ [name: string]: string }>;
+    /** The port other networks reach each gateway at, by gateway name (15443 unless NodePort or `port`). */
+    readonly gatewayPorts: pulumi.Output<{ [name: string]: number }>;
     /** Network names that are interconnected. */
     readonly interconnected: pulumi.Output<string[]>;
     /** How many control-plane restarts the interconnect has made. */
@@ -205,6 +253,8 @@ export class Mesh extends pulumi.ComponentResource {
                 controlPlane: args.controlPlane,
                 clusters: args.clusters,
                 remoteSecrets: args.remoteSecrets as `${RemoteSecrets}` | undefined,
+                skipAwait: args.skipAwait,
+                awaitTimeoutSeconds: args.awaitTimeoutSeconds,
             },
             { parent: this },
         );
@@ -228,9 +278,16 @@ export class Mesh extends pulumi.ComponentResource {
         }
         const gateways = new Map<string, EastWestGateway>();
         (args.gateways ?? []).forEach((gw, i) => {
-            const { name: gwName, group, ...rest } = gw;
+            const { name: gwName, group, serviceType, ...rest } = gw;
             const networkGroup = byName("group", groups, group, `gateways[${i}].group`);
-            gateways.set(gwName, new EastWestGateway(gwName, { networkGroup, ...rest }, { parent: this }));
+            gateways.set(
+                gwName,
+                new EastWestGateway(
+                    gwName,
+                    { networkGroup, serviceType: serviceType as `${GatewayServiceType}` | undefined, ...rest },
+                    { parent: this },
+                ),
+            );
         });
         const ic = args.interconnect
             ? new Interconnect(
@@ -250,11 +307,13 @@ export class Mesh extends pulumi.ComponentResource {
 
         this.gatewayRule = mn.gatewayRule;
         this.gatewayAddresses = pulumi.all(Object.fromEntries([...gateways].map(([n, g]) => [n, g.address])));
+        this.gatewayPorts = pulumi.all(Object.fromEntries([...gateways].map(([n, g]) => [n, g.port])));
         this.interconnected = ic ? ic.networks : pulumi.output([]);
         this.controlPlaneRestarts = ic ? ic.controlPlaneRestarts : pulumi.output(0);
         this.registerOutputs({
             gatewayRule: this.gatewayRule,
             gatewayAddresses: this.gatewayAddresses,
+            gatewayPorts: this.gatewayPorts,
             interconnected: this.interconnected,
             controlPlaneRestarts: this.controlPlaneRestarts,
         });

@@ -5,6 +5,7 @@ import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dyna
 import { validate } from "./errors";
 import { warnBeforeChanges, known, previewReads } from "./previewReads";
 import type { ClusterAccess } from "../provider/kube";
+import type { AwaitIstiod } from "../provider/resources/common";
 import type { MeshCluster, MeshControlPlane } from "./mesh";
 import { MeshRegistry } from "./registry";
 
@@ -28,6 +29,19 @@ export interface MultiNetworkingArgs {
      * @default "managed"
      */
     remoteSecrets?: "managed" | "external";
+    /**
+     * Do not wait for istiod. By default a remote secret is done only when istiod reports its cluster synced
+     * (`/debug/clusterz`), and the interconnect only when istiod's gateway table (`/debug/networkz`) shows it, read
+     * through a port-forward to istiod's pod (or `controlPlane.istiodDebug`) as `pulumi-multinet check` reads them.
+     * Set it for a control plane whose istiod the program cannot reach.
+     * @default false
+     */
+    skipAwait?: boolean;
+    /**
+     * How long each wait for istiod may take, in whole seconds >= 1; past it the update fails with what istiod showed.
+     * @default 300
+     */
+    awaitTimeoutSeconds?: number;
 }
 
 /** A declared cluster with its defaults filled in. */
@@ -45,7 +59,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
     /** `namespace/name` of each remote secret this stack made on the control-plane cluster. */
     readonly remoteSecrets: pulumi.Output<string[]>;
     readonly meshId: string;
-    readonly controlPlane: Required<ControlPlaneArgs>;
+    readonly controlPlane: Required<Omit<ControlPlaneArgs, "istiodDebug">> & Pick<ControlPlaneArgs, "istiodDebug">;
     /** Declared clusters, defaults filled in. */
     readonly clusters: DeclaredCluster[];
 
@@ -55,6 +69,8 @@ export class MultiNetworking extends pulumi.ComponentResource {
     readonly rule: pulumi.Resource;
     /** @internal groups and gateways declared so far, for the cross-resource rules. */
     readonly registry = new MeshRegistry();
+    /** @internal how resources wait for istiod (undefined: they do not). */
+    readonly awaitIstiod: AwaitIstiod | undefined;
 
     constructor(name: string, args: MultiNetworkingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("multinet:index:MultiNetworking", name, {}, opts);
@@ -90,6 +106,9 @@ export class MultiNetworking extends pulumi.ComponentResource {
         this.kubeconfigs = Object.fromEntries(args.clusters.map((c) => [c.name, c.kubeconfig]));
         const cp = this.controlPlane;
         const cpCluster = this.cluster(cp.cluster);
+        this.awaitIstiod = parsed.skipAwait
+            ? undefined
+            : { deployment: cp.deployment, debugUrl: cp.istiodDebug, timeoutSeconds: parsed.awaitTimeoutSeconds };
 
         this.rule = new GatewayRuleResource(
             `${name}-gateway-rule`,
@@ -101,6 +120,9 @@ export class MultiNetworking extends pulumi.ComponentResource {
                 configMap: cp.configMap,
                 namespace: cp.namespace,
                 clusters: this.clusters.map((c) => c.name),
+                clusterIds: Object.fromEntries(this.clusters.map((c) => [c.name, c.clusterId])),
+                remoteSecrets: parsed.remoteSecrets,
+                istiod: this.awaitIstiod,
             },
             { parent: this },
         );
@@ -121,6 +143,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
                                   controlPlaneCluster: cp.cluster,
                                   namespace: cp.namespace,
                                   tokenTimeoutSeconds: 60,
+                                  istiod: this.awaitIstiod,
                               },
                               // After the rule: its preview check of every cluster and of istiod gates all writes.
                               { parent: this, dependsOn: [this.rule] },

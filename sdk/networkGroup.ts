@@ -60,8 +60,14 @@ export class NetworkGroup extends pulumi.ComponentResource {
         warnBeforeChanges(async () => {
             const accesses = (await Promise.all(clusters.map((c) => mn.knownAccess(c)))).filter((a) => a !== undefined);
             const current = await previewReads().networkLabels(accesses, cp.namespace);
-            for (const [cluster, from] of movesInto(networkName, clusters, current))
-                pulumi.log.warn(moveWarning(cluster, from, networkName), this);
+            const moves = movesInto(networkName, clusters, current);
+            if (moves.size === 0) return;
+            const moved = accesses.filter((a) => moves.has(a.name));
+            const injected = await previewReads().injectsNetwork(moved, cp.namespace, await mn.knownAccess(cp.cluster));
+            for (const [cluster, from] of moves) {
+                const message = moveWarning(cluster, from, networkName, injected[cluster] ?? false);
+                if (message) pulumi.log.warn(message, this);
+            }
         });
         const group = new NetworkGroupResource(
             name,

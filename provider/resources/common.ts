@@ -1,6 +1,9 @@
 // Shared by the resource providers: cluster access from the secret kubeconfig map, ownership checks,
 // optimistic-concurrency retries, and preview's unknown values.
 import { Cluster, ClusterError, status } from "../kube";
+import { UserError } from "../errors";
+import { IstiodUnreachable, istiodViews, ViewPart } from "../istiod";
+import type { Finding, IstiodView } from "../../core/check";
 import { annotations, fieldManagerOf, fieldManagerPrefix, legacyFieldManager } from "../../core/names";
 import type { Permission } from "../../core/permissions";
 import type { KubeObject } from "../../core/render";
@@ -44,13 +47,18 @@ export async function deleteIfOwned(c: Cluster, obj: Pick<KubeObject, "apiVersio
         await c.delete(apiVersion, kind, metadata.name, metadata.namespace);
 }
 
+/** Why we may not write over `obj` (another stack or tool made it), or undefined. Asked at preview and before writing. */
+export function notOwned(c: Cluster, obj: KubeObject | undefined, owner: string, hint: string): string | undefined {
+    const found = ownerOf(obj);
+    if (!obj || found === owner) return undefined;
+    const by = found ? `by another stack or mesh ("${found}")` : "by something other than pulumi-multinet";
+    return `cluster "${c.name}": ${describe(obj)} already exists, made ${by}; it is not taken over. ${hint}`;
+}
+
 /** Refuses to write over an object another stack or tool made. */
 export function assertOwned(c: Cluster, obj: KubeObject | undefined, owner: string, hint: string): void {
-    if (!obj) return;
-    const found = ownerOf(obj);
-    if (found === owner) return;
-    const by = found ? `by another stack or mesh ("${found}")` : "by something other than pulumi-multinet";
-    throw new ClusterError(c.name, `${describe(obj)} already exists, ` + `made ${by}; it is not taken over. ${hint}`);
+    const problem = notOwned(c, obj, owner, hint);
+    if (problem) throw new UserError(problem);
 }
 
 /**
@@ -212,4 +220,56 @@ export async function missingPermissions(c: Cluster, needs: readonly Permission[
         }),
     );
     return problems.filter((p): p is string => p !== undefined);
+}
+
+/** How a provider waits for istiod to show what it wrote (absent: it does not wait; see MultiNetworking's skipAwait). */
+export interface AwaitIstiod {
+    /** istiod's Deployment on the control-plane cluster. */
+    deployment: string;
+    /** istiod's debug URL, when it is not a pod of the control-plane cluster. */
+    debugUrl?: string;
+    timeoutSeconds: number;
+}
+
+/**
+ * Polls what istiod serves until `judge` finds nothing, for at most the wait's timeout; then throws the last
+ * findings (the check's own messages) or why istiod could not be read. `judge` may throw to stop at once.
+ */
+export async function awaitIstiod(
+    inputs: CommonInputs & { controlPlaneCluster: string; namespace: string },
+    wait: AwaitIstiod,
+    parts: ViewPart[],
+    what: string,
+    judge: (view: IstiodView) => Finding[],
+): Promise<void> {
+    const target = {
+        access: { name: inputs.controlPlaneCluster, kubeconfig: inputs.kubeconfigs[inputs.controlPlaneCluster] },
+        namespace: inputs.namespace,
+        deployment: wait.deployment,
+        debugUrl: wait.debugUrl,
+    };
+    let last: string | undefined;
+    await poll(
+        async () => {
+            let views: IstiodView[];
+            try {
+                views = await istiodViews(target, parts);
+            } catch (e) {
+                // istiod restarts (its Deployment rolled) or is not up yet: the next round may reach it.
+                if (!(e instanceof IstiodUnreachable || e instanceof ClusterError)) throw e;
+                last = `${e.message}${e instanceof IstiodUnreachable ? `; ${e.fix}` : ""}`;
+                return undefined;
+            }
+            const findings = views.flatMap(judge);
+            last = findings.map((f) => `${f.message}; ${f.fix}`).join("\n");
+            return findings.length === 0 ? true : undefined;
+        },
+        wait.timeoutSeconds,
+        1000,
+        () =>
+            new UserError(
+                `istiod did not show ${what} within ${wait.timeoutSeconds} s: ${last}. ` +
+                    `(MultiNetworking's awaitTimeoutSeconds sets how long to wait; skipAwait: true stops waiting for a control plane the program cannot reach.)`,
+            ),
+    );
 }

@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster, ClusterError } from "../kube";
 import { injectorFor, MutatingWebhookConfiguration } from "../../core/injection";
-import { eastWest } from "../../core/names";
+import { crossNetworkPort, eastWest } from "../../core/names";
 import { permissions } from "../../core/permissions";
 import { eastWestGatewayObjects, EastWestGatewaySpec, KubeObject } from "../../core/render";
 import {
@@ -12,6 +12,7 @@ import {
     deleteIfOwned,
     applyAs,
     assertOwned,
+    notOwned,
     cluster,
     CommonInputs,
     drifted,
@@ -27,41 +28,74 @@ import {
 export interface EastWestGatewayInputs extends CommonInputs, EastWestGatewaySpec {
     cluster: string;
     addressTimeoutSeconds: number;
+    /** The port other networks reach the gateway's 15443 server at (NAT); default: 15443, or the node port. */
+    port?: number;
 }
 
 export interface EastWestGatewayOutputs extends EastWestGatewayInputs {
-    /** The load balancer's address: what the Service has, never what it had. */
+    /**
+     * Where other networks reach the gateway: the load balancer's address (what the Service has, never what it
+     * had), or with node ports the address the user gave.
+     */
     address: string;
+    /** The port other networks reach it at (what `port` says, else 15443, or the node port of its 15443 server). */
+    publishedPort: number;
     /** Fingerprints of the objects applied last (an update applies only what changed). */
     applied: string[];
     /** Objects the cluster no longer holds as applied, at the last read (an update heals them). */
     drift: string[];
 }
 
-function serviceAddress(svc: KubeObject | undefined): string | undefined {
-    const ingress = (svc as any)?.status?.loadBalancer?.ingress?.[0];
+type Service = KubeObject & {
+    spec?: { type?: string; ports?: { port: number; nodePort?: number }[] };
+    status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+};
+
+function loadBalancerAddress(svc: Service | undefined): string | undefined {
+    const ingress = svc?.status?.loadBalancer?.ingress?.[0];
     return ingress?.ip ?? ingress?.hostname;
 }
 
-async function waitForAddress(c: Cluster, inputs: EastWestGatewayInputs): Promise<string> {
-    let address: string | undefined;
+/** Where other networks reach the gateway, as the Service is now (undefined: not yet, a load balancer is pending). */
+function publishedEndpoint(
+    svc: Service | undefined,
+    inputs: EastWestGatewayInputs,
+): { address: string; publishedPort: number } | undefined {
+    if (inputs.serviceType === "NodePort") {
+        const nodePort = svc?.spec?.ports?.find((p) => p.port === crossNetworkPort)?.nodePort;
+        const port = inputs.port ?? nodePort;
+        return inputs.requestedAddress && port ? { address: inputs.requestedAddress, publishedPort: port } : undefined;
+    }
+    const address = loadBalancerAddress(svc);
+    if (!address || (inputs.requestedAddress && address !== inputs.requestedAddress)) return undefined;
+    return { address, publishedPort: inputs.port ?? crossNetworkPort };
+}
+
+async function waitForEndpoint(c: Cluster, inputs: EastWestGatewayInputs): Promise<{ address: string; publishedPort: number }> {
+    let seen: string | undefined;
     return poll(
         async () => {
-            address = serviceAddress(await c.get<KubeObject>("v1", "Service", eastWest.name, inputs.namespace));
-            return address && (!inputs.requestedAddress || address === inputs.requestedAddress) ? address : undefined;
+            const svc = await liveService(c, inputs);
+            seen = loadBalancerAddress(svc);
+            return publishedEndpoint(svc, inputs);
         },
         inputs.addressTimeoutSeconds,
         500,
-        () => {
-            const seen = address ? `it has ${address}, not the requested ${inputs.requestedAddress}` : "it has none";
-            return new ClusterError(
+        // Only advice that can work: a requested address the load balancer does not give is not fixed by setting it.
+        () =>
+            new ClusterError(
                 c.name,
-                `Service ${inputs.namespace}/${eastWest.name} got no load-balancer address within ${inputs.addressTimeoutSeconds} s (${seen}). ` +
-                    `Check that the cluster has a load-balancer implementation (cloud controller, MetalLB), that serviceAnnotations suit it ` +
-                    `(kubectl -n ${inputs.namespace} describe service ${eastWest.name}), or set \`address\` to an address you assign; ` +
-                    `raise addressTimeoutSeconds if it is merely slow. Istio must not use the gateway before it has an address.`,
-            );
-        },
+                `Service ${inputs.namespace}/${eastWest.name} got no load-balancer address within ${inputs.addressTimeoutSeconds} s ` +
+                    (inputs.requestedAddress
+                        ? `(it has ${seen ?? "none"}, not the requested ${inputs.requestedAddress}). Check that the cluster's load-balancer ` +
+                          `implementation assigns spec.loadBalancerIP (many cloud load balancers ignore it and take the address from ` +
+                          `an annotation in serviceAnnotations instead)`
+                        : `(it has none). Check that the cluster has a load-balancer implementation (cloud controller, MetalLB) and ` +
+                          `that serviceAnnotations suit it`) +
+                    ` (kubectl -n ${inputs.namespace} describe service ${eastWest.name}); where no load balancer can serve it, set ` +
+                    `serviceType: "NodePort" and address to where other networks reach the nodes. Raise addressTimeoutSeconds ` +
+                    `if it is merely slow. Istio must not use the gateway before it has an address.`,
+            ),
     );
 }
 
@@ -88,16 +122,16 @@ async function injectionProblem(inputs: EastWestGatewayInputs): Promise<string |
     );
 }
 
+const takenHint = "Delete it, or manage the gateway from the stack that made it; one east-west gateway per cluster.";
+
+function liveService(c: Cluster, inputs: EastWestGatewayInputs): Promise<Service | undefined> {
+    return c.get<Service>("v1", "Service", eastWest.name, inputs.namespace);
+}
+
 /** Applies what changed since `olds` (everything on create or after drift), then waits for the address. */
 async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWestGatewayInputs): Promise<EastWestGatewayOutputs> {
     const c = cluster(inputs, inputs.cluster);
-    const existing = await c.get<KubeObject>("v1", "Service", eastWest.name, inputs.namespace);
-    assertOwned(
-        c,
-        existing,
-        ownerValue(inputs),
-        "Delete it, or manage the gateway from the stack that made it; one east-west gateway per cluster.",
-    );
+    assertOwned(c, await liveService(c, inputs), ownerValue(inputs), takenHint);
     const done = olds && olds.drift?.length === 0 ? (olds.applied ?? []) : [];
     const objects = render(inputs);
     for (const obj of objects) if (!done.includes(fingerprint(obj))) await applyAs(c, obj, ownerValue(inputs), true);
@@ -108,8 +142,8 @@ async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWe
             { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: eastWest.name, namespace: inputs.namespace } },
             ownerValue(inputs),
         );
-    const address = await waitForAddress(c, inputs);
-    return { ...inputs, address, applied: objects.map(fingerprint), drift: [] };
+    const endpoint = await waitForEndpoint(c, inputs);
+    return { ...inputs, ...endpoint, applied: objects.map(fingerprint), drift: [] };
 }
 
 /** Deletes every object of the gateway that is ours, the PDB too (it exists only above one replica). */
@@ -124,7 +158,11 @@ export const eastWestGatewayProvider = {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const c = cluster(news, news.cluster);
         const problems = await missingPermissions(c, permissions.gatewayCluster, news.namespace)
-            .then(async (missing) => (missing.length ? missing : [await injectionProblem(news)]))
+            .then(async (missing) =>
+                missing.length
+                    ? missing
+                    : [notOwned(c, await liveService(c, news), ownerValue(news), takenHint), await injectionProblem(news)],
+            )
             .catch((e: Error) => [e.message]);
         return {
             inputs: news,
@@ -150,6 +188,9 @@ export const eastWestGatewayProvider = {
             "replicas",
             "serviceAnnotations",
             "requestedAddress",
+            "serviceType",
+            "nodePort",
+            "port",
             "proxyImage",
             "addressTimeoutSeconds",
             "kubeconfigs",
@@ -169,8 +210,9 @@ export const eastWestGatewayProvider = {
         const c = cluster(props, props.cluster);
         const objects = render(props);
         const live = await Promise.all(objects.map((o) => c.get<KubeObject>(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)));
-        const svc = live[objects.findIndex((o) => o.kind === "Service")];
-        return { id, props: { ...props, address: serviceAddress(svc) ?? "", drift: drifted(objects, live) } };
+        const svc = live[objects.findIndex((o) => o.kind === "Service")] as Service | undefined;
+        const endpoint = publishedEndpoint(svc, props) ?? { address: "", publishedPort: props.publishedPort };
+        return { id, props: { ...props, ...endpoint, drift: drifted(objects, live) } };
     },
 
     async delete(_id: string, props: EastWestGatewayOutputs): Promise<void> {

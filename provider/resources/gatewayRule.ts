@@ -1,6 +1,7 @@
 // The "enable" switch: the cross-network Gateway Rule on the control-plane cluster. Deleting it (disabling)
 // is refused while any network group of the mesh still labels a cluster, whichever stack made it.
 import type * as pulumi from "@pulumi/pulumi";
+import type { Cluster } from "../kube";
 import { UserError } from "../errors";
 import { labels, gatewayRuleName } from "../../core/names";
 import { permissions } from "../../core/permissions";
@@ -10,6 +11,8 @@ import {
     applyAs,
     deleteIfOwned,
     assertOwned,
+    AwaitIstiod,
+    notOwned,
     cluster,
     CommonInputs,
     forEachCluster,
@@ -20,7 +23,9 @@ import {
     sameJson,
     replacedBy,
 } from "./common";
-import { meshConfigMissing, meshNetworksOf, readMeshConfig } from "./ledger";
+import { meshConfigMissing, meshNetworksOf, readMeshConfig, updateLedger } from "./ledger";
+import type { DeclaredMesh } from "../../core/meshNetworks";
+import { clusterIdProblem } from "../../core/validate";
 
 export interface GatewayRuleInputs extends CommonInputs {
     controlPlaneCluster: string;
@@ -33,6 +38,11 @@ export interface GatewayRuleInputs extends CommonInputs {
     namespace: string;
     /** Every cluster of the mesh, searched for network groups before disabling. */
     clusters: string[];
+    /** Each cluster's Istio cluster ID, by name (recorded in the ledger for `pulumi-multinet check`). */
+    clusterIds?: Record<string, string>;
+    remoteSecrets?: "managed" | "external";
+    /** How the mesh's resources wait for istiod (its permissions are checked at preview); absent: they do not. */
+    istiod?: AwaitIstiod;
 }
 
 export interface GatewayRuleOutputs extends GatewayRuleInputs {
@@ -79,24 +89,45 @@ async function controlPlaneProblem(news: GatewayRuleInputs): Promise<Problem | u
     if (env && env.value === undefined) return undefined; // set from elsewhere (valueFrom): nothing to compare
     const running = env?.value ?? istioDefaultClusterId;
     if (running === news.controlPlaneClusterId) return undefined;
+    // The advice must be one the program's rules accept (clusterIdProblem): never "set X" where X is refused.
+    const fix =
+        clusterIdProblem(running, true) === undefined
+            ? `set clusterId: "${running}" on cluster "${news.controlPlaneCluster}"`
+            : `that CLUSTER_ID is not a label value, so no Istio cluster ID can match it: reinstall istiod with ` +
+              `values.global.multiCluster.clusterName set to one (e.g. "cluster1")`;
     return problem(
         "controlPlaneClusterId",
         `istiod (Deployment ${news.namespace}/${news.deployment} on cluster "${news.controlPlaneCluster}") runs with CLUSTER_ID "${running}", ` +
             `but the program gives that cluster ` +
             `the Istio cluster ID "${news.controlPlaneClusterId}". Istio names clusters by these IDs (remote secrets, ` +
-            `endpoints); set clusterId: "${running}" on cluster "${news.controlPlaneCluster}"`,
+            `endpoints); ${fix}`,
     );
+}
+
+const takenHint = "Delete it, or enable multi-networking from the stack that made it.";
+
+async function liveRule(c: Cluster, inputs: GatewayRuleInputs): Promise<KubeObject | undefined> {
+    return c.get<KubeObject>(gvk.apiVersion, gvk.kind, gatewayRuleName, inputs.namespace);
+}
+
+function ledgerRef(inputs: GatewayRuleInputs) {
+    return { ...inputs, controlPlaneCluster: inputs.controlPlaneCluster, namespace: inputs.namespace, configMap: inputs.configMap };
+}
+
+function declaredMesh(inputs: GatewayRuleInputs): DeclaredMesh {
+    return {
+        controlPlane: inputs.controlPlaneCluster,
+        deployment: inputs.deployment,
+        clusters: inputs.clusterIds ?? Object.fromEntries(inputs.clusters.map((c) => [c, c])),
+        remoteSecrets: inputs.remoteSecrets ?? "managed",
+    };
 }
 
 async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
     const c = cluster(inputs, inputs.controlPlaneCluster);
-    assertOwned(
-        c,
-        await c.get(gvk.apiVersion, gvk.kind, gatewayRuleName, inputs.namespace),
-        ownerValue(inputs),
-        "Delete it, or enable multi-networking from the stack that made it.",
-    );
+    assertOwned(c, await liveRule(c, inputs), ownerValue(inputs), takenHint);
     const applied = await applyAs<KubeObject>(c, gatewayRule(ownership(inputs), inputs.namespace), ownerValue(inputs), true);
+    await updateLedger(ledgerRef(inputs), (l) => ({ ...l, mesh: declaredMesh(inputs) }));
     return { ...inputs, gatewayRule: `${inputs.namespace}/${gatewayRuleName}`, liveSpec: applied.spec };
 }
 
@@ -113,10 +144,16 @@ export const gatewayRuleProvider = {
                 const ns = await c.get("v1", "Namespace", news.namespace);
                 if (!ns) return [problem("namespace", noIstioNamespace(name, news.namespace))];
                 const isControlPlane = name === news.controlPlaneCluster;
-                const needs = [...permissions.everyCluster, ...(isControlPlane ? permissions.controlPlane : [])];
+                const portForward = isControlPlane && news.istiod && !news.istiod.debugUrl;
+                const needs = [
+                    ...permissions.everyCluster,
+                    ...(isControlPlane ? permissions.controlPlane : []),
+                    ...(portForward ? permissions.istiod : []),
+                ];
                 const missing = (await missingPermissions(c, needs, news.namespace)).map((m) => problem("", m));
                 const found = isControlPlane ? await controlPlaneProblem(news) : undefined;
-                return [...missing, ...(found ? [found] : [])];
+                const taken = isControlPlane ? notOwned(c, await liveRule(c, news), ownerValue(news), takenHint) : undefined;
+                return [...missing, ...(found ? [found] : []), ...(taken ? [problem("", taken)] : [])];
             } catch (e) {
                 return [problem("", (e as Error).message)]; // the kubeconfig or the API server: no input to point at
             }
@@ -137,6 +174,9 @@ export const gatewayRuleProvider = {
             !sameJson(olds.liveSpec, gatewayRuleSpec()) ||
             !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
             !sameJson(olds.clusters, news.clusters) ||
+            !sameJson(olds.clusterIds, news.clusterIds) ||
+            olds.remoteSecrets !== news.remoteSecrets ||
+            olds.deployment !== news.deployment ||
             olds.owner !== news.owner;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.controlPlaneCluster === news.controlPlaneCluster };
     },
@@ -167,5 +207,6 @@ export const gatewayRuleProvider = {
         }
         const c = cluster(props, props.controlPlaneCluster);
         await deleteIfOwned(c, { ...gvk, metadata: { name: gatewayRuleName, namespace: props.namespace } }, ownerValue(props));
+        await updateLedger(ledgerRef(props), (l) => ({ ...l, mesh: undefined }), true);
     },
 };

@@ -6,12 +6,20 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ControlPlaneState, planRestart, RestartPolicy } from "../../core/changes";
-import { emptyLedger, extractEntries, InterconnectMember, isolationAddress, ledgerEntries } from "../../core/meshNetworks";
+import {
+    emptyLedger,
+    extractEntries,
+    InterconnectMember,
+    isolationAddress,
+    ledgerEntries,
+    parseGatewayEndpoint,
+} from "../../core/meshNetworks";
 import { fieldManagerOf } from "../../core/names";
 import { KubeObject, restartPatch, restartStamp } from "../../core/render";
 import { isDiscardAddress } from "../../core/validate";
 import { ClusterError } from "../kube";
-import { createOrUndo, cluster, CommonInputs, hasUnknowns, ownerValue, sameJson, replacedBy } from "./common";
+import { AwaitIstiod, awaitIstiod, createOrUndo, cluster, CommonInputs, hasUnknowns, ownerValue, sameJson, replacedBy } from "./common";
+import { gatewayFindings, isIp } from "../../core/check";
 import { currentLedger, MeshConfigRef, readingMeshNetworks, readMeshConfig, updateLedger } from "./ledger";
 
 export interface InterconnectInputs extends CommonInputs, MeshConfigRef {
@@ -20,6 +28,8 @@ export interface InterconnectInputs extends CommonInputs, MeshConfigRef {
     deployment: string;
     members: InterconnectMember[];
     controlPlaneRestart: RestartPolicy;
+    /** Waiting for istiod's gateway table to show the interconnect (absent: no wait). */
+    istiod?: AwaitIstiod;
 }
 
 export interface InterconnectOutputs extends InterconnectInputs {
@@ -109,13 +119,57 @@ async function join(where: Where, members: InterconnectMember[], policy: Restart
     return true;
 }
 
+const endpointsOf = (members: InterconnectMember[]) =>
+    new Map(members.map((m) => [m.networkName, m.addresses.map(parseGatewayEndpoint)] as const));
+
+/**
+ * Joins the members, then waits until istiod's gateway table shows the stack's networks as the ledger has them. A
+ * member reached by a hostname that istiod has not resolved for it before joins in two steps: first beside the
+ * discard address, so that a name istiod cannot resolve (it drops those) never leaves the group without a gateway,
+ * which would have istiod serve its Pod IPs; then, once istiod has resolved it, alone. If istiod never does, the
+ * member goes back behind the discard address and the update fails, naming it.
+ */
+async function joinAndAwait(olds: InterconnectOutputs | undefined, news: InterconnectInputs): Promise<boolean> {
+    const wait = news.istiod;
+    if (!wait) return join(news, news.members, news.controlPlaneRestart);
+    const before = olds ? recordedMembers(olds) : [];
+    const fresh = news.members.filter(
+        (m) =>
+            m.addresses.some((a) => !isIp(parseGatewayEndpoint(a).address)) &&
+            !sameJson(before.find((b) => b.networkName === m.networkName)?.addresses, m.addresses),
+    );
+    const staged = fresh.map((m) => m.networkName);
+    const restarted = await join(
+        news,
+        news.members.map((m) => (staged.includes(m.networkName) ? { ...m, addresses: [...m.addresses, isolationAddress] } : m)),
+        news.controlPlaneRestart,
+    );
+    if (staged.length) {
+        try {
+            await awaitIstiod(news, wait, ["gateways"], `the gateway hostnames of network(s) ${staged.join(", ")} resolved`, (view) =>
+                gatewayFindings({ joined: endpointsOf(fresh), outside: [] }, view, undefined, staged),
+            );
+        } catch (e) {
+            const keep = news.members.filter((m) => !staged.includes(m.networkName));
+            await updateLedger(news, (l) => ({ ...l, joined: Object.fromEntries(keep.map((m) => [m.networkName, m.addresses])) }));
+            throw e;
+        }
+        await updateLedger(news, (l) => ({ ...l, joined: Object.fromEntries(news.members.map((m) => [m.networkName, m.addresses])) }));
+    }
+    const ledger = await currentLedger(news);
+    const joined = endpointsOf(news.members);
+    const outside = (ledger?.groups ?? []).filter((n) => !joined.has(n));
+    await awaitIstiod(news, wait, ["gateways"], "the interconnect's gateways", (view) => gatewayFindings({ joined, outside }, view));
+    return restarted;
+}
+
 async function converge(olds: InterconnectOutputs | undefined, news: InterconnectInputs): Promise<InterconnectOutputs> {
     if (olds && olds.configMap !== news.configMap) {
         // The interconnect moves to another mesh ConfigMap: its entries leave the old one (no restart for that: the
         // same control plane joins them from the new one below, once).
         await updateLedger(olds, (l) => ({ ...l, joined: {}, restart: undefined }));
     }
-    const restarted = await join(news, news.members, news.controlPlaneRestart);
+    const restarted = await joinAndAwait(olds, news);
     const rendered = renderMembers(news.members);
     return {
         ...news,
@@ -137,7 +191,7 @@ export const interconnectProvider = {
                     property: "members",
                     reason: `members[${i}] ("${m.networkName}"): no gateway address to reach it by; its gateways have none yet`,
                 });
-            if (m.addresses.some(isDiscardAddress))
+            if (m.addresses.some((a) => isDiscardAddress(parseGatewayEndpoint(a).address)))
                 failures.push({
                     property: "members",
                     reason:

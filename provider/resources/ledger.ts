@@ -8,6 +8,7 @@ import {
     emptyLedger,
     Ledger,
     ledgerEntries,
+    ledgerInUse,
     ledgerNetworks,
     mergeMeshNetworks,
     MeshNetworksSyntaxError,
@@ -43,7 +44,16 @@ function annotationJson(obj: KubeObject, key: string): any {
     }
 }
 
-function readLedger(cm: KubeObject, owner: string): Ledger | undefined {
+/** Every stack's ledger on a mesh ConfigMap (those of releases before 0.2 included). */
+export function allLedgers(cm: KubeObject): Ledger[] {
+    const owners = Object.keys(cm.metadata.annotations ?? {})
+        .filter((k) => k.startsWith(ledgerPrefix) || k === legacyLedgerKey)
+        .map((k) => annotationJson(cm, k)?.owner)
+        .filter((o): o is string => typeof o === "string");
+    return [...new Set(owners)].map((o) => readLedger(cm, o)).filter((l): l is Ledger => l !== undefined);
+}
+
+export function readLedger(cm: KubeObject, owner: string): Ledger | undefined {
     const ledger = annotationJson(cm, ledgerKey(owner));
     if (ledger?.owner === owner) return ledger;
     const legacy = annotationJson(cm, legacyLedgerKey);
@@ -93,6 +103,27 @@ export function meshNetworksOf(cm: ConfigMap | undefined, where: MeshConfigRef):
     return readingMeshNetworks(where.controlPlaneCluster, where, () => parseMeshNetworks(cm?.data?.meshNetworks)).networks;
 }
 
+/**
+ * Why `networks` cannot be written as `owner`'s entries: some already have an entry in the ConfigMap's meshNetworks
+ * that `owner` did not write (`owned`: the networks its ledger holds), by hand or by another stack or mesh (named
+ * when its ledger says so); undefined when none has. Asked at preview and again before every write.
+ */
+export function entryClash(cm: ConfigMap, where: MeshConfigRef, owner: string, networks: string[], owned: string[]): string | undefined {
+    const present = meshNetworksOf(cm, where);
+    const clash = networks.filter((n) => n in present && !owned.includes(n));
+    if (clash.length === 0) return undefined;
+    const writers = allLedgers(cm).filter((l) => l.owner !== owner);
+    const by = (n: string) => {
+        const writer = writers.find((l) => ledgerNetworks(l).includes(n));
+        return writer ? `"${n}" (by another stack or mesh, "${writer.owner}")` : `"${n}" (not by pulumi-multinet)`;
+    };
+    return (
+        `meshNetworks in ConfigMap ${where.namespace}/${where.configMap} already has an entry for network ${clash.map(by).join(", ")}; ` +
+        `it is not overwritten. Give the NetworkGroup another networkName, or remove that entry ` +
+        `(kubectl -n ${where.namespace} edit configmap ${where.configMap}) if nothing uses it`
+    );
+}
+
 /** Reads this stack's ledger (undefined when it has none, or the ConfigMap is gone). */
 export async function currentLedger(inputs: CommonInputs & MeshConfigRef): Promise<Ledger | undefined> {
     const cm = await readMeshConfig(inputs);
@@ -127,17 +158,8 @@ export async function updateLedger(
         const after = change(before);
         const ownedBefore = ledgerNetworks(before);
         const ours = ledgerEntries(after);
-        const foreign = Object.keys(readingMeshNetworks(c.name, inputs, () => parseMeshNetworks(current)).networks).filter(
-            (n) => !ownedBefore.includes(n),
-        );
-        const clash = Object.keys(ours).filter((n) => foreign.includes(n));
-        if (clash.length) {
-            throw new ClusterError(
-                c.name,
-                `meshNetworks in ${inputs.namespace}/${inputs.configMap} already has network(s) ${clash.join(", ")} written by someone else; ` +
-                    `they are not overwritten. Remove them there or rename the NetworkGroup`,
-            );
-        }
+        const clash = entryClash(cm, inputs, owner, Object.keys(ours), ownedBefore);
+        if (clash) throw new ClusterError(c.name, clash);
         const text = readingMeshNetworks(c.name, inputs, () => mergeMeshNetworks(current, ownedBefore, ours, before.original));
         // A merge patch guarded by the resourceVersion: the text holds every foreign entry, and only this owner's
         // ledger annotation (and its pre-0.2 one) is written, so nothing of another stack is lost or taken.
@@ -151,8 +173,9 @@ export async function updateLedger(
                 metadata: {
                     resourceVersion: cm.metadata.resourceVersion,
                     annotations: {
-                        // An empty ledger goes, unless it records a restart still to do (the last networks leaving).
-                        [ledgerKey(owner)]: ledgerNetworks(after).length > 0 || after.restart ? JSON.stringify(after) : null,
+                        // An empty ledger goes; one that records a restart still to do (the last networks leaving) or
+                        // the mesh's declaration stays.
+                        [ledgerKey(owner)]: ledgerInUse(after) ? JSON.stringify(after) : null,
                         ...(legacyIsOurs ? { [legacyLedgerKey]: null } : {}),
                     },
                 },

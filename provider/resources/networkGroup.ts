@@ -5,6 +5,8 @@
 // one stack works in either order: a group only releases a namespace whose group label still names it.
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../kube";
+import { readInjectorNetworks } from "../inspect";
+import { injectionFix, injectionProblem } from "../../core/check";
 import { fieldManagerOf, labels, legacyFieldManager } from "../../core/names";
 import { KubeObject, networkLabelPatch } from "../../core/render";
 import {
@@ -22,7 +24,8 @@ import {
     sameJson,
     replacedBy,
 } from "./common";
-import { MeshConfigRef, meshNetworksOf, readMeshConfig, updateLedger } from "./ledger";
+import { entryClash, MeshConfigRef, meshNetworksOf, readLedger, readMeshConfig, updateLedger } from "./ledger";
+import { Ledger, ledgerNetworks } from "../../core/meshNetworks";
 
 export interface NetworkGroupInputs extends CommonInputs, MeshConfigRef {
     networkName: string;
@@ -59,6 +62,22 @@ async function claimProblem(inputs: NetworkGroupInputs, name: string): Promise<s
         );
     }
     return undefined;
+}
+
+/** Why the cluster's sidecar injector contradicts the group's network (see core/check.ts, injectionProblem), or undefined. */
+async function injectorProblem(inputs: NetworkGroupInputs, name: string): Promise<string | undefined> {
+    const injected = await readInjectorNetworks(cluster(inputs, name), inputs.namespace, cluster(inputs, inputs.controlPlaneCluster));
+    const problem = injectionProblem(name, inputs.networkName, injected);
+    const other = injected.find((i) => i.network !== inputs.networkName);
+    return problem && other ? `${problem}. Fix: ${injectionFix(name, inputs.networkName, other.network)}` : undefined;
+}
+
+/** Why the group's meshNetworks entry cannot be written (someone else has one for its network), or undefined. */
+async function entryProblem(inputs: NetworkGroupInputs): Promise<string | undefined> {
+    const cm = await readMeshConfig(inputs);
+    if (!cm) return undefined; // the MultiNetworking's check names a missing ConfigMap
+    const ledger = readLedger(cm, ownerValue(inputs));
+    return entryClash(cm, inputs, ownerValue(inputs), [inputs.networkName], ledger ? ledgerNetworks(ledger) : []);
 }
 
 async function claim(inputs: NetworkGroupInputs, name: string): Promise<string> {
@@ -102,24 +121,37 @@ async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroup
     await forEachCluster(removed, (name) => release(olds!, name));
     if (olds?.configMap !== undefined && (olds.configMap !== news.configMap || olds.controlPlaneCluster !== news.controlPlaneCluster)) {
         // The mesh's ConfigMap changed: the group's entry moves with it.
-        await updateLedger(olds, (l) => ({ ...l, groups: l.groups.filter((g) => g !== olds.networkName) }));
+        await updateLedger(olds, (l) => withoutGroup(l, olds.networkName));
     }
-    await updateLedger(news, (l) => ({ ...l, groups: [...new Set([...l.groups, news.networkName])] }));
+    await updateLedger(news, (l) => ({
+        ...l,
+        groups: [...new Set([...l.groups, news.networkName])],
+        groupClusters: { ...l.groupClusters, [news.networkName]: [...news.clusters].sort() },
+    }));
     return { ...news, live, liveEntry: true };
+}
+
+function withoutGroup(l: Ledger, networkName: string): Ledger {
+    const { [networkName]: _gone, ...groupClusters } = l.groupClusters ?? {};
+    return { ...l, groups: l.groups.filter((g) => g !== networkName), groupClusters };
 }
 
 /** Releases every member's namespace and takes the group's entry out of meshNetworks. */
 async function remove(props: NetworkGroupInputs): Promise<void> {
     await forEachCluster(props.clusters, (name) => release(props, name));
-    await updateLedger(props, (l) => ({ ...l, groups: l.groups.filter((g) => g !== props.networkName) }), true);
+    await updateLedger(props, (l) => withoutGroup(l, props.networkName), true);
 }
 
 export const networkGroupProvider = {
     async check(_olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<pulumi.dynamic.CheckResult> {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
-        const problems = (await forEachCluster(news.clusters, (name) => claimProblem(news, name).catch((e: Error) => e.message))).filter(
-            (p): p is string => !!p,
-        );
+        const problems = (
+            await Promise.all([
+                ...news.clusters.map((name) => claimProblem(news, name).catch((e: Error) => e.message)),
+                ...news.clusters.map((name) => injectorProblem(news, name).catch((e: Error) => e.message)),
+                entryProblem(news).catch((e: Error) => e.message),
+            ])
+        ).filter((p): p is string => !!p);
         return {
             inputs: news,
             failures: problems.map((reason) => ({ property: "clusters", reason: `NetworkGroup "${news.networkName}": ${reason}` })),

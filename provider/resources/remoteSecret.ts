@@ -4,7 +4,9 @@
 // kubeconfig go from one cluster to the other inside the provider: neither is an output, so neither reaches state.
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { Cluster, ClusterError } from "../kube";
+import { askApiServer, Cluster, ClusterError } from "../kube";
+import { remoteClusterFindings } from "../../core/check";
+import { UserError } from "../errors";
 import { annotations, remoteAccess } from "../../core/names";
 import { permissions } from "../../core/permissions";
 import { KubeObject, readerAccessObjects, readerServiceAccount, remoteKubeconfig, remoteSecret } from "../../core/render";
@@ -14,7 +16,9 @@ import {
     createOrUndo,
     deleteIfOwned,
     applyAs,
-    assertOwned,
+    AwaitIstiod,
+    awaitIstiod,
+    notOwned,
     cluster,
     CommonInputs,
     ownerOf,
@@ -36,6 +40,8 @@ export interface RemoteSecretInputs extends CommonInputs {
     namespace: string;
     /** How long to wait for the token controller to fill the reader's token, in seconds. */
     tokenTimeoutSeconds: number;
+    /** Waiting for istiod to sync the cluster (absent: no wait). */
+    istiod?: AwaitIstiod;
 }
 
 export interface RemoteSecretOutputs extends RemoteSecretInputs {
@@ -70,6 +76,73 @@ async function waitForToken(c: Cluster, inputs: RemoteSecretInputs): Promise<{ t
     );
 }
 
+/** TLS errors of a certificate the CA does not vouch for, or that names another host: another CA may do. */
+const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSUER/;
+
+/**
+ * The CA to give istiod for `server`, checked as istiod will use the remote secret: the token Secret's ca.crt (what
+ * `istioctl create-remote-secret` gives) or else the kubeconfig's must verify the server's certificate, and the
+ * reader's token must be accepted. A server this machine cannot reach is not judged here (istiod may reach what
+ * the machine running pulumi does not): istiod's own sync is awaited after the write.
+ */
+async function usableCa(remote: Cluster, inputs: RemoteSecretInputs, server: string, token: string, tokenCa: string): Promise<string> {
+    const candidates = [
+        { caData: tokenCa, from: "the reader token Secret's ca.crt" },
+        { caData: remote.caData, from: "the kubeconfig's certificate-authority-data" },
+    ].filter((c, i, all) => c.caData && all.findIndex((o) => o.caData === c.caData) === i);
+    const tls: string[] = [];
+    for (const c of candidates) {
+        // A token and a role binding just made take the API server's caches a moment: 401 and 403 are asked again.
+        let r = await askApiServer(server, "/api/v1/namespaces?limit=1", { caData: c.caData, servername: remote.tlsServerName, token });
+        for (let i = 0; i < 20 && (r.status === 401 || r.status === 403); i++) {
+            await new Promise((done) => setTimeout(done, 500));
+            r = await askApiServer(server, "/api/v1/namespaces?limit=1", { caData: c.caData, servername: remote.tlsServerName, token });
+        }
+        if (r.status === 200) return c.caData;
+        const where = `the API server at ${server} (written into the remote secret of "${inputs.cluster}")`;
+        if (r.status === 401)
+            throw new ClusterError(
+                remote.name,
+                `${where} refuses the reader's token (401): istiod could not read the cluster. Is ${server} this cluster's API server? ` +
+                    `Check remoteSecretServer`,
+            );
+        if (r.status !== undefined)
+            throw new ClusterError(
+                remote.name,
+                `${where} answers the reader's list of namespaces with ${r.status}: istiod could not read the cluster with it. ` +
+                    `Check the ClusterRole ${remoteAccess.clusterRole(inputs.meshId)} and remoteSecretServer`,
+            );
+        if (!untrusted.test(r.error!.code)) return candidates[0].caData; // unreachable from here: istiod decides (awaited)
+        tls.push(`with ${c.from}: ${r.error!.message}`);
+    }
+    if (tls.length === 0) return "";
+    throw new ClusterError(
+        remote.name,
+        `istiod could not trust the API server at ${server} for the remote secret of "${inputs.cluster}": ${tls.join("; ")}. ` +
+            `Set remoteSecretServer to an address its certificate names (or give the kubeconfig a tls-server-name), ` +
+            `or one whose certificate the cluster's CA signs`,
+    );
+}
+
+/** Until istiod reports the cluster synced; istiod's own verdict ("timeout": it gave up) ends the wait at once. */
+async function awaitSynced(inputs: RemoteSecretInputs, wait: AwaitIstiod): Promise<void> {
+    const started = Date.now();
+    await awaitIstiod(inputs, wait, ["clusters"], `cluster "${inputs.clusterId}" synced`, (view) => {
+        const findings = remoteClusterFindings(
+            { name: inputs.cluster, clusterId: inputs.clusterId },
+            true,
+            view,
+            "managed",
+            inputs.namespace,
+        );
+        const entry = view.clusters.find((c) => c.id === inputs.clusterId);
+        // A status left from before this write is replaced within moments of it.
+        if (entry && ["timeout", "closed"].includes(entry.syncStatus) && Date.now() - started > 3000)
+            throw new ClusterError(inputs.controlPlaneCluster, `${findings[0].message}; ${findings[0].fix}`);
+        return findings;
+    });
+}
+
 /** The server written in a remote secret of ours, or null. Reads the secret's kubeconfig, keeps only the server. */
 function serverIn(secret: Secret | undefined, inputs: RemoteSecretInputs): string | null {
     const text = secret?.data?.[inputs.clusterId];
@@ -77,40 +150,65 @@ function serverIn(secret: Secret | undefined, inputs: RemoteSecretInputs): strin
     return YAML.parse(Buffer.from(text, "base64").toString("utf8"))?.clusters?.[0]?.cluster?.server ?? null;
 }
 
+/**
+ * Why the remote secret or the reader's objects cannot be ours: another stack or tool made them. Asked at preview
+ * (nothing written) and again before writing.
+ */
+async function takenProblems(inputs: RemoteSecretInputs): Promise<string[]> {
+    const owner = ownerValue(inputs);
+    const remote = cluster(inputs, inputs.cluster);
+    const cp = cluster(inputs, inputs.controlPlaneCluster);
+    const readerObjects = readerAccessObjects(ownership(inputs), inputs.namespace);
+    const [secret, ...reader] = await Promise.all([
+        cp.get<Secret>("v1", "Secret", secretName(inputs), inputs.namespace),
+        ...readerObjects.map((obj) => remote.get<KubeObject>(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace)),
+    ]);
+    return [
+        notOwned(
+            cp,
+            secret,
+            owner,
+            `Manage this cluster's remote secret from where it was made (istioctl create-remote-secret, ` +
+                `another stack) and set the MultiNetworking's remoteSecrets: "external".`,
+        ),
+        ...reader.map((obj) =>
+            notOwned(
+                remote,
+                obj,
+                owner,
+                'It belongs to another stack of this mesh: manage the remote secret there and set remoteSecrets: "external" here.',
+            ),
+        ),
+    ].filter((p): p is string => p !== undefined);
+}
+
 async function converge(inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs> {
     const owner = ownerValue(inputs);
     const o = ownership(inputs);
     const remote = cluster(inputs, inputs.cluster);
     const cp = cluster(inputs, inputs.controlPlaneCluster);
-    const existing = await cp.get<Secret>("v1", "Secret", secretName(inputs), inputs.namespace);
-    assertOwned(
-        cp,
-        existing,
-        owner,
-        `Manage this cluster's remote secret from where it was made (istioctl create-remote-secret, ` +
-            `another stack) and set the MultiNetworking's remoteSecrets: "external".`,
-    );
+    const taken = await takenProblems(inputs);
+    if (taken.length) throw new UserError(taken.join("\n"));
 
     const sa = await remote.get<KubeObject>("v1", "ServiceAccount", remoteAccess.serviceAccount, inputs.namespace);
     const madeServiceAccount = !sa || ownerOf(sa) === owner;
     if (madeServiceAccount) await applyAs(remote, readerServiceAccount(o, inputs.namespace), owner, true);
-    for (const obj of readerAccessObjects(o, inputs.namespace)) {
-        assertOwned(
-            remote,
-            await remote.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace),
-            owner,
-            'It belongs to another stack of this mesh: manage the remote secret there and set remoteSecrets: "external" here.',
-        );
-        await applyAs(remote, obj, owner, true);
-    }
+    for (const obj of readerAccessObjects(o, inputs.namespace)) await applyAs(remote, obj, owner, true);
     const { token, ca } = await waitForToken(remote, inputs);
     const server = inputs.server || remote.server;
+    const caData = await usableCa(remote, inputs, server, token, ca);
     await applyAs(
         cp,
-        remoteSecret(o, inputs.namespace, inputs.clusterId, remoteKubeconfig(inputs.clusterId, server, ca || remote.caData, token)),
+        remoteSecret(
+            o,
+            inputs.namespace,
+            inputs.clusterId,
+            remoteKubeconfig(inputs.clusterId, server, caData, token, remote.tlsServerName),
+        ),
         owner,
         true,
     );
+    if (inputs.istiod) await awaitSynced(inputs, inputs.istiod);
     return {
         ...inputs,
         remoteSecret: `${inputs.namespace}/${secretName(inputs)}`,
@@ -150,6 +248,7 @@ export const remoteSecretProvider = {
         const problems = await Promise.all([
             missingPermissions(cluster(news, news.controlPlaneCluster), permissions.remoteSecrets, news.namespace),
             missingPermissions(cluster(news, news.cluster), permissions.readCluster, news.namespace),
+            takenProblems(news),
         ])
             .then((p) => p.flat())
             .catch((e: Error) => [e.message]);

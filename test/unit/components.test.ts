@@ -15,7 +15,10 @@ let registered: Registered[] = [];
 function providerOutputs(type: string, inputs: any): Record<string, unknown> {
     switch (type.split(":").pop()) {
         case "EastWestGateway":
-            return { address: inputs.requestedAddress ?? `203.0.113.${10 + registered.filter((r) => r.type === type).length}` };
+            return {
+                address: inputs.requestedAddress ?? `203.0.113.${10 + registered.filter((r) => r.type === type).length}`,
+                publishedPort: inputs.port ?? 15443,
+            };
         case "GatewayRule":
             return { gatewayRule: `${inputs.namespace}/cross-network-gateway` };
         case "RemoteSecret":

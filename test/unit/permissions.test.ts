@@ -17,6 +17,7 @@ const roleRows: Record<keyof typeof permissions, string> = {
     remoteSecrets: "control-plane cluster",
     gatewayCluster: "gateway clusters",
     readCluster: "other clusters",
+    istiod: "control-plane cluster",
 };
 
 const cases = Object.entries(permissions).flatMap(([role, list]) =>

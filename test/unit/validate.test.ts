@@ -117,6 +117,7 @@ describe("gateways", () => {
             cluster: "a",
             replicas: 1,
             serviceAnnotations: {},
+            serviceType: "LoadBalancer",
             addressTimeoutSeconds: 300,
         });
         expect(() => parseArgs(eastWestGatewaySchema, { cluster: "a", replicas: 0 }, "gw")).toThrow(/replicas: must be at least 1/);
