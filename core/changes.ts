@@ -112,3 +112,23 @@ export function moveWarning(cluster: string, from: string, to: string, injected:
         `counts them in "${from}" until they restart. Restart the workloads on "${cluster}" (e.g. kubectl rollout restart deployment -n <namespace>).`
     );
 }
+
+/**
+ * What sidecars without a network of their own (an injector that gives Pods none) receive, read in Istio (1.31,
+ * pilot/pkg/xds/endpoints/ep_filters.go, forceGateway): every endpoint of a network that has gateways comes through
+ * those gateways, their own group's included; a group outside the interconnect has only the discard address, which
+ * IPv4 sidecars drop.
+ */
+export const unnetworkedSidecars =
+    "their sidecars have no network (ISTIO_META_NETWORK is empty), and istiod sends such a sidecar every endpoint of a " +
+    "network with gateways through those gateways, its own group's included: through the discard address 100:: (so not at all) " +
+    "while the group is outside the interconnect, through its own east-west gateway once it joins";
+
+/** The preview's word on a cluster that takes a group's network while its injector gives Pods none. */
+export function unnetworkedWarning(cluster: string, network: string): string {
+    return (
+        `cluster "${cluster}" takes network "${network}", but its sidecar injector gives Pods no network: ${unnetworkedSidecars}. ` +
+        `Install Istio on "${cluster}" with values.global.network=${network} (or the injection path /inject/cluster/<id>/net/${network}) ` +
+        `and restart its workloads.`
+    );
+}

@@ -7,6 +7,7 @@
 // What istiod's views mean is read in Istio's sources (1.31): /debug/clusterz (pkg/kube/multicluster), networkz
 // (pilot/pkg/model/network.go: gateways from meshNetworks carry no cluster), endpointShardz (an endpoint's Network
 // and Locality.ClusterID), adsz (a proxy's NETWORK as injected, ISTIO_META_NETWORK, fixed for its life).
+import { unnetworkedSidecars } from "./changes";
 import { GatewayEndpoint, isolationAddress, Ledger, ledgerNetworks, parseGatewayEndpoint } from "./meshNetworks";
 
 export type CheckStatus = "pass" | "warn" | "fail" | "skip";
@@ -571,10 +572,7 @@ function injectionNetwork(d: Declaration, facts: MeshFacts): CheckResult {
         return [
             finding("warn", {
                 cluster: m.name,
-                message:
-                    `its injector gives Pods no network, so their sidecars have none (ISTIO_META_NETWORK is empty): istiod sends them ` +
-                    `every endpoint of a network with gateways through those gateways, their own group's included, and none of a ` +
-                    `group outside the interconnect (behind ${isolationAddress})`,
+                message: `its sidecar injector gives Pods no network: ${unnetworkedSidecars}`,
                 fix: `install Istio on "${m.name}" with values.global.network=${m.network} (or the injection path /inject/cluster/<id>/net/${m.network}) and restart its workloads`,
             }),
         ];

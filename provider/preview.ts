@@ -41,17 +41,17 @@ export async function networkLabels(accesses: ClusterAccess[], namespace: string
     return Object.fromEntries(entries);
 }
 
-/** Whether each cluster's sidecar injector gives Pods a network (see core/changes.ts, moveWarning); false when unreadable. */
+/** Whether each cluster's sidecar injector gives Pods a network (see core/changes.ts, moveWarning); undefined when unreadable. */
 export async function injectsNetwork(
     accesses: ClusterAccess[],
     namespace: string,
     controlPlane?: ClusterAccess,
-): Promise<Record<string, boolean>> {
+): Promise<Record<string, boolean | undefined>> {
     const cp = controlPlane && Cluster.connect(controlPlane);
     const entries = await Promise.all(
         accesses.map(async (a) => {
-            const networks = await readInjectorNetworks(Cluster.connect(a), namespace, cp).catch(() => []);
-            return [a.name, networks.length > 0] as const;
+            const networks = await readInjectorNetworks(Cluster.connect(a), namespace, cp).catch(() => undefined);
+            return [a.name, networks && networks.length > 0] as const;
         }),
     );
     return Object.fromEntries(entries);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { movesInto, moveWarning } from "../core/changes";
+import { movesInto, moveWarning, unnetworkedWarning } from "../core/changes";
 import { groupProblems, GroupView, networkGroupSchema, parseArgs } from "../core/validate";
 import { NetworkGroupResource } from "./dynamic";
 import { fail, validate } from "./errors";
@@ -60,12 +60,19 @@ export class NetworkGroup extends pulumi.ComponentResource {
         warnBeforeChanges(async () => {
             const accesses = (await Promise.all(clusters.map((c) => mn.knownAccess(c)))).filter((a) => a !== undefined);
             const current = await previewReads().networkLabels(accesses, cp.namespace);
+            // Clusters that take the group's network in this update: moved here, or new to any group.
+            const arriving = accesses.filter((a) => current[a.name] !== networkName);
+            if (arriving.length === 0) return;
+            const injected = await previewReads().injectsNetwork(arriving, cp.namespace, await mn.knownAccess(cp.cluster));
             const moves = movesInto(networkName, clusters, current);
-            if (moves.size === 0) return;
-            const moved = accesses.filter((a) => moves.has(a.name));
-            const injected = await previewReads().injectsNetwork(moved, cp.namespace, await mn.knownAccess(cp.cluster));
-            for (const [cluster, from] of moves) {
-                const message = moveWarning(cluster, from, networkName, injected[cluster] ?? false);
+            for (const { name } of arriving) {
+                const from = moves.get(name);
+                if (injected[name] === undefined) continue; // unreadable: the provider's check names the cluster
+                const message = !injected[name]
+                    ? unnetworkedWarning(name, networkName)
+                    : from !== undefined
+                      ? moveWarning(name, from, networkName, true)
+                      : undefined;
                 if (message) pulumi.log.warn(message, this);
             }
         });

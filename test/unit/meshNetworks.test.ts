@@ -2,6 +2,8 @@ import * as YAML from "yaml";
 import {
     emptyLedger,
     extractEntries,
+    gatewayEndpointText,
+    parseGatewayEndpoint,
     isolationAddress,
     Ledger,
     ledgerEntries,
@@ -94,4 +96,19 @@ test.each([
         expect(read).toThrow(MeshNetworksSyntaxError);
         expect(read).toThrow(message);
     }
+});
+
+test("a gateway endpoint off 15443 carries its port in members and ledgers, and becomes the meshNetworks port", () => {
+    for (const [e, text] of [
+        [{ address: "203.0.113.7", port: 15443 }, "203.0.113.7"],
+        [{ address: "192.0.2.10", port: 31443 }, "192.0.2.10:31443"],
+        [{ address: "2001:db8::1", port: 31443 }, "[2001:db8::1]:31443"],
+        [{ address: "2001:db8::1", port: 15443 }, "2001:db8::1"],
+        [{ address: "gw.example.com", port: 443 }, "gw.example.com:443"],
+    ] as const) {
+        expect(gatewayEndpointText(e)).toBe(text);
+        expect(parseGatewayEndpoint(text)).toEqual(e);
+    }
+    const ledger = { ...emptyLedger("o", null), groups: ["bare"], joined: { bare: ["192.0.2.10:31443"] } };
+    expect(ledgerEntries(ledger)).toEqual({ bare: { gateways: [{ address: "192.0.2.10", port: 31443 }] } });
 });

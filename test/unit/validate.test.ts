@@ -38,8 +38,31 @@ describe("MultiNetworking args", () => {
             /controlPlane\.cluster: "nowhere" is not one of clusters\[\]\.name \(hosted, east-1\)/,
         ],
         [{ ...mnArgs, clusters: [] }, /clusters: needs at least one cluster/],
+        [
+            { ...mnArgs, clusters: [{ name: "hosted" }, { name: "east-1", clusterId: "Kubernetes" }] },
+            /clusters\[1\]\.clusterId: must be a DNS-1123 label.*; it names the cluster's remote secret/,
+        ],
+        [
+            { ...mnArgs, clusters: [{ name: "hosted", clusterId: "my cluster" }, { name: "east-1" }] },
+            /clusters\[0\]\.clusterId: must be a label value .* as istiod's CLUSTER_ID is/,
+        ],
+        [
+            { ...mnArgs, controlPlane: { cluster: "hosted", istiodDebug: "istiod:15014" } },
+            /controlPlane\.istiodDebug: must be the http\(s\) address/,
+        ],
+        [{ ...mnArgs, awaitTimeoutSeconds: 0 }, /awaitTimeoutSeconds: must be at least 1/],
     ])("rejects %#", (args, message) => {
         expect(() => parseArgs(multiNetworkingSchema, args, `MultiNetworking "m"`)).toThrow(message);
+    });
+    test("the control-plane cluster takes istiod's CLUSTER_ID as it is, Istio's default \"Kubernetes\" too", () => {
+        const parsed = parseArgs(
+            multiNetworkingSchema,
+            { ...mnArgs, clusters: [{ name: "hosted", clusterId: "Kubernetes" }, { name: "east-1" }] },
+            "m",
+        );
+        expect(parsed.clusters.map((c) => c.clusterId)).toEqual(["Kubernetes", "east-1"]);
+        expect(parsed.skipAwait).toBe(false);
+        expect(parsed.awaitTimeoutSeconds).toBe(300);
     });
 });
 
@@ -160,6 +183,21 @@ describe("gateways", () => {
     );
     test("just outside the discard prefix is an address like any other", () => {
         expect(parseArgs(eastWestGatewaySchema, { cluster: "a", address: "100:0:0:1::" }, "gw").address).toBe("100:0:0:1::");
+    });
+    test("a NodePort gateway needs the address peers reach; a node port only with NodePort; ports are port numbers", () => {
+        const gw = (over: object) => parseArgs(eastWestGatewaySchema, { cluster: "a", ...over }, "gw");
+        expect(() => gw({ serviceType: "NodePort" })).toThrow(
+            /gw: address: is required with serviceType "NodePort": give the address other networks reach/,
+        );
+        expect(() => gw({ nodePort: 31443 })).toThrow(/gw: nodePort: applies to serviceType "NodePort" only/);
+        expect(() => gw({ serviceType: "ClusterIP" })).toThrow(/serviceType: must be one of "LoadBalancer" or "NodePort"/);
+        expect(() => gw({ port: 70000 })).toThrow(/port: must be a port number, 1 to 65535/);
+        expect(gw({ serviceType: "NodePort", address: "192.0.2.10", nodePort: 31443, port: 443 })).toMatchObject({
+            serviceType: "NodePort",
+            address: "192.0.2.10",
+            nodePort: 31443,
+            port: 443,
+        });
     });
     test("cluster outside its group, two gateways on one cluster", () => {
         expect(gatewayProblems({ cluster: "x", networkName: "g" }, { networkName: "g", clusters: ["a"] }, [])).toEqual([
