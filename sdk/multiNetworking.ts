@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isLoopbackServer, kubeconfigServer, loopbackWarning } from "../core/apiServer";
 import { planRestart, RestartPolicy, restartWarning } from "../core/changes";
 import { multiNetworkingSchema, parseArgs } from "../core/validate";
 import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
@@ -153,6 +154,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
         this.remoteSecrets = pulumi.all(secrets);
         this.registerOutputs({ gatewayRule: this.gatewayRule, remoteSecrets: this.remoteSecrets });
         warnBeforeChanges(() => this.warnIfInterconnectRemoved());
+        if (parsed.remoteSecrets === "managed") warnBeforeChanges(() => this.warnLoopbackServers(remote));
         if (parsed.remoteSecrets === "external") warnBeforeChanges(() => this.warnMissingRemoteSecrets(remote));
     }
 
@@ -189,6 +191,15 @@ export class MultiNetworking extends pulumi.ComponentResource {
         if (this.registry.interconnects > 0) return;
         const message = await this.restartWarning("removed");
         if (message) pulumi.log.warn(message, this);
+    }
+
+    /** Each cluster whose remote secret would name an API server only this machine reaches is named before anything happens. */
+    private async warnLoopbackServers(remote: DeclaredCluster[]): Promise<void> {
+        for (const c of remote.filter((c) => !c.remoteSecretServer)) {
+            const access = await this.knownAccess(c.name);
+            const server = access && kubeconfigServer(access.kubeconfig);
+            if (server && isLoopbackServer(server)) pulumi.log.warn(loopbackWarning(c.name, server), this);
+        }
     }
 
     /** With remoteSecrets "external": each cluster istiod has no credentials for is named before anything happens. */

@@ -1,3 +1,4 @@
+import { isLoopbackServer, kubeconfigServer } from "../../core/apiServer";
 import {
     cidrsOverlap,
     gatewayProblems,
@@ -335,5 +336,28 @@ describe("messages", () => {
             'clusters: must be a list of clusters, e.g. [{ name: "east-1", podCidrs: ["10.20.0.0/16"] }]',
         ]);
         expect(problems(eastWestGatewaySchema, {})).toEqual(['cluster: is required; give a cluster name, e.g. "east-1"']);
+    });
+});
+
+describe("API servers in remote secrets", () => {
+    test.each([
+        ["https://127.0.0.1:6443", true],
+        ["https://127.8.9.10", true],
+        ["https://localhost:6443", true],
+        ["https://[::1]:6443", true],
+        ["https://0.0.0.0:6443", true],
+        ["https://[::ffff:127.0.0.1]:6443", true],
+        ["https://192.0.2.2:6443", false],
+        ["https://api.example.com", false],
+    ])("%s is loopback: %s", (server, loopback) => {
+        expect(isLoopbackServer(server)).toBe(loopback);
+    });
+    test("the server of the kubeconfig's current context", () => {
+        const k = (current: string) =>
+            `apiVersion: v1\nclusters:\n- name: a\n  cluster: {server: "https://a:1"}\n- name: b\n  cluster: {server: "https://b:2"}\n` +
+            `contexts:\n- name: ca\n  context: {cluster: a, user: u}\n- name: cb\n  context: {cluster: b, user: u}\ncurrent-context: ${current}\n`;
+        expect(kubeconfigServer(k("cb"))).toBe("https://b:2");
+        expect(kubeconfigServer(k("none"))).toBeUndefined();
+        expect(kubeconfigServer("not: [yaml")).toBeUndefined();
     });
 });
