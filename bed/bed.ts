@@ -11,7 +11,15 @@ import { bedApply, Endpoint, kubeRequest } from "./kubeapi";
 import { backendDir, binDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
 import { pidOf, sleep, startProcess, stopAll, stopProcess } from "./procs";
 import { IstiodState, istiodCommand, istiodReady, processName as istiodProcess, readStarts, startIstiod, templateHash } from "./istiod";
-import { injectorWebhook, istioCrds, istioMeshConfig, istioSystemNamespace, istiodDeployment, istiodService } from "./seed";
+import {
+    injectorWebhook,
+    istioCrds,
+    istioMeshConfig,
+    istioSystemNamespace,
+    istiodDeployment,
+    istiodService,
+    istiodServiceAccount,
+} from "./seed";
 import { ensureTools, Tools } from "./tools";
 
 export interface BedCluster {
@@ -265,6 +273,7 @@ async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPl
     await apply(istiodService, "/api/v1/namespaces/istio-system/services");
     if (cluster.index === 1) {
         await apply(istioMeshConfig, "/api/v1/namespaces/istio-system/configmaps");
+        await apply(istiodServiceAccount, "/api/v1/namespaces/istio-system/serviceaccounts");
         await apply(istiodDeployment(controlPlaneId), "/apis/apps/v1/namespaces/istio-system/deployments");
     }
     await waitFor(
