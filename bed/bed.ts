@@ -191,13 +191,14 @@ function makePki(dir: string): void {
         );
     };
     issue("server", "/CN=kube-apiserver", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n");
-    // As a kubelet's serving certificate is (its Node's name and address), and kubeadm's apiserver-kubelet-client.
+    // As a kubelet's serving certificate is (its Node's name and address), and as kubeadm makes the API server's
+    // client certificate towards kubelets (cmd/kubeadm/app/phases/certs/certlist.go).
     issue(
         "kubelet",
         `/O=system:nodes/CN=system:node:${nodeName}`,
         `subjectAltName=IP:127.0.0.1,DNS:${nodeName}\nextendedKeyUsage=serverAuth\n`,
     );
-    issue("apiserver-kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client", "extendedKeyUsage=clientAuth\n");
+    issue("apiserver-kubelet-client", "/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client", "extendedKeyUsage=clientAuth\n");
     const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
     fs.writeFileSync(path.join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
     fs.writeFileSync(path.join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
