@@ -1,7 +1,7 @@
 // The test bed: one etcd and N kube-apiservers on loopback with TLS, token auth, RBAC and audit logs, seeded
-// as if Istio were installed; a real istiod against cluster 1; and the controllers process that plays the cloud's
-// load balancer, the token controller and istiod's kubelet. `up` is idempotent; `down` stops every process whose
-// command line names the run folder.
+// as if Istio were installed; a real istiod against cluster 1, with its Pod on a Node whose kubelet serves
+// port-forward; and the controllers process that plays the cloud's load balancer, the token controller and the
+// rest of istiod's kubelet. `up` is idempotent; `down` stops every process whose command line names the run folder.
 import { execFile, execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -10,8 +10,36 @@ import * as path from "path";
 import { bedApply, Endpoint, kubeRequest } from "./kubeapi";
 import { backendDir, binDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
 import { pidOf, sleep, startProcess, stopAll, stopProcess } from "./procs";
-import { IstiodState, istiodCommand, istiodReady, processName as istiodProcess, readStarts, startIstiod, templateHash } from "./istiod";
-import { injectorWebhook, istioCrds, istioMeshConfig, istioSystemNamespace, istiodDeployment, istiodService } from "./seed";
+import {
+    IstiodState,
+    istiodCommand,
+    istiodReady,
+    podName as istiodPodName,
+    processName as istiodProcess,
+    readStarts,
+    startIstiod,
+    templateHash,
+} from "./istiod";
+import {
+    createIstiodPod,
+    istiodPodReady,
+    KubeletState,
+    kubeletServing,
+    nodeName,
+    processName as kubeletProcess,
+    registerNode,
+    reportIstiodPod,
+    startKubelet,
+} from "./kubelet";
+import {
+    injectorWebhook,
+    istioCrds,
+    istioMeshConfig,
+    istioSystemNamespace,
+    istiodDeployment,
+    istiodService,
+    istiodServiceAccount,
+} from "./seed";
 import { ensureTools, Tools } from "./tools";
 
 export interface BedCluster {
@@ -36,6 +64,8 @@ export interface BedState {
     adminTokens: string[];
     /** Absent with `up --no-istiod`. */
     istiod?: IstiodState;
+    /** The kubelet of istiod's node on cluster 1; absent with `up --no-istiod`. */
+    kubelet?: KubeletState;
 }
 
 export interface UpOptions {
@@ -126,34 +156,49 @@ function openssl(args: string[], cwd: string): void {
     }
 }
 
-/** One CA, one serving certificate for 127.0.0.1 and one service-account key serve every cluster. */
+/**
+ * One CA, one serving certificate for 127.0.0.1 and one service-account key serve every cluster; the kubelet has
+ * its serving certificate, and the API servers their client certificate towards kubelets, both from that CA.
+ */
 function makePki(dir: string): void {
     fs.mkdirSync(dir, { recursive: true });
     // A new P-256 key, unencrypted, in `key`.
     const newKey = (key: string) => ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key];
     openssl(["req", "-x509", ...newKey("ca.key"), "-out", "ca.crt", "-days", "3650", "-subj", "/CN=multinet-bed-ca"], dir);
-    openssl(["req", ...newKey("server.key"), "-out", "server.csr", "-subj", "/CN=kube-apiserver"], dir);
-    fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n");
-    openssl(
-        [
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "3650",
-            "-extfile",
-            "san.ext",
-        ],
-        dir,
+    // `name`.key and `name`.crt, signed by the CA, with the extensions `ext`.
+    const issue = (name: string, subject: string, ext: string) => {
+        fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
+        openssl(["req", ...newKey(`${name}.key`), "-out", `${name}.csr`, "-subj", subject], dir);
+        openssl(
+            [
+                "x509",
+                "-req",
+                "-in",
+                `${name}.csr`,
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                `${name}.crt`,
+                "-days",
+                "3650",
+                "-extfile",
+                `${name}.ext`,
+            ],
+            dir,
+        );
+    };
+    issue("server", "/CN=kube-apiserver", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n");
+    // As a kubelet's serving certificate is (its Node's name and address), and as kubeadm makes the API server's
+    // client certificate towards kubelets (cmd/kubeadm/app/phases/certs/certlist.go).
+    issue(
+        "kubelet",
+        `/O=system:nodes/CN=system:node:${nodeName}`,
+        `subjectAltName=IP:127.0.0.1,DNS:${nodeName}\nextendedKeyUsage=serverAuth\n`,
     );
+    issue("apiserver-kubelet-client", "/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client", "extendedKeyUsage=clientAuth\n");
     const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
     fs.writeFileSync(path.join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
     fs.writeFileSync(path.join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
@@ -229,6 +274,10 @@ async function startCluster(tools: Tools, state: BedState, cluster: BedCluster, 
         `--tls-cert-file=${pki}/server.crt`,
         `--tls-private-key-file=${pki}/server.key`,
         `--client-ca-file=${pki}/ca.crt`,
+        `--kubelet-certificate-authority=${pki}/ca.crt`,
+        `--kubelet-client-certificate=${pki}/apiserver-kubelet-client.crt`,
+        `--kubelet-client-key=${pki}/apiserver-kubelet-client.key`,
+        "--kubelet-preferred-address-types=InternalIP",
         `--token-auth-file=${dir}/tokens.csv`,
         "--authorization-mode=RBAC",
         `--service-account-issuer=https://${cluster.name}.bed.local`,
@@ -265,6 +314,7 @@ async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPl
     await apply(istiodService, "/api/v1/namespaces/istio-system/services");
     if (cluster.index === 1) {
         await apply(istioMeshConfig, "/api/v1/namespaces/istio-system/configmaps");
+        await apply(istiodServiceAccount, "/api/v1/namespaces/istio-system/serviceaccounts");
         await apply(istiodDeployment(controlPlaneId), "/apis/apps/v1/namespaces/istio-system/deployments");
     }
     await waitFor(
@@ -279,6 +329,7 @@ export async function healthy(state: BedState | undefined = readState()): Promis
     if (!state) return false;
     if (pidOf("etcd") === undefined || pidOf("controllers") === undefined) return false;
     if (state.istiod && !(await istiodReady(state.istiod))) return false;
+    if (state.kubelet && pidOf(kubeletProcess) === undefined) return false;
     for (const c of state.clusters) {
         if (pidOf(`apiserver-${c.index}`) === undefined) return false;
         const ok = await kubeRequest(bedEndpoint(state, c), "GET", "/readyz").then(
@@ -378,6 +429,7 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
             command: istiodCommand(tools.istiod, controlPlaneId, istiodKubeconfig, ports),
             xdsProbe: tools.xds,
         };
+        state.kubelet = { port: await freePort() };
     }
 
     startProcess("etcd", tools.etcd, [
@@ -402,16 +454,23 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
     const crds = istioCrds(tools.istioCrds);
     await Promise.all(state.clusters.map((c) => seed(state, c, crds, controlPlaneId)));
     fs.writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
-    if (state.istiod) {
-        const deployment = (
-            await kubeRequest(bedEndpoint(state, state.clusters[0]), "GET", "/apis/apps/v1/namespaces/istio-system/deployments/istiod")
-        ).body;
+    if (state.istiod && state.kubelet) {
+        const ep = bedEndpoint(state, state.clusters[0]);
+        // The node first (its kubelet serving), then istiod's Pod on it, Ready once the process is.
+        await registerNode(ep, state.kubelet);
+        startKubelet(tools.kubelet, state.kubelet, state.istiod);
+        const kubelet = state.kubelet;
+        await waitFor("the kubelet", 30_000, () => kubeletServing(kubelet), path.join(runDir, "logs", `${kubeletProcess}.log`));
+        await createIstiodPod(ep, controlPlaneId);
+        const deployment = (await kubeRequest(ep, "GET", "/apis/apps/v1/namespaces/istio-system/deployments/istiod")).body;
         startIstiod(state.istiod, templateHash(deployment));
         const istiodLog = path.join(runDir, "logs", `${istiodProcess}.log`);
         await waitFor("istiod", 60_000, () => istiodReady(state.istiod!), istiodLog);
+        await reportIstiodPod(ep, true);
         log(
             `istiod ready (CLUSTER_ID ${controlPlaneId}; debug http://127.0.0.1:${state.istiod.ports.monitoring}, ` +
-                `xDS 127.0.0.1:${state.istiod.ports.grpc})`,
+                `xDS 127.0.0.1:${state.istiod.ports.grpc}; Pod istio-system/${istiodPodName} on node ${nodeName}, ` +
+                `kubelet https://127.0.0.1:${state.kubelet.port})`,
         );
     }
     startControllers();
@@ -507,6 +566,15 @@ export async function status(): Promise<string> {
         lines.push(
             `istiod pid ${pidOf(istiodProcess) ?? "-"} ${ready ? "ready" : "NOT READY"} CLUSTER_ID ${state.istiod.clusterId} ` +
                 `starts ${starts?.starts ?? 0} (last ${starts?.startedAt ?? "-"}) debug http://127.0.0.1:${state.istiod.ports.monitoring} xDS 127.0.0.1:${state.istiod.ports.grpc}`,
+        );
+    }
+    if (state.kubelet) {
+        const serving = await kubeletServing(state.kubelet);
+        const podReady = await istiodPodReady(bedEndpoint(state, state.clusters[0])).catch(() => undefined);
+        const pod = podReady === undefined ? "missing" : podReady ? "Ready" : "NOT READY";
+        lines.push(
+            `kubelet pid ${pidOf(kubeletProcess) ?? "-"} ${serving ? "serving" : "NOT SERVING"} https://127.0.0.1:${state.kubelet.port} ` +
+                `node ${nodeName} on ${state.clusters[0].name}, Pod istio-system/${istiodPodName} ${pod}`,
         );
     }
     for (const c of state.clusters) {

@@ -5,14 +5,16 @@
 // - the token and service-account controllers: Secrets of type kubernetes.io/service-account-token get a token
 //   signed with the bed's service-account key, and every namespace gets its `default` ServiceAccount;
 // - the kubelet, for istiod only: a change of the `istiod` Deployment's pod template on cluster 1 restarts the
-//   istiod process, and the Deployment's status reports it rolled out.
+//   istiod process, and the Deployment's status reports it rolled out; the istiod Pod is Ready while istiod is
+//   (bed/go/kubelet serves the Pod's port-forward).
 // Usage: controllers <run folder>
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { BedState } from "./bed";
-import { readStarts, restartIstiod, templateHash } from "./istiod";
+import { istiodReady, readStarts, restartIstiod, templateHash } from "./istiod";
 import { Endpoint, kubeRequest } from "./kubeapi";
+import { reportIstiodPod } from "./kubelet";
 import { sleep } from "./procs";
 
 const runDir = process.argv[2];
@@ -151,6 +153,12 @@ async function istiodKubelet(): Promise<void> {
     }
 }
 
+/** Reports the istiod Pod Ready while the istiod process is, as its kubelet would. */
+async function istiodPod(): Promise<void> {
+    if (!state.istiod) return;
+    await reportIstiodPod(endpoints[0].ep, await istiodReady(state.istiod));
+}
+
 async function loop(period: number, work: () => Promise<void>): Promise<never> {
     for (;;) {
         await work().catch((e) => console.error(`controllers: ${e}`));
@@ -160,5 +168,6 @@ async function loop(period: number, work: () => Promise<void>): Promise<never> {
 
 void loop(250, loadBalancers);
 void loop(250, istiodKubelet);
+void loop(250, istiodPod);
 void loop(500, serviceAccountTokens);
 void loop(1000, defaultServiceAccounts);

@@ -28,6 +28,8 @@ export interface IstiodStarts {
 
 const startsFile = path.join(runDir, "istiod-starts.json");
 export const processName = "istiod";
+/** istiod's POD_NAME, and the name of the Pod that stands for it on cluster 1 (kubelet.ts). */
+export const podName = "istiod-bed";
 
 export function istiodCommand(bin: string, clusterId: string, kubeconfig: string, ports: IstiodState["ports"]): IstiodState["command"] {
     const at = (port: number) => `127.0.0.1:${port}`;
@@ -49,7 +51,7 @@ export function istiodCommand(bin: string, clusterId: string, kubeconfig: string
         env: {
             CLUSTER_ID: clusterId,
             POD_NAMESPACE: "istio-system",
-            POD_NAME: "istiod-bed",
+            POD_NAME: podName,
             REVISION: "default",
             ISTIOD_CUSTOM_HOST: "istiod.istio-system.svc",
             PILOT_ENABLE_ANALYSIS: "false",

@@ -23,17 +23,38 @@ export const istioMeshConfig = {
     },
 };
 
+/** The ServiceAccount istiod's pods run as (the Pod's admission needs it). */
+export const istiodServiceAccount = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "istiod", namespace: "istio-system", labels: { app: "istiod", "istio.io/rev": "default" } },
+};
+
+/** The container ports of istiod, as the istio-discovery chart declares them. */
+export const istiodContainerPorts = [
+    { containerPort: 8080, protocol: "TCP", name: "http-debug" },
+    { containerPort: 15010, protocol: "TCP", name: "grpc-xds" },
+    { containerPort: 15012, protocol: "TCP", name: "tls-xds" },
+    { containerPort: 15017, protocol: "TCP", name: "https-webhooks" },
+    { containerPort: 15014, protocol: "TCP", name: "http-monitoring" },
+];
+
 export function istiodDeployment(clusterId: string) {
-    const labels = { app: "istiod", istio: "pilot" };
+    const selector = { app: "istiod", istio: "pilot" };
     return {
         apiVersion: "apps/v1",
         kind: "Deployment",
-        metadata: { name: "istiod", namespace: "istio-system", labels },
+        metadata: { name: "istiod", namespace: "istio-system", labels: selector },
         spec: {
             replicas: 1,
-            selector: { matchLabels: labels },
+            selector: { matchLabels: selector },
             template: {
-                metadata: { labels },
+                // As the chart renders them: istioctl finds istiod's pods by app and revision, and reads the monitoring
+                // port from the prometheus annotation; the injector leaves them alone.
+                metadata: {
+                    labels: { ...selector, "istio.io/rev": "default", "sidecar.istio.io/inject": "false" },
+                    annotations: { "prometheus.io/port": "15014", "prometheus.io/scrape": "true", "sidecar.istio.io/inject": "false" },
+                },
                 spec: {
                     serviceAccountName: "istiod",
                     containers: [
@@ -42,6 +63,7 @@ export function istiodDeployment(clusterId: string) {
                             image: "docker.io/istio/pilot:1.31.0",
                             args: ["discovery"],
                             env: [{ name: "CLUSTER_ID", value: clusterId }],
+                            ports: istiodContainerPorts,
                         },
                     ],
                 },

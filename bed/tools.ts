@@ -1,6 +1,6 @@
 // Finds or builds the real binaries the bed runs: the Pulumi CLI and Node.js and YAML language hosts,
-// kube-apiserver, kubectl, etcd, istiod (pilot-discovery) and istioctl, the bed's xDS probe and (on demand) the SDK
-// generator. Order: an explicit MULTINET_* path; for the Pulumi CLI and etcd, a matching binary on PATH; the cache;
+// kube-apiserver, kubectl, etcd, istiod (pilot-discovery) and istioctl, the bed's xDS probe and kubelet and (on
+// demand) the SDK generator. Order: an explicit MULTINET_* path; for the Pulumi CLI and etcd, a matching binary on PATH; the cache;
 // a Go build.
 import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -20,6 +20,8 @@ export interface Tools {
     istioCrds: string;
     /** The bed's ADS client (bed/go/xds): what istiod sends one proxy. */
     xds: string;
+    /** The bed's kubelet (bed/go/kubelet): port-forward to istiod's Pod. */
+    kubelet: string;
     /** Pulumi YAML's language host, for YAML programs that use the component package. */
     yamlLanguageHost: string;
 }
@@ -70,6 +72,7 @@ const builds = {
         files: [{ module: "istio.io/istio", path: "manifests/charts/base/files/crd-all.gen.yaml" }],
     },
     xds: { module: "xds", versionOf: "github.com/envoyproxy/go-control-plane/envoy", packages: ["pulumi-multinet/bed/xds"], binary: "xds" },
+    kubelet: { module: "kubelet", versionOf: "k8s.io/kubelet", packages: ["pulumi-multinet/bed/kubelet"], binary: "kubelet" },
     // Pulumi YAML's language host, with the Pulumi modules it pins (not the CLI's).
     yaml: {
         module: "yaml",
@@ -137,8 +140,8 @@ function fromOverride(tool: keyof typeof overrides): string | undefined {
 function missingGoMessage(what: string): string {
     return [
         `The test bed needs ${what}, which is built from Go modules on first use, but no Go toolchain ('go') is on PATH.`,
-        `Install Go 1.26 or newer, or point these variables at pre-built binaries (the bed's own xDS probe and SDK`,
-        `generator are always built, so the bed needs Go in any case):`,
+        `Install Go 1.26 or newer, or point these variables at pre-built binaries (the bed's own xDS probe, kubelet and`,
+        `SDK generator are always built, so the bed needs Go in any case):`,
         ...Object.values(overrides).map((v) => `  ${v}`),
         `  MULTINET_ISTIO_CRDS (Istio's crd-all.gen.yaml, with ${overrides.istiod} and ${overrides.istioctl})`,
         `(${overrides.pulumi} must be version v${pulumiNpmVersion()}, the @pulumi/pulumi version in package.json.)`,
@@ -255,6 +258,7 @@ export function ensureTools(log: (msg: string) => void = (m) => process.stderr.w
     istioctl ??= path.join(istioDir!, "istioctl");
     const istioCrds = process.env.MULTINET_ISTIO_CRDS ?? path.join(istioDir!, "crd-all.gen.yaml");
     const xds = path.join(goBuild(builds.xds, log), "xds");
+    const kubelet = path.join(goBuild(builds.kubelet, log), "kubelet");
     const yamlLanguageHost = fromOverride("yamlLanguageHost") ?? path.join(goBuild(builds.yaml, log), "pulumi-language-yaml");
-    return { pulumi, languageHost, kubeApiserver, kubectl, etcd, istiod, istioctl, istioCrds, xds, yamlLanguageHost };
+    return { pulumi, languageHost, kubeApiserver, kubectl, etcd, istiod, istioctl, istioCrds, xds, kubelet, yamlLanguageHost };
 }
