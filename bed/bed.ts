@@ -2,10 +2,11 @@
 // as if Istio were installed; a real istiod against cluster 1, with its Pod on a Node whose kubelet serves
 // port-forward; and the controllers process that plays the cloud's load balancer, the token controller and the
 // rest of istiod's kubelet. `up` is idempotent; `down` stops every process whose command line names the run folder.
-import { execFile, execFileSync } from "child_process";
+import { execFile, execFileSync, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import { bedApply, Endpoint, kubeRequest } from "./kubeapi";
 import { backendDir, binDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
@@ -39,8 +40,11 @@ import {
     istiodDeployment,
     istiodService,
     istiodServiceAccount,
+    injectorConfigMap,
+    remoteProfileObjects,
 } from "./seed";
 import { ensureTools, Tools } from "./tools";
+import { clusterIdProblem } from "../core/validate";
 
 export interface BedCluster {
     index: number;
@@ -157,10 +161,23 @@ function openssl(args: string[], cwd: string): void {
 }
 
 /**
- * One CA, one serving certificate for 127.0.0.1 and one service-account key serve every cluster; the kubelet has
+ * One CA, one serving certificate for the host's address and 127.0.0.1 and one service-account key serve every cluster; the kubelet has
  * its serving certificate, and the API servers their client certificate towards kubelets, both from that CA.
  */
-function makePki(dir: string): void {
+/**
+ * The address the API servers are reached at: the machine's own (not a loopback one), as a real cluster's API
+ * server is reached from other hosts and from istiod's Pod; a loopback address in a remote secret is what the
+ * package warns about (kind, local tunnels). `MULTINET_BED_HOST` sets it; loopback only when nothing else exists.
+ */
+export function hostAddress(): string {
+    if (process.env.MULTINET_BED_HOST) return process.env.MULTINET_BED_HOST;
+    const own = Object.values(os.networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === "IPv4" && !i.internal);
+    return own?.address ?? "127.0.0.1";
+}
+
+function makePki(dir: string, host: string): void {
     fs.mkdirSync(dir, { recursive: true });
     // A new P-256 key, unencrypted, in `key`.
     const newKey = (key: string) => ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key];
@@ -190,7 +207,7 @@ function makePki(dir: string): void {
             dir,
         );
     };
-    issue("server", "/CN=kube-apiserver", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n");
+    issue("server", "/CN=kube-apiserver", `subjectAltName=IP:${host},IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n`);
     // As a kubelet's serving certificate is (its Node's name and address), and as kubeadm makes the API server's
     // client certificate towards kubelets (cmd/kubeadm/app/phases/certs/certlist.go).
     issue(
@@ -267,8 +284,9 @@ async function startCluster(tools: Tools, state: BedState, cluster: BedCluster, 
     startProcess(name, tools.kubeApiserver, [
         `--etcd-servers=http://127.0.0.1:${state.etcdPort}`,
         `--etcd-prefix=/${cluster.name}`,
-        "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
+        // Every address: the API server is reached at the machine's own (hostAddress), istiod and the bed use loopback.
+        "--bind-address=0.0.0.0",
+        `--advertise-address=${new URL(cluster.server).hostname}`,
         `--secure-port=${cluster.port}`,
         `--cert-dir=${dir}`,
         `--tls-cert-file=${pki}/server.crt`,
@@ -312,7 +330,17 @@ async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPl
     await Promise.all(crds.map((crd) => apply(crd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")));
     await apply(injectorWebhook(), "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations");
     await apply(istiodService, "/api/v1/namespaces/istio-system/services");
+    if (cluster.index !== 1) {
+        const remote = remoteProfileObjects(controlPlaneId);
+        await apply(remote.role, "/apis/rbac.authorization.k8s.io/v1/clusterroles");
+        await apply(remote.binding, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings");
+        await apply(
+            { ...istioSystemNamespace, metadata: { ...istioSystemNamespace.metadata, annotations: remote.namespaceAnnotation } },
+            "/api/v1/namespaces",
+        );
+    }
     if (cluster.index === 1) {
+        await apply(injectorConfigMap(controlPlaneId), "/api/v1/namespaces/istio-system/configmaps");
         await apply(istioMeshConfig, "/api/v1/namespaces/istio-system/configmaps");
         await apply(istiodServiceAccount, "/api/v1/namespaces/istio-system/serviceaccounts");
         await apply(istiodDeployment(controlPlaneId), "/apis/apps/v1/namespaces/istio-system/deployments");
@@ -347,8 +375,8 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
     const withIstiod = options.istiod ?? true;
     const controlPlaneId = options.controlPlaneId ?? "cluster-1";
     if (!Number.isInteger(count) || count < 1 || count > 16) throw new Error(`--clusters must be an integer from 1 to 16, got ${count}`);
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(controlPlaneId))
-        throw new Error(`--control-plane-id must be a DNS-1123 label, got "${controlPlaneId}"`);
+    const idProblem = clusterIdProblem(controlPlaneId, true);
+    if (idProblem) throw new Error(`--control-plane-id ${idProblem}, got "${controlPlaneId}"`);
     const tools = ensureTools(log);
     const existing = readState();
     if (
@@ -366,7 +394,8 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
     await down(() => undefined);
     fs.mkdirSync(runDir, { recursive: true });
     writeBinDir(tools);
-    makePki(path.join(runDir, "pki"));
+    const host = hostAddress();
+    makePki(path.join(runDir, "pki"), host);
     fs.writeFileSync(path.join(runDir, "audit-policy.yaml"), auditPolicy);
     fs.mkdirSync(backendDir, { recursive: true });
 
@@ -380,7 +409,7 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
         fs.mkdirSync(dir, { recursive: true });
         const port = await freePort();
         const name = `cluster-${i}`;
-        const server = `https://127.0.0.1:${port}`;
+        const server = `https://${host}:${port}`;
         const admin = token();
         const viewer = token();
         state.adminTokens.push(admin);
@@ -523,21 +552,42 @@ export interface ProxyIdentity {
     network: string;
     /** An east-west gateway (router) whose view is its own network, instead of a sidecar. */
     router?: boolean;
+    /** The proxy's pod name (default "xds-probe"). */
+    name?: string;
 }
 
-/** The EDS endpoints istiod sends `proxy` for `service` (`host:port`), read over istiod's plain-text xDS port. */
-export function proxyView(proxy: ProxyIdentity, service: string, state: BedState | undefined = readState()): Promise<XdsEndpoint[]> {
-    if (!state?.istiod) return Promise.reject(new Error("the bed runs no istiod: `npm run bed -- up` without --no-istiod"));
-    const args = [
+function probeArgs(state: BedState, proxy: ProxyIdentity, service: string): string[] {
+    return [
         "-istiod",
-        `127.0.0.1:${state.istiod.ports.grpc}`,
+        `127.0.0.1:${state.istiod!.ports.grpc}`,
         "-cluster",
         proxy.cluster,
         "-network",
         proxy.network,
         ...(proxy.router ? ["-router"] : []),
+        ...(proxy.name ? ["-name", proxy.name] : []),
         service,
     ];
+}
+
+/**
+ * A proxy that stays connected (as a running sidecar does, listed in istiod's /debug/adsz as `<name>.<namespace>`)
+ * once istiod has answered it, until stopped. Resolves when it is connected.
+ */
+export function holdProxy(proxy: ProxyIdentity & { name: string }, service: string, state: BedState | undefined = readState()) {
+    if (!state?.istiod) throw new Error("the bed runs no istiod");
+    const child = spawn(state.istiod.xdsProbe, ["-hold", "1h", ...probeArgs(state, proxy, service)], { stdio: ["ignore", "pipe", "pipe"] });
+    const connected = new Promise<void>((resolve, reject) => {
+        child.stdout.once("data", () => resolve());
+        child.once("exit", (code) => reject(new Error(`the held proxy exited (${code})`)));
+    });
+    return { connected, stop: () => child.kill() };
+}
+
+/** The EDS endpoints istiod sends `proxy` for `service` (`host:port`), read over istiod's plain-text xDS port. */
+export function proxyView(proxy: ProxyIdentity, service: string, state: BedState | undefined = readState()): Promise<XdsEndpoint[]> {
+    if (!state?.istiod) return Promise.reject(new Error("the bed runs no istiod: `npm run bed -- up` without --no-istiod"));
+    const args = probeArgs(state, proxy, service);
     return new Promise((resolve, reject) =>
         execFile(state.istiod!.xdsProbe, args, { timeout: 30_000 }, (err, stdout, stderr) =>
             err ? reject(new Error(stderr.trim() || err.message)) : resolve(JSON.parse(stdout)),

@@ -1,7 +1,10 @@
 // The parts of a real cluster that a lone API server lacks, played by one process over every bed cluster:
 // - the cloud's load balancer: every LoadBalancer Service gets an address from the documentation range
-//   203.0.113.0/24 (data only; nothing is ever sent there), or the one it asks for in spec.loadBalancerIP.
+//   203.0.113.0/24 (data only; nothing is ever sent there), or the one it asks for in spec.loadBalancerIP, or a
+//   hostname when it carries the bed's annotation (hostnameAnnotation), as clouds that name load balancers do.
 //   Paused while the run folder holds the file `lb-paused`;
+// - the Deployment controller and kubelets: a Deployment's Pods are available when they could start (an `image:
+//   auto` needs an Istio injector that selects them);
 // - the token and service-account controllers: Secrets of type kubernetes.io/service-account-token get a token
 //   signed with the bed's service-account key, and every namespace gets its `default` ServiceAccount;
 // - the kubelet, for istiod only: a change of the `istiod` Deployment's pod template on cluster 1 restarts the
@@ -16,6 +19,7 @@ import { istiodReady, readStarts, restartIstiod, templateHash } from "./istiod";
 import { Endpoint, kubeRequest } from "./kubeapi";
 import { reportIstiodPod } from "./kubelet";
 import { sleep } from "./procs";
+import { injectorFor } from "../core/injection";
 
 const runDir = process.argv[2];
 const state: BedState = JSON.parse(fs.readFileSync(path.join(runDir, "bed.json"), "utf8"));
@@ -39,23 +43,37 @@ async function list(ep: Endpoint, apiPath: string): Promise<any[] | undefined> {
     return r?.status === 200 ? (r.body.items ?? []) : undefined; // undefined: that API server is down; next round
 }
 
+/** The bed's own knob: a load balancer that reports this hostname (a cloud's DNS name) rather than an address. */
+export const hostnameAnnotation = "bed.multinet.example/load-balancer-hostname";
+
+async function setIngress(ep: Endpoint, svc: any, ingress: object): Promise<void> {
+    await kubeRequest(
+        ep,
+        "PATCH",
+        `/api/v1/namespaces/${svc.metadata.namespace}/services/${svc.metadata.name}/status`,
+        { status: { loadBalancer: { ingress: [ingress] } } },
+        "application/merge-patch+json",
+    ).catch(() => undefined);
+}
+
 async function loadBalancers(): Promise<void> {
     if (fs.existsSync(pausedFlag)) return;
     for (const { cluster, ep } of endpoints) {
         for (const svc of (await list(ep, "/api/v1/services")) ?? []) {
             if (svc.spec?.type !== "LoadBalancer") continue;
             const key = `${cluster.name}/${svc.metadata.namespace}/${svc.metadata.name}`;
-            const current: string | undefined = svc.status?.loadBalancer?.ingress?.[0]?.ip;
-            const wanted: string = svc.spec.loadBalancerIP || assigned.get(key) || current || nextAddress();
+            // A cloud that names its load balancers (AWS's NLBs) reports a hostname instead of an IP.
+            const hostname: string | undefined = svc.metadata.annotations?.[hostnameAnnotation];
+            const current = svc.status?.loadBalancer?.ingress?.[0];
+            if (hostname) {
+                if (current?.hostname === hostname && !current.ip) continue;
+                await setIngress(ep, svc, { hostname });
+                continue;
+            }
+            const wanted: string = svc.spec.loadBalancerIP || assigned.get(key) || current?.ip || nextAddress();
             assigned.set(key, wanted);
-            if (current === wanted) continue;
-            await kubeRequest(
-                ep,
-                "PATCH",
-                `/api/v1/namespaces/${svc.metadata.namespace}/services/${svc.metadata.name}/status`,
-                { status: { loadBalancer: { ingress: [{ ip: wanted, ipMode: "VIP" }] } } },
-                "application/merge-patch+json",
-            ).catch(() => undefined);
+            if (current?.ip === wanted && !current.hostname) continue;
+            await setIngress(ep, svc, { ip: wanted, ipMode: "VIP" });
         }
     }
 }
@@ -166,7 +184,53 @@ async function loop(period: number, work: () => Promise<void>): Promise<never> {
     }
 }
 
+/**
+ * The Deployment controller and the kubelets, for every Deployment but istiod's: its Pods are available when they
+ * could start, that is when their image is real, or when it is `image: auto` and an Istio injector selects them
+ * (the same rule as istioctl analyze's IST0146); else none is, as a cluster without the injector leaves them.
+ */
+async function deployments(): Promise<void> {
+    for (const { cluster, ep } of endpoints) {
+        const all = (await list(ep, "/apis/apps/v1/deployments")) ?? [];
+        const webhooks = (await list(ep, "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations")) ?? [];
+        const namespaces = new Map(((await list(ep, "/api/v1/namespaces")) ?? []).map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+        for (const d of all) {
+            if (cluster.index === 1 && d.metadata.namespace === "istio-system" && d.metadata.name === "istiod") continue;
+            const template = d.spec.template;
+            const auto = (template.spec.containers ?? []).some((c: any) => c.image === "auto");
+            const startable =
+                !auto || injectorFor(webhooks, namespaces.get(d.metadata.namespace) ?? {}, template.metadata?.labels ?? {}) !== undefined;
+            const replicas = d.spec.replicas ?? 1;
+            const available = startable ? replicas : 0;
+            const st = d.status ?? {};
+            if (
+                st.observedGeneration === d.metadata.generation &&
+                (st.availableReplicas ?? 0) === available &&
+                (st.replicas ?? 0) === replicas
+            )
+                continue;
+            await kubeRequest(
+                ep,
+                "PATCH",
+                `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments/${d.metadata.name}/status`,
+                {
+                    status: {
+                        observedGeneration: d.metadata.generation,
+                        replicas,
+                        updatedReplicas: replicas,
+                        readyReplicas: available,
+                        availableReplicas: available,
+                        unavailableReplicas: replicas - available,
+                    },
+                },
+                "application/merge-patch+json",
+            ).catch(() => undefined);
+        }
+    }
+}
+
 void loop(250, loadBalancers);
+void loop(1000, deployments);
 void loop(250, istiodKubelet);
 void loop(250, istiodPod);
 void loop(500, serviceAccountTokens);

@@ -56,6 +56,9 @@ export function istiodCommand(bin: string, clusterId: string, kubeconfig: string
             ISTIOD_CUSTOM_HOST: "istiod.istio-system.svc",
             PILOT_ENABLE_ANALYSIS: "false",
             PILOT_CERT_PROVIDER: "istiod",
+            // As the seeded Deployment declares it (a primary-remote install): istiod writes its root certificate into
+            // the remote clusters that name it (seed.ts, remoteProfileObjects).
+            EXTERNAL_ISTIOD: "true",
         },
     };
 }

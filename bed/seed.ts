@@ -62,7 +62,11 @@ export function istiodDeployment(clusterId: string) {
                             name: "discovery",
                             image: "docker.io/istio/pilot:1.31.0",
                             args: ["discovery"],
-                            env: [{ name: "CLUSTER_ID", value: clusterId }],
+                            // EXTERNAL_ISTIOD: as a primary-remote install runs it, so that it serves remote clusters.
+                            env: [
+                                { name: "CLUSTER_ID", value: clusterId },
+                                { name: "EXTERNAL_ISTIOD", value: "true" },
+                            ],
                             ports: istiodContainerPorts,
                         },
                     ],
@@ -137,5 +141,72 @@ export function injectorWebhook() {
                 { matchExpressions: [{ key: "sidecar.istio.io/inject", operator: "In", values: ["true"] }, absent("istio.io/rev")] },
             ),
         ],
+    };
+}
+
+/**
+ * The injector's ConfigMap on the control-plane cluster, as the istio-discovery chart renders it for a default
+ * install (istiod-injector-configmap.yaml): `values` (JSON; its global.network is the network the injector gives
+ * Pods: none here, as installs made without Istio's multi-network guide have it) and `config` (the injection
+ * policy; the bed's istiod is never asked to inject, so its templates stay empty). Remote clusters, installed with
+ * the remote profile, have none: their Pods are injected with these values unless their webhook's path names a
+ * network (see injectorWebhook).
+ */
+export function injectorConfigMap(clusterId: string, network = "") {
+    return {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: {
+            name: "istio-sidecar-injector",
+            namespace: "istio-system",
+            labels: { app: "sidecar-injector", "istio.io/rev": "default" },
+        },
+        data: {
+            values: JSON.stringify(
+                { global: { meshID: "", multiCluster: { clusterName: clusterId }, network }, revision: "", sidecarInjectorWebhook: {} },
+                null,
+                2,
+            ),
+            config: 'policy: enabled\nalwaysInjectSelector: []\nneverInjectSelector: []\ninjectedAnnotations: {}\ndefaultTemplates: [sidecar]\ntemplates:\n  sidecar: ""\n  gateway: ""\n',
+        },
+    };
+}
+
+/**
+ * What the remote profile adds on a remote cluster so that the primary's istiod can serve it (reader-clusterrole.yaml
+ * with istiodRemote.enabled): write access for the reader to ConfigMaps (istiod's root certificate in every namespace)
+ * and the webhook configurations (their CA bundle), bound to the reader ServiceAccount whoever makes it; and the
+ * annotation that has istiod (run with EXTERNAL_ISTIOD) lead that cluster (pilot/pkg/serviceregistry/kube/controller/
+ * multicluster.go, checkShouldLead).
+ */
+export function remoteProfileObjects(controlPlaneId: string) {
+    const name = "istio-reader-clusterrole-istio-system";
+    return {
+        role: {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: { name, labels: { app: "istio-reader" } },
+            rules: [
+                { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "get", "list", "watch", "update"] },
+                {
+                    apiGroups: ["admissionregistration.k8s.io"],
+                    resources: ["mutatingwebhookconfigurations"],
+                    verbs: ["get", "list", "watch", "update", "patch"],
+                },
+                {
+                    apiGroups: ["admissionregistration.k8s.io"],
+                    resources: ["validatingwebhookconfigurations"],
+                    verbs: ["get", "list", "watch", "update"],
+                },
+            ],
+        },
+        binding: {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: { name, labels: { app: "istio-reader" } },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+            subjects: [{ kind: "ServiceAccount", name: "istio-reader-service-account", namespace: "istio-system" }],
+        },
+        namespaceAnnotation: { "topology.istio.io/controlPlaneClusters": controlPlaneId },
     };
 }

@@ -29,7 +29,15 @@ export const topologyProgram = path.join(__dirname, "programs", "topology");
 export const clusterName = (n: number) => `cluster-${n}`;
 
 export class TopologyStack extends Stack {
-    constructor(prefix: string) {
+    /**
+     * `installFollowsGroups`: before each preview and update, every bed cluster's sidecar injector gives Pods the
+     * network of the group the topology puts the cluster in (none when in none), as a multi-network Istio install
+     * does and as its owner would change it before moving a cluster. Off: the injectors stay as they are.
+     */
+    constructor(
+        prefix: string,
+        private readonly installFollowsGroups = true,
+    ) {
         super(topologyProgram, prefix);
     }
 
@@ -42,6 +50,16 @@ export class TopologyStack extends Stack {
     }
 
     async setTopology(t: Topology): Promise<void> {
+        if (this.installFollowsGroups) {
+            const live = new Live();
+            const groups = [t, ...(t.otherMeshes ?? [])].flatMap((m) => m.groups);
+            await Promise.all(
+                live.state.clusters.map((c) => {
+                    const group = groups.find((g) => g.clusters.includes(c.name));
+                    return live.setInjectionNetwork(c.index, group && (group.networkName ?? group.name));
+                }),
+            );
+        }
         await this.ok(["config", "set", "--plaintext", "topology", "--", JSON.stringify(t)]);
     }
 
@@ -129,6 +147,29 @@ export class Live {
     async removeControlPlane(n: number): Promise<void> {
         await this.send(n, "DELETE", "/api/v1/namespaces/istio-system/configmaps/istio");
         await this.send(n, "DELETE", "/apis/apps/v1/namespaces/istio-system/deployments/istiod");
+    }
+
+    /**
+     * Has cluster `n`'s sidecar injector give Pods `network` (none: undefined), as a remote install's injection path
+     * does (/inject/cluster/<id>/net/<network>, istiodRemote.injectionPath).
+     */
+    async setInjectionNetwork(n: number, network: string | undefined): Promise<void> {
+        const apiPath = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector";
+        const config = await this.get(n, apiPath);
+        const id = n === 1 ? (this.state.istiod?.clusterId ?? clusterName(1)) : clusterName(n);
+        const path = network ? `/inject/cluster/${id}/net/${network}` : "/inject";
+        if (config.webhooks.every((w: any) => w.clientConfig.service.path === path)) return;
+        for (const w of config.webhooks) w.clientConfig.service.path = path;
+        await this.send(n, "PUT", apiPath, config);
+    }
+
+    /** Sets `values.global.network` of the control plane's injector ConfigMap (a multi-network install's). */
+    async setInjectorValuesNetwork(network: string): Promise<void> {
+        const apiPath = "/api/v1/namespaces/istio-system/configmaps/istio-sidecar-injector";
+        const cm = await this.get(1, apiPath);
+        const values = JSON.parse(cm.data.values);
+        values.global.network = network;
+        await this.send(1, "PATCH", apiPath, { data: { values: JSON.stringify(values, null, 2) } }, "application/merge-patch+json");
     }
 
     async namespaceLabels(cluster: number, ns = "istio-system"): Promise<Record<string, string>> {

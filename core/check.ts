@@ -180,7 +180,7 @@ function nameById(d: Declaration): (id: string) => string {
 
 // ---- the checks ---------------------------------------------------------------------------------------------
 
-const finding = (severity: Finding["severity"], f: Omit<Finding, "severity">): Finding => ({ severity, ...f });
+const finding = (severity: Finding["severity"], f: Omit<Finding, "severity">): Finding => ({ ...f, severity });
 
 function result(id: CheckId, findings: Finding[], checkedSomething = true): CheckResult {
     const has = (s: Finding["severity"]) => findings.some((f) => f.severity === s);

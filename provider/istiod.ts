@@ -2,7 +2,7 @@
 // the control plane's Deployment, through a port-forward to its monitoring port (the pod's prometheus.io/port
 // annotation, else 15014), or a debug URL given for an istiod that is not a pod of the cluster (hosted control
 // planes). Used by `pulumi-multinet check` and by the providers that wait for istiod.
-import { Cluster, ClusterAccess, Forward } from "./kube";
+import { Cluster, ClusterAccess } from "./kube";
 import { UserError } from "./errors";
 import type { ClusterzEntry, ConnectedProxy, HeldEndpoint, IstiodView, NetworkzEntry } from "../core/check";
 import type { KubeObject } from "../core/render";
@@ -58,59 +58,72 @@ export async function istiodPods(c: Cluster, namespace: string, deployment: stri
         .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
-async function getJson(base: string, path: string, source: string, forward?: Forward): Promise<any> {
-    let r: Response;
-    try {
-        r = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(20_000) });
-    } catch (e) {
-        const refused = forward?.failures.filter(Boolean).join("; ");
-        throw new IstiodUnreachable(
-            `${source} did not answer ${path} (${refused || (e as Error).message})`,
-            forward
-                ? `check that istiod serves its debug endpoints on port ${monitoringPort} (ENABLE_DEBUG_ON_HTTP) and that you may create pods/portforward in its namespace`
-                : "check the istiod debug URL",
-        );
-    }
-    if (!r.ok) throw new IstiodUnreachable(`${source} answered ${path} with ${r.status}`, "check istiod's log");
-    const text = await r.text();
-    return text.trim() === "" ? null : JSON.parse(text);
-}
-
 /** One istiod to read: its name and a JSON reader of its debug paths. */
 interface Reader {
     source: string;
     get(path: string): Promise<any>;
 }
 
-/** Runs `use` with a reader of every ready istiod (or of the debug URL), closing the port-forwards after. */
-export async function withIstiods<T>(target: IstiodTarget, use: (readers: Reader[]) => Promise<T>): Promise<T> {
-    if (target.debugUrl) {
-        const base = target.debugUrl.replace(/\/+$/, "");
-        return use([{ source: base, get: (p) => getJson(base, p, base) }]);
-    }
+function parsed(source: string, path: string, status: number, body: string): any {
+    if (status !== 200)
+        throw new IstiodUnreachable(`${source} answered ${path} with ${status}: ${body.slice(0, 200)}`, "check istiod's log");
+    return body.trim() === "" ? null : JSON.parse(body);
+}
+
+function urlReader(debugUrl: string): Reader {
+    const base = debugUrl.replace(/\/+$/, "");
+    return {
+        source: base,
+        async get(path) {
+            let r: Response;
+            try {
+                r = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(20_000) });
+            } catch (e) {
+                throw new IstiodUnreachable(
+                    `istiod at ${base} did not answer ${path} (${(e as Error).message})`,
+                    "check the istiod debug URL",
+                );
+            }
+            return parsed(base, path, r.status, await r.text());
+        },
+    };
+}
+
+function podReader(c: Cluster, namespace: string, pod: Pod): Reader {
+    const port = Number(pod.metadata.annotations?.["prometheus.io/port"] ?? monitoringPort);
+    const source = `Pod ${namespace}/${pod.metadata.name}`;
+    return {
+        source,
+        async get(path) {
+            let r: { status: number; body: string };
+            try {
+                r = await c.podGet(namespace, pod.metadata.name, port, path);
+            } catch (e) {
+                const forbidden = /response: 403/.test((e as Error).message);
+                throw new IstiodUnreachable(
+                    `cluster "${c.name}": ${source} could not be reached on port ${port} for ${path} (${(e as Error).message})`,
+                    forbidden
+                        ? `grant the kubeconfig's user create on pods/portforward in ${namespace}, or give istiod's debug URL`
+                        : `check that istiod serves its debug endpoints on port ${port} (ENABLE_DEBUG_ON_HTTP)`,
+                );
+            }
+            return parsed(source, path, r.status, r.body);
+        },
+    };
+}
+
+/** A reader of every ready istiod (or of the debug URL given). Throws IstiodUnreachable when there is none. */
+async function readers(target: IstiodTarget): Promise<Reader[]> {
+    if (target.debugUrl) return [urlReader(target.debugUrl)];
     const c = Cluster.connect(target.access);
     const pods = await istiodPods(c, target.namespace, target.deployment);
     if (pods.length === 0) {
         throw new IstiodUnreachable(
             `no Running and Ready pod of Deployment ${target.namespace}/${target.deployment} on cluster "${c.name}"`,
-            `check istiod (kubectl -n ${target.namespace} get pods -l app=istiod), or pass istiod's debug URL for a hosted control plane`,
+            `check istiod (kubectl -n ${target.namespace} get pods -l app=istiod), or give istiod's debug URL for a hosted control plane`,
         );
     }
-    const forwards: Forward[] = [];
-    try {
-        const readers = await Promise.all(
-            pods.map(async (pod) => {
-                const port = Number(pod.metadata.annotations?.["prometheus.io/port"] ?? monitoringPort);
-                const f = await c.forward(target.namespace, pod.metadata.name, port);
-                forwards.push(f);
-                const source = `Pod ${target.namespace}/${pod.metadata.name}`;
-                return { source, get: (p: string) => getJson(f.url, p, source, f) };
-            }),
-        );
-        return await use(readers);
-    } finally {
-        await Promise.all(forwards.map((f) => f.close()));
-    }
+    return pods.map((p) => podReader(c, target.namespace, p));
 }
 
 function endpointsOf(shardz: any): HeldEndpoint[] {
@@ -157,7 +170,7 @@ async function readView(reader: Reader, parts: ViewPart[]): Promise<IstiodView> 
     };
 }
 
-/** What every ready istiod serves now. Throws IstiodUnreachable when none can be read. */
-export function istiodViews(target: IstiodTarget, parts: ViewPart[]): Promise<IstiodView[]> {
-    return withIstiods(target, (readers) => Promise.all(readers.map((r) => readView(r, parts))));
+/** What every ready istiod serves now. Throws IstiodUnreachable when one cannot be read. */
+export async function istiodViews(target: IstiodTarget, parts: ViewPart[]): Promise<IstiodView[]> {
+    return Promise.all((await readers(target)).map((r) => readView(r, parts)));
 }

@@ -27,13 +27,6 @@ export class ClusterError extends UserError {
 
 const clients = new Map<string, Cluster>();
 
-/** A port-forward's local end: `url` reaches the Pod's port; `failures` holds what the API server refused. */
-export interface Forward {
-    url: string;
-    failures: string[];
-    close(): Promise<void>;
-}
-
 function k8s(): any {
     return require("@kubernetes/client-node");
 }
@@ -123,40 +116,57 @@ export class Cluster {
     }
 
     /**
-     * A port-forward through the API server to `port` of a Pod (what `kubectl port-forward` does): a listener on
-     * 127.0.0.1 whose every connection is one forwarded stream. Close it when done.
+     * A GET of `path` on a Pod's `port` through the API server (pods/portforward), as `kubectl port-forward` and
+     * istioctl reach a Pod: no local port, the HTTP client's connection is one end of a duplex pair and the
+     * port-forward's websocket the other. Rejects with the API server's answer to the upgrade (no such Pod: 404; no
+     * `create` on pods/portforward: 403), or with the kubelet's reason when the forward fails (nothing listens).
      */
-    async forward(namespace: string, pod: string, port: number): Promise<Forward> {
-        const net: typeof import("net") = require("net");
-        const { PassThrough } = require("stream") as typeof import("stream");
-        const forwarder = new (k8s().PortForward)(this.kubeConfig);
-        const failures: string[] = [];
-        const sockets = new Set<import("net").Socket>();
-        const server = net.createServer(async (socket) => {
-            sockets.add(socket);
-            socket.on("close", () => sockets.delete(socket));
-            const errors = new PassThrough();
-            errors.on("data", (d: Buffer) => failures.push(d.toString("utf8").trim()));
-            try {
-                const ws = await forwarder.portForward(namespace, pod, [port], socket, errors, socket);
-                ws.on?.("close", () => socket.end());
-                socket.on("close", () => ws.close?.());
-            } catch (e) {
-                failures.push(firstLine(e));
-                socket.destroy();
-            }
+    podGet(namespace: string, pod: string, port: number, path: string, timeoutMs = 20_000): Promise<{ status: number; body: string }> {
+        const http: typeof import("http") = require("http");
+        const { duplexPair, Writable } = require("stream") as typeof import("stream");
+        return new Promise((resolve, reject) => {
+            const [local, remote] = duplexPair();
+            let kubeletError = ""; // the port's error stream: why the kubelet could not forward
+            const errors = new Writable({
+                write(chunk, _encoding, done) {
+                    kubeletError += chunk.toString();
+                    done();
+                },
+            });
+            let ws: any;
+            let settled = false;
+            const settle = (error?: Error, response?: { status: number; body: string }) => {
+                if (settled) return;
+                settled = true;
+                ws?.close(); // the websocket would keep the process alive
+                local.destroy();
+                if (error) reject(error);
+                else resolve(response!);
+            };
+            remote.on("error", () => undefined); // data after settling
+            new (k8s().PortForward)(this.kubeConfig).portForward(namespace, pod, [port], remote, errors, remote).then(
+                (socket: any) => {
+                    ws = socket;
+                    if (settled) return ws.close();
+                    // The forward ends (the pod's server closed, or the kubelet failed): end our side too.
+                    ws.on("close", () => (kubeletError ? settle(new Error(kubeletError.trim())) : remote.end()));
+                },
+                // A failed upgrade is ws's ErrorEvent, not an Error: { message: "Unexpected server response: 404", error }.
+                (e: any) => settle(new Error(`pods/portforward of ${namespace}/${pod}: ${e?.message ?? e}`)),
+            );
+            const req = http.request(
+                { createConnection: () => local, path, headers: { Connection: "close" }, timeout: timeoutMs },
+                (res) => {
+                    const chunks: Buffer[] = [];
+                    res.on("data", (c) => chunks.push(c));
+                    res.on("end", () => settle(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+                    res.on("error", (e) => settle(e));
+                },
+            );
+            req.on("timeout", () => req.destroy(new Error(`no answer from ${namespace}/${pod} port ${port} within ${timeoutMs} ms`)));
+            req.on("error", (e) => settle(kubeletError ? new Error(kubeletError.trim()) : e));
+            req.end();
         });
-        await new Promise<void>((resolve, reject) => server.listen(0, "127.0.0.1", resolve).on("error", reject));
-        const local = (server.address() as import("net").AddressInfo).port;
-        return {
-            url: `http://127.0.0.1:${local}`,
-            failures,
-            close: () =>
-                new Promise<void>((resolve) => {
-                    for (const s of sockets) s.destroy();
-                    server.close(() => resolve());
-                }),
-        };
     }
 
     /** One client per kubeconfig per process: discovery is cached, connections reused. */

@@ -2,7 +2,9 @@
 // sidecar (or, with -router, an east-west gateway) of a given cluster and network, requests the EDS of one
 // service port, and prints the endpoints as JSON: [{"address","port","weight","cluster"}].
 //
-// Usage: xds -istiod 127.0.0.1:15010 -cluster cluster-2 -network west [-router] [-ip 10.2.0.10] helloworld.sample.svc.cluster.local:5000
+// With -hold, it stays connected for that long after printing (a running proxy, as istiod's /debug/adsz lists it).
+//
+// Usage: xds -istiod 127.0.0.1:15010 -cluster cluster-2 -network west [-router] [-ip 10.2.0.10] [-name pod] [-hold 5m] helloworld.sample.svc.cluster.local:5000
 package main
 
 import (
@@ -41,6 +43,8 @@ func main() {
 	router := flag.Bool("router", false, "connect as an east-west gateway (router) whose view is its own network")
 	ip := flag.String("ip", "10.255.255.1", "the proxy's IP (a Pod IP of that cluster, or any)")
 	timeout := flag.Duration("timeout", 15*time.Second, "how long to wait for the answer")
+	name := flag.String("name", "xds-probe", "the proxy's pod name (its proxy id is <name>.<namespace>)")
+	hold := flag.Duration("hold", 0, "stay connected this long after printing the answer")
 	flag.Parse()
 	if *istiod == "" || *clusterID == "" || flag.NArg() != 1 {
 		fail("usage: xds -istiod host:port -cluster <id> -network <network> [-router] <service-host>:<port>")
@@ -53,12 +57,14 @@ func main() {
 	if parts := strings.Split(host, "."); len(parts) > 1 {
 		ns = parts[1]
 	}
-	eps, err := fetch(*istiod, *clusterID, *networkID, *router, *ip, ns, fmt.Sprintf("outbound|%s||%s", port, host), *timeout)
+	eps, err := fetch(*istiod, node(*clusterID, *networkID, *router, *ip, ns, *name), fmt.Sprintf("outbound|%s||%s", port, host), *timeout, *hold)
 	if err != nil {
 		fail("%v", err)
 	}
-	out, _ := json.Marshal(eps)
-	fmt.Println(string(out))
+	if *hold == 0 {
+		out, _ := json.Marshal(eps)
+		fmt.Println(string(out))
+	}
 }
 
 func fail(format string, args ...any) {
@@ -66,8 +72,8 @@ func fail(format string, args ...any) {
 	os.Exit(1)
 }
 
-func node(clusterID, networkID string, router bool, ip, ns string) *core.Node {
-	kind, name := "sidecar", "xds-probe."+ns
+func node(clusterID, networkID string, router bool, ip, ns, pod string) *core.Node {
+	kind, name := "sidecar", pod+"."+ns
 	meta := map[string]any{
 		"CLUSTER_ID":    clusterID,
 		"NETWORK":       networkID,
@@ -93,8 +99,8 @@ func node(clusterID, networkID string, router bool, ip, ns string) *core.Node {
 	return &core.Node{Id: fmt.Sprintf("%s~%s~%s~%s", kind, ip, name, domain), Metadata: st}
 }
 
-func fetch(addr, clusterID, networkID string, router bool, ip, ns, edsCluster string, timeout time.Duration) ([]result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+func fetch(addr string, n *core.Node, edsCluster string, timeout, hold time.Duration) ([]result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+hold)
 	defer cancel()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -105,7 +111,7 @@ func fetch(addr, clusterID, networkID string, router bool, ip, ns, edsCluster st
 	if err != nil {
 		return nil, fmt.Errorf("open ADS stream to %s: %w", addr, err)
 	}
-	req := &discovery.DiscoveryRequest{Node: node(clusterID, networkID, router, ip, ns), TypeUrl: edsType, ResourceNames: []string{edsCluster}}
+	req := &discovery.DiscoveryRequest{Node: n, TypeUrl: edsType, ResourceNames: []string{edsCluster}}
 	if err := stream.Send(req); err != nil {
 		return nil, fmt.Errorf("send EDS request: %w", err)
 	}
@@ -125,7 +131,18 @@ func fetch(addr, clusterID, networkID string, router bool, ip, ns, edsCluster st
 			if cla.GetClusterName() != edsCluster {
 				continue
 			}
-			return flatten(cla), nil
+			eps := flatten(cla)
+			if hold > 0 {
+				// Held: print the answer, acknowledge it, and stay connected as a running proxy does.
+				out, _ := json.Marshal(eps)
+				fmt.Println(string(out))
+				_ = stream.Send(&discovery.DiscoveryRequest{TypeUrl: edsType, ResourceNames: []string{edsCluster}, VersionInfo: resp.GetVersionInfo(), ResponseNonce: resp.GetNonce()})
+				select {
+				case <-time.After(hold):
+				case <-ctx.Done():
+				}
+			}
+			return eps, nil
 		}
 		// Acknowledge and wait for the resource we asked for.
 		req = &discovery.DiscoveryRequest{TypeUrl: edsType, ResourceNames: []string{edsCluster}, VersionInfo: resp.GetVersionInfo(), ResponseNonce: resp.GetNonce()}
