@@ -20,6 +20,7 @@ import { Endpoint, kubeRequest } from "./kubeapi";
 import { reportIstiodPod } from "./kubelet";
 import { sleep } from "./procs";
 import { injectorFor } from "../core/injection";
+import { hostnameAnnotation } from "./seed";
 
 const runDir = process.argv[2];
 const state: BedState = JSON.parse(fs.readFileSync(path.join(runDir, "bed.json"), "utf8"));
@@ -42,9 +43,6 @@ async function list(ep: Endpoint, apiPath: string): Promise<any[] | undefined> {
     const r = await kubeRequest(ep, "GET", apiPath).catch(() => undefined);
     return r?.status === 200 ? (r.body.items ?? []) : undefined; // undefined: that API server is down; next round
 }
-
-/** The bed's own knob: a load balancer that reports this hostname (a cloud's DNS name) rather than an address. */
-export const hostnameAnnotation = "bed.multinet.example/load-balancer-hostname";
 
 async function setIngress(ep: Endpoint, svc: any, ingress: object): Promise<void> {
     await kubeRequest(

@@ -210,3 +210,6 @@ export function remoteProfileObjects(controlPlaneId: string) {
         namespaceAnnotation: { "topology.istio.io/controlPlaneClusters": controlPlaneId },
     };
 }
+
+/** The bed's own knob: a load balancer that reports this hostname (a cloud's DNS name) rather than an address. */
+export const hostnameAnnotation = "bed.multinet.example/load-balancer-hostname";

@@ -16,6 +16,8 @@ export interface Topology {
     controlPlane: { cluster: string };
     clusters: Omit<MeshCluster, "kubeconfig">[];
     remoteSecrets?: `${RemoteSecrets}`;
+    skipAwait?: boolean;
+    awaitTimeoutSeconds?: number;
     /** More meshes in the same program (their groups only; resource names must differ from this mesh's). */
     otherMeshes?: Topology[];
     groups: MeshGroup[];

@@ -53,11 +53,17 @@ export function table(r: Report, controlPlane: string): string {
     const lines = [`pulumi-multinet check: mesh "${r.mesh}", control plane "${controlPlane}"`, ""];
     for (const c of r.checks) {
         lines.push(`${mark[c.status]}  ${c.id.padEnd(width)}  ${c.title}`);
-        for (const f of c.findings) {
+        // Clusters not given are said once per check, not once each.
+        const noAccess = c.findings.filter((f) => f.severity === "skip" && f.cluster && f.fix.startsWith("pass --kubeconfig"));
+        for (const f of c.findings.filter((f) => !noAccess.includes(f))) {
             const about = [f.cluster && `cluster "${f.cluster}"`, f.object].filter(Boolean).join(", ");
             lines.push(`        ${f.severity === "skip" ? "skipped" : f.severity}: ${about ? `${about}: ` : ""}${f.message}`);
             lines.push(`        fix: ${f.fix}`);
         }
+        if (noAccess.length)
+            lines.push(
+                `        not checked on ${noAccess.map((f) => `"${f.cluster}"`).join(", ")}: no access given (--kubeconfig NAME=PATH or --context NAME=CONTEXT)`,
+            );
     }
     const count = (s: string) => r.checks.filter((c) => c.status === s).length;
     lines.push("", `${count("fail")} failed, ${count("warn")} warned, ${count("pass")} passed, ${count("skip")} skipped`);

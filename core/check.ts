@@ -122,6 +122,8 @@ export interface ClusterFacts {
     };
     /** SHA-256 fingerprints of the certificates in istio-ca-root-cert (undefined: no such ConfigMap). */
     rootCerts?: string[];
+    /** Services labelled topology.istio.io/network (istiod registers those that expose 15443 as gateways). */
+    labelledServices?: { object: string; network: string }[];
 }
 
 export interface MeshFacts {
@@ -348,23 +350,27 @@ export function gatewayFindings(
     clusterName: (id: string) => string = (id) => id,
     /** Joined networks still listed beside the discard address on purpose (a hostname gateway istiod must resolve first). */
     staged: string[] = [],
+    /** The labelled Services of the clusters that could be read, by cluster name (to name the one to fix). */
+    labelledServices: (cluster: string) => { object: string; network: string }[] = () => [],
 ): Finding[] {
     const findings: Finding[] = [];
     const of = (n: string) => view.gateways.filter((g) => g.Network === n);
     const labelled = (n: string) =>
         of(n)
             .filter((g) => g.Cluster !== "")
-            .map((g) =>
-                finding("fail", {
+            .map((g) => {
+                const service = labelledServices(clusterName(g.Cluster)).find((s) => s.network === n)?.object;
+                const [ns, name] = service?.replace(/^Service /, "").split("/") ?? ["<namespace>", "<name>"];
+                return finding("fail", {
                     cluster: clusterName(g.Cluster),
-                    object: `network ${n}`,
+                    object: service ?? `network ${n}`,
                     message:
                         `istiod also registers gateway ${at({ address: g.Addr, port: g.Port })} of network "${n}" from cluster ` +
-                        `"${g.Cluster}": a Service exposing 15443 or a Gateway there is labelled topology.istio.io/network=${n}, so the ` +
+                        `"${g.Cluster}": ${service ?? "a Service exposing 15443 or a Gateway"} there is labelled topology.istio.io/network=${n}, so the ` +
                         `network is reachable there whatever the interconnect says, and sidecars get its gateways twice`,
-                    fix: `remove that label (kubectl -n <namespace> label service <name> topology.istio.io/network-); meshNetworks alone registers the gateway`,
-                }),
-            );
+                    fix: `remove that label (kubectl -n ${ns} label service ${name} topology.istio.io/network-); meshNetworks alone registers the gateway`,
+                });
+            });
     for (const [n, published] of networks.joined) {
         const fromMesh = of(n).filter((g) => g.Cluster === "");
         for (const e of published) {
@@ -434,7 +440,9 @@ export function gatewayFindings(
 
 function gateways(d: Declaration, facts: MeshFacts): CheckResult {
     const outside = [...d.groups.keys()].filter((n) => !d.joined.has(n));
-    return withIstiod("gateways", facts, (view) => gatewayFindings({ joined: d.joined, outside }, view, nameById(d)));
+    return withIstiod("gateways", facts, (view) =>
+        gatewayFindings({ joined: d.joined, outside }, view, nameById(d), [], (c) => facts.clusters[c]?.labelledServices ?? []),
+    );
 }
 
 /** Member clusters by access: their facts, or a skip finding naming the flag. */
@@ -443,17 +451,19 @@ function memberClusters(
     facts: MeshFacts,
     what: string,
 ): { name: string; network: string; facts?: ClusterFacts; skip?: Finding }[] {
-    return [...networkOf(d)].map(([name, network]) => {
-        const f = facts.clusters[name];
-        if (!f) return { name, network, skip: skipped(name, what) };
-        if (f.error)
-            return {
-                name,
-                network,
-                skip: finding("skip", { cluster: name, message: `not checked: ${f.error}`, fix: "check the kubeconfig" }),
-            };
-        return { name, network, facts: f };
-    });
+    return [...networkOf(d)]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, network]) => {
+            const f = facts.clusters[name];
+            if (!f) return { name, network, skip: skipped(name, what) };
+            if (f.error)
+                return {
+                    name,
+                    network,
+                    skip: finding("skip", { cluster: name, message: `not checked: ${f.error}`, fix: "check the kubeconfig" }),
+                };
+            return { name, network, facts: f };
+        });
 }
 
 function perMember(
@@ -462,9 +472,11 @@ function perMember(
     facts: MeshFacts,
     what: string,
     judge: (m: { name: string; network: string; facts: ClusterFacts }) => Finding[],
+    /** Whether a readable member has anything to judge (a gateway, for the gateway's checks). */
+    relevant: (f: ClusterFacts) => boolean = () => true,
 ) {
     const members = memberClusters(d, facts, what);
-    const readable = members.filter((m) => m.facts);
+    const readable = members.filter((m) => m.facts && relevant(m.facts));
     const findings = members.flatMap((m) => (m.facts ? judge({ ...m, facts: m.facts }) : [m.skip!]));
     return result(id, findings, readable.length > 0);
 }
@@ -683,30 +695,37 @@ function trust(facts: MeshFacts): CheckResult {
 }
 
 function gatewayPods(d: Declaration, facts: MeshFacts): CheckResult {
-    return perMember("gateway-pods", d, facts, "the gateway Deployment", (m) => {
-        const gw = m.facts.gateway;
-        if (!gw) return [];
-        const object = "Deployment istio-system/istio-eastwestgateway";
-        if (gw.available === 0)
-            return [
-                finding("fail", {
-                    cluster: m.name,
-                    object,
-                    message: `no gateway Pod is available (${gw.replicas} wanted): nothing reaches the group through this gateway`,
-                    fix: "kubectl -n istio-system describe deployment istio-eastwestgateway (is the injector running? the image pullable?)",
-                }),
-            ];
-        if (gw.available < gw.replicas)
-            return [
-                finding("warn", {
-                    cluster: m.name,
-                    object,
-                    message: `${gw.available} of ${gw.replicas} gateway Pods are available`,
-                    fix: "kubectl -n istio-system describe deployment istio-eastwestgateway",
-                }),
-            ];
-        return [];
-    });
+    return perMember(
+        "gateway-pods",
+        d,
+        facts,
+        "the gateway Deployment",
+        (m) => {
+            const gw = m.facts.gateway;
+            if (!gw) return [];
+            const object = "Deployment istio-system/istio-eastwestgateway";
+            if (gw.available === 0)
+                return [
+                    finding("fail", {
+                        cluster: m.name,
+                        object,
+                        message: `no gateway Pod is available (${gw.replicas} wanted): nothing reaches the group through this gateway`,
+                        fix: "kubectl -n istio-system describe deployment istio-eastwestgateway (is the injector running? the image pullable?)",
+                    }),
+                ];
+            if (gw.available < gw.replicas)
+                return [
+                    finding("warn", {
+                        cluster: m.name,
+                        object,
+                        message: `${gw.available} of ${gw.replicas} gateway Pods are available`,
+                        fix: "kubectl -n istio-system describe deployment istio-eastwestgateway",
+                    }),
+                ];
+            return [];
+        },
+        (f) => f.gateway !== undefined,
+    );
 }
 
 function ambient(facts: MeshFacts): CheckResult {

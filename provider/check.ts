@@ -2,7 +2,7 @@
 // remote secrets, what istiod serves, and each cluster the user gave access to), judged by core/check.ts.
 import { Cluster, ClusterAccess, ClusterError } from "./kube";
 import { IstiodUnreachable, istiodViews } from "./istiod";
-import { readGateway, readInjectorNetworks, readRootCerts } from "./inspect";
+import { readGateway, readInjectorNetworks, readLabelledServices, readRootCerts } from "./inspect";
 import { allLedgers } from "./resources/ledger";
 import { ClusterFacts, evaluate, MeshFacts, Report } from "../core/check";
 import type { Ledger } from "../core/meshNetworks";
@@ -43,13 +43,14 @@ async function meshes(cp: Cluster, namespace: string): Promise<Map<string, Ledge
 
 async function clusterFacts(c: Cluster, namespace: string, meshId: string, controlPlane: Cluster): Promise<ClusterFacts> {
     try {
-        const [ns, injectorNetworks, gateway, rootCerts] = await Promise.all([
+        const [ns, injectorNetworks, gateway, rootCerts, labelledServices] = await Promise.all([
             c.get<KubeObject>("v1", "Namespace", namespace),
             readInjectorNetworks(c, namespace, controlPlane),
             readGateway(c, namespace, meshId),
             readRootCerts(c, namespace),
+            readLabelledServices(c),
         ]);
-        return { networkLabel: ns?.metadata.labels?.[labels.network], injectorNetworks, gateway, rootCerts };
+        return { networkLabel: ns?.metadata.labels?.[labels.network], injectorNetworks, gateway, rootCerts, labelledServices };
     } catch (e) {
         return { error: (e as Error).message, injectorNetworks: [] };
     }

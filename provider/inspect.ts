@@ -93,3 +93,11 @@ export async function readRootCerts(c: Cluster, namespace: string): Promise<stri
         }
     });
 }
+
+/** Services labelled with a network that expose 15443: what istiod registers as gateways besides meshNetworks. */
+export async function readLabelledServices(c: Cluster): Promise<{ object: string; network: string }[]> {
+    const services = await c.list<Service>("v1", "Service", labels.network);
+    return services
+        .filter((s) => s.spec?.ports?.some((p) => p.port === crossNetworkPort))
+        .map((s) => ({ object: `Service ${s.metadata.namespace}/${s.metadata.name}`, network: s.metadata.labels![labels.network] }));
+}

@@ -13,6 +13,8 @@ const multiNetworking = (mesh: Topology) =>
         meshId: mesh.meshId,
         controlPlane: mesh.controlPlane,
         remoteSecrets: mesh.remoteSecrets,
+        skipAwait: mesh.skipAwait,
+        awaitTimeoutSeconds: mesh.awaitTimeoutSeconds,
         clusters: mesh.clusters.map((c) => ({ ...c, kubeconfig: kubeconfigs.apply((k) => k[c.name] ?? "") })),
     });
 const mn = multiNetworking(t);
