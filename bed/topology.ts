@@ -3,12 +3,20 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { auditCounts } from "./audit";
-import { bedEndpoint, BedState, readState } from "./bed";
+import { BedCluster, bedEndpoint, BedState, readState } from "./bed";
 import { kubeRequest } from "./kubeapi";
 import { istioMeshConfig, istiodDeployment } from "./seed";
 import { PreviewJson, RunResult, Stack } from "./stack";
 import { annotations, labels } from "../core/names";
-import type { ControlPlaneRestart, MeshCluster, MeshGateway, MeshGroup, MeshInterconnect, RemoteSecrets } from "../sdk/mesh";
+import type {
+    ControlPlaneRestart,
+    GatewayServiceType,
+    MeshCluster,
+    MeshGateway,
+    MeshGroup,
+    MeshInterconnect,
+    RemoteSecrets,
+} from "../sdk/mesh";
 
 /** A mesh as the Mesh component takes it, minus kubeconfigs (the program takes the bed's), plus more meshes. */
 export interface Topology {
@@ -21,7 +29,7 @@ export interface Topology {
     /** More meshes in the same program (their groups only; resource names must differ from this mesh's). */
     otherMeshes?: Topology[];
     groups: MeshGroup[];
-    gateways: MeshGateway[];
+    gateways: (Omit<MeshGateway, "serviceType"> & { serviceType?: `${GatewayServiceType}` })[];
     interconnect?: Omit<MeshInterconnect, "controlPlaneRestart"> & { controlPlaneRestart?: `${ControlPlaneRestart}` };
 }
 
@@ -43,11 +51,13 @@ export class TopologyStack extends Stack {
         super(topologyProgram, prefix);
     }
 
-    async create(clusterCount = readState()!.clusters.length): Promise<void> {
+    /** `kubeconfigOf`: the kubeconfig the program gets for a cluster (default: the bed's admin kubeconfig file). */
+    async create(
+        clusterCount = readState()!.clusters.length,
+        kubeconfigOf = (c: BedCluster) => fs.readFileSync(c.kubeconfig, "utf8"),
+    ): Promise<void> {
         const state = readState()!;
-        const kubeconfigs = Object.fromEntries(
-            state.clusters.slice(0, clusterCount).map((c) => [c.name, fs.readFileSync(c.kubeconfig, "utf8")]),
-        );
+        const kubeconfigs = Object.fromEntries(state.clusters.slice(0, clusterCount).map((c) => [c.name, kubeconfigOf(c)]));
         await this.init({ kubeconfigs: { value: JSON.stringify(kubeconfigs), secret: true } });
     }
 
@@ -153,12 +163,14 @@ export class Live {
 
     /**
      * Has cluster `n`'s sidecar injector give Pods `network` (none: undefined), as a remote install's injection path
-     * does (/inject/cluster/<id>/net/<network>, istiodRemote.injectionPath).
+     * does (/inject/cluster/<id>/net/<network>, istiodRemote.injectionPath); `clusterId`: the Istio cluster ID the
+     * program gives it (default: the bed's cluster-N).
      */
-    async setInjectionNetwork(n: number, network: string | undefined): Promise<void> {
+    async setInjectionNetwork(n: number, network: string | undefined, clusterId?: string): Promise<void> {
         const apiPath = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector";
         const config = await this.get(n, apiPath);
-        const id = n === 1 ? (this.state.istiod?.clusterId ?? clusterName(1)) : clusterName(n);
+        if (!config) return; // an install without the injector (a test removed it)
+        const id = clusterId ?? (n === 1 ? (this.state.istiod?.clusterId ?? clusterName(1)) : clusterName(n));
         const path = network ? `/inject/cluster/${id}/net/${network}` : "/inject";
         if (config.webhooks.every((w: any) => w.clientConfig.service.path === path)) return;
         for (const w of config.webhooks) w.clientConfig.service.path = path;

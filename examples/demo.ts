@@ -18,6 +18,7 @@ import { putSample, sample } from "../bed/sample";
 import { ensureTools } from "../bed/tools";
 import { sleep } from "../bed/procs";
 import { contextKubeconfig } from "../provider/kube";
+import { Live } from "../bed/topology";
 
 const program = path.join(__dirname, "quickstart");
 const stackName = "demo";
@@ -59,7 +60,8 @@ function pulumi(
         const child = spawn("pulumi", [...args, "--stack", stackName, "--non-interactive"], {
             cwd: program,
             env,
-            stdio: ["pipe", "pipe", "inherit"],
+            // Quiet: nothing of it is shown (its errors are the caller's to tell); else what it says, errors too.
+            stdio: ["pipe", "pipe", quiet && !args.includes("--json") ? "ignore" : "inherit"],
         });
         let stdout = "";
         child.stdout.on("data", (d) => {
@@ -92,6 +94,15 @@ async function main(): Promise<void> {
         );
         const state = await up({ clusters: 4 }, (m) => console.log(`    ${m}`));
         await putSample(state, (c) => bedEndpoint(state, c));
+        // As Istio's multi-network guide installs it: each cluster's injector gives Pods its group's network.
+        const live = new Live();
+        for (const [n, network, id] of [
+            [1, "east"],
+            [2, "east", "east-1"],
+            [3, "west", "west-1"],
+            [4, "south", "south-1"],
+        ] as const)
+            await live.setInjectionNetwork(n, network, id);
         env = { ...process.env, ...bedEnv(state) };
         state.clusters.forEach((c, i) => (opts.kubeconfigs[keys[i]] = fs.readFileSync(c.kubeconfig, "utf8")));
     } else {
@@ -125,6 +136,7 @@ async function main(): Promise<void> {
         console.log(`    interconnected      ${out.interconnected.join(", ")}`);
         console.log(`    control-plane restarts: ${out.controlPlaneRestarts}`);
         if (onBed) await istiodView();
+        await checkView(opts.kubeconfigs);
 
         if (south) {
             say('Preview of a follow-up change: a fourth cluster in group "south" joins the interconnect');
@@ -153,6 +165,30 @@ async function main(): Promise<void> {
         }
     }
     say("Done");
+}
+
+/** `pulumi-multinet check`, as a user runs it (the package's bin, a kubeconfig file per cluster). */
+async function checkView(kubeconfigs: Record<string, string>): Promise<void> {
+    say("pulumi-multinet check: the mesh as istiod sees it");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multinet-demo-"));
+    const names: Record<string, string> = { hosted: "hosted", east1: "east-1", west1: "west-1" };
+    const args = Object.entries(names).flatMap(([key, name]) => {
+        const file = path.join(dir, key);
+        fs.writeFileSync(file, kubeconfigs[key], { mode: 0o600 });
+        return ["--kubeconfig", `${name}=${file}`];
+    });
+    try {
+        await new Promise<void>((resolve) => {
+            const bin = path.join(__dirname, "..", "dist", "cli", "main.js");
+            const child = spawn(process.execPath, [bin, "check", ...args, "--control-plane", "hosted", "--wait", "30"], {
+                stdio: ["ignore", "pipe", "inherit"],
+            });
+            child.stdout.on("data", (d) => process.stdout.write(String(d).replace(/^/gm, "    ")));
+            child.on("close", () => resolve());
+        });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 /** What the bed's real istiod made of the quickstart. */
