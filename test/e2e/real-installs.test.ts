@@ -121,7 +121,7 @@ describe("the injector's network decides, as in installs made by Istio's multi-n
         await live.setInjectionNetwork(1, undefined);
         expect(warnings(await stack.previewOf(moved))).toEqual([
             expect.stringMatching(
-                /^cluster "cluster-1" takes network "network2", but its sidecar injector gives Pods no network: their sidecars have no network/,
+                /^warning: cluster "cluster-1" takes network "network2", but its sidecar injector gives Pods no network: their sidecars have no network/,
             ),
         ]);
     });
