@@ -160,7 +160,7 @@ async function join(where: Where, members: InterconnectMember[], policy: Restart
             fieldManagerOf(ownerValue(where)),
         );
         // The restart is part of the update: done when the rollout is, as `kubectl rollout status` judges it.
-        if (where.istiod && !tolerant) await awaitRollout(c, where, patched.metadata.generation ?? 0, where.istiod.timeoutSeconds);
+        if (where.istiod) await awaitRollout(c, where, patched.metadata.generation ?? 0, where.istiod.timeoutSeconds);
     } catch (e) {
         if (!(tolerant && e instanceof ClusterError && e.status === 404)) throw e;
         console.error(`cluster "${c.name}": Deployment ${where.namespace}/${where.deployment} is gone; no control-plane restart to do`);
