@@ -44,6 +44,7 @@ import {
     remoteProfileObjects,
 } from "./seed";
 import { ensureTools, Tools } from "./tools";
+import { putSample } from "./sample";
 import { clusterIdProblem } from "../core/validate";
 
 export interface BedCluster {
@@ -57,6 +58,10 @@ export interface BedCluster {
     /** kubeconfig of a user without any RBAC grant, for permission tests. */
     viewerKubeconfig: string;
     auditLog: string;
+    /** A cluster rebuilt under its name (replaceCluster): its own CA (PEM), serving certificate's folder and etcd prefix. */
+    ca?: string;
+    pki?: string;
+    etcdPrefix?: string;
 }
 
 export interface BedState {
@@ -93,7 +98,7 @@ export function readState(): BedState | undefined {
 
 /** How the bed itself (its own user, left out of audit counts) reaches a cluster. */
 export function bedEndpoint(state: BedState, cluster: BedCluster): Endpoint {
-    return { server: cluster.server, ca: state.ca, token: state.bedToken };
+    return { server: cluster.server, ca: cluster.ca ?? state.ca, token: state.bedToken };
 }
 
 /** Environment for the bed's Pulumi CLI and kubectl with a local file backend (no clusters implied). */
@@ -161,10 +166,6 @@ function openssl(args: string[], cwd: string): void {
 }
 
 /**
- * One CA, one serving certificate for the host's address and 127.0.0.1 and one service-account key serve every cluster; the kubelet has
- * its serving certificate, and the API servers their client certificate towards kubelets, both from that CA.
- */
-/**
  * The address the API servers are reached at: the machine's own (not a loopback one), as a real cluster's API
  * server is reached from other hosts and from istiod's Pod; a loopback address in a remote secret is what the
  * package warns about (kind, local tunnels). `MULTINET_BED_HOST` sets it; loopback only when nothing else exists.
@@ -177,13 +178,21 @@ export function hostAddress(): string {
     return own?.address ?? "127.0.0.1";
 }
 
-function makePki(dir: string, host: string): void {
+/** A new CA in `dir` (ca.crt, ca.key) and an API server's serving certificate from it for `host` (server.crt, server.key). */
+function makeServingPki(dir: string, host: string, caName = "multinet-bed-ca"): ReturnType<typeof issuer> {
     fs.mkdirSync(dir, { recursive: true });
-    // A new P-256 key, unencrypted, in `key`.
-    const newKey = (key: string) => ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key];
-    openssl(["req", "-x509", ...newKey("ca.key"), "-out", "ca.crt", "-days", "3650", "-subj", "/CN=multinet-bed-ca"], dir);
-    // `name`.key and `name`.crt, signed by the CA, with the extensions `ext`.
-    const issue = (name: string, subject: string, ext: string) => {
+    openssl(["req", "-x509", ...newKey("ca.key"), "-out", "ca.crt", "-days", "3650", "-subj", `/CN=${caName}`], dir);
+    const issue = issuer(dir);
+    issue("server", "/CN=kube-apiserver", `subjectAltName=IP:${host},IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n`);
+    return issue;
+}
+
+/** A new P-256 key, unencrypted, in `key`. */
+const newKey = (key: string) => ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key];
+
+/** Issues `name`.key and `name`.crt in `dir`, signed by its CA, with the extensions `ext`. */
+function issuer(dir: string) {
+    return (name: string, subject: string, ext: string) => {
         fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
         openssl(["req", ...newKey(`${name}.key`), "-out", `${name}.csr`, "-subj", subject], dir);
         openssl(
@@ -207,7 +216,15 @@ function makePki(dir: string, host: string): void {
             dir,
         );
     };
-    issue("server", "/CN=kube-apiserver", `subjectAltName=IP:${host},IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n`);
+}
+
+/**
+ * One CA, one serving certificate for the host's address and 127.0.0.1 and one service-account key serve every
+ * cluster; the kubelet has its serving certificate, and the API servers their client certificate towards kubelets,
+ * both from that CA.
+ */
+function makePki(dir: string, host: string): void {
+    const issue = makeServingPki(dir, host);
     // As a kubelet's serving certificate is (its Node's name and address), and as kubeadm makes the API server's
     // client certificate towards kubelets (cmd/kubeadm/app/phases/certs/certlist.go).
     issue(
@@ -280,17 +297,18 @@ export function writeBinDir(tools: Tools): void {
 async function startCluster(tools: Tools, state: BedState, cluster: BedCluster, log: Log): Promise<void> {
     const dir = clusterDir(cluster.index);
     const pki = path.join(runDir, "pki");
+    const serving = cluster.pki ?? pki;
     const name = `apiserver-${cluster.index}`;
     startProcess(name, tools.kubeApiserver, [
         `--etcd-servers=http://127.0.0.1:${state.etcdPort}`,
-        `--etcd-prefix=/${cluster.name}`,
+        `--etcd-prefix=/${cluster.etcdPrefix ?? cluster.name}`,
         // Every address: the API server is reached at the machine's own (hostAddress), istiod and the bed use loopback.
         "--bind-address=0.0.0.0",
         `--advertise-address=${new URL(cluster.server).hostname}`,
         `--secure-port=${cluster.port}`,
         `--cert-dir=${dir}`,
-        `--tls-cert-file=${pki}/server.crt`,
-        `--tls-private-key-file=${pki}/server.key`,
+        `--tls-cert-file=${serving}/server.crt`,
+        `--tls-private-key-file=${serving}/server.key`,
         `--client-ca-file=${pki}/ca.crt`,
         `--kubelet-certificate-authority=${pki}/ca.crt`,
         `--kubelet-client-certificate=${pki}/apiserver-kubelet-client.crt`,
@@ -529,6 +547,42 @@ export async function startClusterAgain(index: number, log: Log = defaultLog): P
     const cluster = state?.clusters.find((c) => c.index === index);
     if (!state || !cluster) throw new Error(`no bed cluster ${index}`);
     await startCluster(ensureTools(log), state, cluster, log);
+}
+
+/**
+ * Rebuilds cluster `index` under its name, as one does a lost cluster: a new API server (a new address, a new CA)
+ * over an empty store, seeded as a fresh Istio install (and the sample); its kubeconfig files name the new server and
+ * CA. The controllers process starts again to reach it.
+ */
+export async function replaceCluster(index: number, log: Log = defaultLog): Promise<BedCluster> {
+    const state = readState();
+    const cluster = state?.clusters.find((c) => c.index === index);
+    if (!state || !cluster) throw new Error(`no bed cluster ${index}`);
+    const tools = ensureTools(log);
+    await stopProcess(`apiserver-${index}`);
+    const generation = Number(/-g(\d+)$/.exec(cluster.etcdPrefix ?? "")?.[1] ?? 0) + 1;
+    const host = new URL(cluster.server).hostname;
+    cluster.pki = path.join(runDir, "pki", `${cluster.name}-g${generation}`);
+    makeServingPki(cluster.pki, host, `${cluster.name}-g${generation}-ca`);
+    const ca = fs.readFileSync(path.join(cluster.pki, "ca.crt"), "utf8");
+    cluster.ca = ca;
+    cluster.etcdPrefix = `${cluster.name}-g${generation}`;
+    cluster.port = await freePort();
+    cluster.server = `https://${host}:${cluster.port}`;
+    for (const file of [cluster.kubeconfig, cluster.viewerKubeconfig]) {
+        const text = fs.readFileSync(file, "utf8");
+        const user = /users:\n- name: (\S+)/.exec(text)![1];
+        const secret = /token: (\S+)/.exec(text)![1];
+        fs.writeFileSync(file, kubeconfigYaml(cluster.name, cluster.server, ca, user, secret), { mode: 0o600 });
+    }
+    fs.writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+    await startCluster(tools, state, cluster, log);
+    await seed(state, cluster, istioCrds(tools.istioCrds), state.istiod?.clusterId ?? "cluster-1");
+    await putSample(state, (c) => bedEndpoint(state, c), [cluster]);
+    await stopProcess("controllers");
+    startControllers();
+    log(`${cluster.name} rebuilt at ${cluster.server} with a new CA`);
+    return cluster;
 }
 
 export function pauseLoadBalancer(paused: boolean): void {

@@ -28,7 +28,10 @@ const pausedFlag = path.join(runDir, "lb-paused");
 const saKey = crypto.createPrivateKey(fs.readFileSync(path.join(runDir, "pki", "sa.key")));
 const assigned = new Map<string, string>(); // cluster/namespace/name -> address
 
-const endpoints = state.clusters.map((c) => ({ cluster: c, ep: { server: c.server, ca: state.ca, token: state.bedToken } as Endpoint }));
+const endpoints = state.clusters.map((c) => ({
+    cluster: c,
+    ep: { server: c.server, ca: c.ca ?? state.ca, token: state.bedToken } as Endpoint,
+}));
 
 function nextAddress(): string {
     const used = new Set(assigned.values());
@@ -115,7 +118,8 @@ async function serviceAccountTokens(): Promise<void> {
                     metadata: { annotations: { "kubernetes.io/service-account.uid": sa.body.metadata.uid } },
                     data: {
                         token: Buffer.from(token).toString("base64"),
-                        "ca.crt": Buffer.from(state.ca).toString("base64"),
+                        // The cluster's own CA, as the token controller puts it (a rebuilt cluster has another).
+                        "ca.crt": Buffer.from(ep.ca).toString("base64"),
                         namespace: Buffer.from(namespace).toString("base64"),
                     },
                 },

@@ -86,8 +86,8 @@ async function sampleIn(ep: Endpoint, cluster: BedCluster): Promise<void> {
 }
 
 /** Puts the sample in every cluster of the bed. Idempotent. */
-export async function putSample(state: BedState, endpointOf: (c: BedCluster) => Endpoint): Promise<void> {
+export async function putSample(state: BedState, endpointOf: (c: BedCluster) => Endpoint, clusters = state.clusters): Promise<void> {
     await Promise.all(
-        state.clusters.map((c) => sampleIn(endpointOf(c), c).catch((e) => Promise.reject(new Error(`sample on ${c.name}: ${e.message}`)))),
+        clusters.map((c) => sampleIn(endpointOf(c), c).catch((e) => Promise.reject(new Error(`sample on ${c.name}: ${e.message}`)))),
     );
 }

@@ -26,6 +26,7 @@ export interface Topology {
     remoteSecrets?: `${RemoteSecrets}`;
     skipAwait?: boolean;
     awaitTimeoutSeconds?: number;
+    remoteSecretRotation?: string;
     /** More meshes in the same program (their groups only; resource names must differ from this mesh's). */
     otherMeshes?: Topology[];
     groups: MeshGroup[];

@@ -113,6 +113,15 @@ export function moveWarning(cluster: string, from: string, to: string, injected:
     );
 }
 
+/** The preview's word on a rotation of a cluster's reader token (MultiNetworking's remoteSecretRotation). */
+export function rotationWarning(cluster: string, from: string, to: string): string {
+    return (
+        `the reader token istiod uses for cluster "${cluster}" rotates (${JSON.stringify(from)} to ${JSON.stringify(to)}): a new token is ` +
+        `made and proven against the cluster, the remote secret switches to it, istiod syncs with it, and only then is the old ` +
+        `token revoked. Nothing restarts.`
+    );
+}
+
 /**
  * What sidecars without a network of their own (an injector that gives Pods none) receive, read in Istio (1.31,
  * pilot/pkg/xds/endpoints/ep_filters.go, forceGateway): every endpoint of a network that has gateways comes through

@@ -101,6 +101,8 @@ export interface IstiodView {
     gateways: NetworkzEntry[];
     endpoints: HeldEndpoint[];
     proxies: ConnectedProxy[];
+    /** How many remote-secret events istiod has received (when read): a wait for a changed secret watches it move. */
+    secretEvents?: number;
 }
 
 /** A cluster the check can read (its kubeconfig given), or why it cannot. */

@@ -39,6 +39,8 @@ export const annotations = {
     restartedAt: "kubectl.kubernetes.io/restartedAt",
     /** Istio: the cluster ID a remote secret stands for. */
     istioCluster: "networking.istio.io/cluster",
+    /** The rotation a remote secret's token was made for (MultiNetworking's remoteSecretRotation). */
+    rotation: "multinet.pulumi.io/rotation",
     /** Kubernetes: the ServiceAccount a token Secret is for. */
     serviceAccountName: "kubernetes.io/service-account.name",
 } as const;
@@ -55,7 +57,8 @@ export const gatewayRuleName = "cross-network-gateway";
 export const remoteAccess = {
     serviceAccount: "istio-reader-service-account",
     clusterRole: (meshId: string) => `multinet-istio-reader-${meshId}`,
-    tokenSecret: (meshId: string) => `istio-reader-${meshId}-token`,
+    /** The reader's token; a rotation (MultiNetworking's remoteSecretRotation) gives it a new name, so a new token. */
+    tokenSecret: (meshId: string, rotation = "") => `istio-reader-${meshId}-token${rotation ? `-${fnv1a(rotation)}` : ""}`,
     remoteSecret: (clusterId: string) => `istio-remote-secret-${clusterId}`,
 } as const;
 

@@ -291,9 +291,9 @@ export function readerServiceAccount(o: Ownership, namespace: string): KubeObjec
 }
 
 /** In a remote cluster: the read-only ClusterRole, its binding to the reader, and the reader's token Secret. */
-export function readerAccessObjects(o: Ownership, namespace: string): KubeObject[] {
+export function readerAccessObjects(o: Ownership, namespace: string, rotation = ""): KubeObject[] {
     const role = remoteAccess.clusterRole(o.meshId);
-    const tokenMeta = ownedMetadata(o, remoteAccess.tokenSecret(o.meshId), namespace);
+    const tokenMeta = ownedMetadata(o, remoteAccess.tokenSecret(o.meshId, rotation), namespace);
     return [
         {
             apiVersion: "rbac.authorization.k8s.io/v1",
@@ -341,12 +341,19 @@ export function remoteKubeconfig(clusterId: string, server: string, caData: stri
 }
 
 /** On the control-plane cluster: the remote secret istiod discovers the cluster `clusterId` by. */
-export function remoteSecret(o: Ownership, namespace: string, clusterId: string, kubeconfig: string): KubeObject {
+export function remoteSecret(o: Ownership, namespace: string, clusterId: string, kubeconfig: string, rotation = ""): KubeObject {
     const meta = ownedMetadata(o, remoteAccess.remoteSecret(clusterId), namespace, { [labels.multiCluster]: "true" });
     return {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { ...meta, annotations: { ...meta.annotations, [annotations.istioCluster]: clusterId } },
+        metadata: {
+            ...meta,
+            annotations: {
+                ...meta.annotations,
+                [annotations.istioCluster]: clusterId,
+                ...(rotation ? { [annotations.rotation]: rotation } : {}),
+            },
+        },
         data: { [clusterId]: Buffer.from(kubeconfig).toString("base64") },
     };
 }

@@ -142,6 +142,7 @@ export const multiNetworkingSchema = z
         clusters: z.array(clusterSchema).min(1, "needs at least one cluster"),
         remoteSecrets: z.enum(["managed", "external"]).default("managed"),
         skipAwait: z.boolean().default(false),
+        remoteSecretRotation: z.string().default(""),
         awaitTimeoutSeconds: z.number().int().min(1, "must be at least 1").default(300),
     })
     .superRefine((v, ctx) => {
@@ -268,6 +269,7 @@ const fieldValues: Record<string, string> = {
     "controlPlane.configMap": 'a string, e.g. "istio"',
     "controlPlane.istiodDebug": 'a URL, e.g. "http://istiod.example.com:15014"',
     skipAwait: "true or false",
+    remoteSecretRotation: 'a string, e.g. "2026-12"',
     awaitTimeoutSeconds: "a whole number of seconds, e.g. 300",
     clusters: 'a list of clusters, e.g. [{ name: "east-1", podCidrs: ["10.20.0.0/16"] }]',
     "clusters[]": 'an object describing a cluster, e.g. { name: "east-1", podCidrs: ["10.20.0.0/16"] }',

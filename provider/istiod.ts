@@ -17,7 +17,7 @@ export interface IstiodTarget {
 }
 
 /** The views a caller needs (endpointShardz is the largest: read only when asked). */
-export type ViewPart = "clusters" | "gateways" | "endpoints" | "proxies";
+export type ViewPart = "clusters" | "gateways" | "endpoints" | "proxies" | "secretEvents";
 
 /** istiod could not be reached: what happened and what to do. */
 export class IstiodUnreachable extends UserError {
@@ -58,23 +58,28 @@ export async function istiodPods(c: Cluster, namespace: string, deployment: stri
         .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
-/** One istiod to read: its name and a JSON reader of its debug paths. */
+/** One istiod to read: its name and a reader of its paths' text. */
 interface Reader {
     source: string;
-    get(path: string): Promise<any>;
+    text(path: string): Promise<string>;
 }
 
-function parsed(source: string, path: string, status: number, body: string): any {
+function answered(source: string, path: string, status: number, body: string): string {
     if (status !== 200)
         throw new IstiodUnreachable(`${source} answered ${path} with ${status}: ${body.slice(0, 200)}`, "check istiod's log");
-    return body.trim() === "" ? null : JSON.parse(body);
+    return body;
 }
+
+const json = async (reader: Reader, path: string): Promise<any> => {
+    const body = await reader.text(path);
+    return body.trim() === "" ? null : JSON.parse(body);
+};
 
 function urlReader(debugUrl: string): Reader {
     const base = debugUrl.replace(/\/+$/, "");
     return {
         source: base,
-        async get(path) {
+        async text(path) {
             let r: Response;
             try {
                 r = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(20_000) });
@@ -84,7 +89,7 @@ function urlReader(debugUrl: string): Reader {
                     "check the istiod debug URL",
                 );
             }
-            return parsed(base, path, r.status, await r.text());
+            return answered(base, path, r.status, await r.text());
         },
     };
 }
@@ -94,7 +99,7 @@ function podReader(c: Cluster, namespace: string, pod: Pod): Reader {
     const source = `Pod ${namespace}/${pod.metadata.name}`;
     return {
         source,
-        async get(path) {
+        async text(path) {
             let r: { status: number; body: string };
             try {
                 r = await c.podGet(namespace, pod.metadata.name, port, path);
@@ -107,7 +112,7 @@ function podReader(c: Cluster, namespace: string, pod: Pod): Reader {
                         : `check that istiod serves its debug endpoints on port ${port} (ENABLE_DEBUG_ON_HTTP)`,
                 );
             }
-            return parsed(source, path, r.status, r.body);
+            return answered(source, path, r.status, r.body);
         },
     };
 }
@@ -126,7 +131,7 @@ async function readers(target: IstiodTarget): Promise<Reader[]> {
     return pods.map((p) => podReader(c, target.namespace, p));
 }
 
-function endpointsOf(shardz: any): HeldEndpoint[] {
+export function endpointsOf(shardz: any): HeldEndpoint[] {
     const out: HeldEndpoint[] = [];
     for (const [service, byNamespace] of Object.entries<any>(shardz ?? {})) {
         for (const [namespace, entry] of Object.entries<any>(byNamespace ?? {})) {
@@ -143,7 +148,7 @@ function endpointsOf(shardz: any): HeldEndpoint[] {
 }
 
 /** Connected proxies: adsz (their metadata as sent) joined with syncz (their type), by proxy id `<pod>.<namespace>`. */
-function proxiesOf(adsz: any, syncz: any): ConnectedProxy[] {
+export function proxiesOf(adsz: any, syncz: any): ConnectedProxy[] {
     const types = new Map<string, string>(((syncz as any[]) ?? []).map((s) => [s.proxy, s.proxy_type ?? ""]));
     return ((adsz?.clients as any[]) ?? []).map((client) => {
         const id = String(client.connectionId ?? "").replace(/-\d+$/, "");
@@ -151,15 +156,26 @@ function proxiesOf(adsz: any, syncz: any): ConnectedProxy[] {
     });
 }
 
+/**
+ * How many remote-secret events istiod has received (its counter remote_cluster_secret_events_total, every event
+ * kind), from its Prometheus text on the monitoring port: a change of a remote secret it has seen moves it.
+ */
+export function secretEventsOf(metrics: string): number {
+    let total = 0;
+    for (const m of metrics.matchAll(/^remote_cluster_secret_events_total(?:\{[^}]*\})? ([0-9.e+]+)$/gm)) total += Number(m[1]);
+    return total;
+}
+
 /** What one istiod serves: the parts asked for (the others empty). */
 async function readView(reader: Reader, parts: ViewPart[]): Promise<IstiodView> {
     const want = (p: ViewPart) => parts.includes(p);
-    const [clusters, gateways, shardz, adsz, syncz] = await Promise.all([
-        want("clusters") ? reader.get("/debug/clusterz") : null,
-        want("gateways") ? reader.get("/debug/networkz") : null,
-        want("endpoints") ? reader.get("/debug/endpointShardz") : null,
-        want("proxies") ? reader.get("/debug/adsz") : null,
-        want("proxies") ? reader.get("/debug/syncz") : null,
+    const [clusters, gateways, shardz, adsz, syncz, metrics] = await Promise.all([
+        want("clusters") ? json(reader, "/debug/clusterz") : null,
+        want("gateways") ? json(reader, "/debug/networkz") : null,
+        want("endpoints") ? json(reader, "/debug/endpointShardz") : null,
+        want("proxies") ? json(reader, "/debug/adsz") : null,
+        want("proxies") ? json(reader, "/debug/syncz") : null,
+        want("secretEvents") ? reader.text("/metrics") : null,
     ]);
     return {
         source: reader.source,
@@ -167,6 +183,7 @@ async function readView(reader: Reader, parts: ViewPart[]): Promise<IstiodView> 
         gateways: (gateways as NetworkzEntry[] | null) ?? [],
         endpoints: endpointsOf(shardz),
         proxies: proxiesOf(adsz, syncz),
+        ...(metrics !== null ? { secretEvents: secretEventsOf(metrics) } : {}),
     };
 }
 

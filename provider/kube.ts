@@ -20,6 +20,8 @@ export class ClusterError extends UserError {
         readonly status?: number,
         /** With a server-side apply conflict (409): the field managers holding the contested fields. */
         readonly conflictManagers: string[] = [],
+        /** The API server could not be reached at all. */
+        readonly unreachable = false,
     ) {
         super(`cluster "${cluster}": ${message}`);
     }
@@ -286,6 +288,9 @@ export class Cluster {
                 this.name,
                 `cannot reach the API server at ${this.server} to ${verb} ${what} (${firstLine(e)}); ` +
                     `check that the cluster is up and the kubeconfig is current`,
+                undefined,
+                [],
+                true,
             );
         }
         if (code === 401)

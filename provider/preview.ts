@@ -3,7 +3,7 @@
 // resource; the SDK loads this module, and with it the Kubernetes client, lazily (sdk/previewReads.ts).
 import { Cluster, ClusterAccess } from "./kube";
 import { ControlPlaneState, RestartPolicy } from "../core/changes";
-import { labels } from "../core/names";
+import { annotations, labels } from "../core/names";
 import type { KubeObject } from "../core/render";
 import { CommonInputs } from "./resources/common";
 import { controlPlaneState } from "./resources/interconnect";
@@ -55,6 +55,16 @@ export async function injectsNetwork(
         }),
     );
     return Object.fromEntries(entries);
+}
+
+/** The rotation of each remote secret `owner` made (cluster ID -> its rotation; "" for the first token). */
+export async function remoteSecretRotations(access: ClusterAccess, namespace: string, owner: string): Promise<Record<string, string>> {
+    const secrets = await Cluster.connect(access).list<KubeObject>("v1", "Secret", `${labels.multiCluster}=true`, namespace);
+    return Object.fromEntries(
+        secrets
+            .filter((s) => s.metadata.annotations?.[annotations.owner] === owner)
+            .map((s) => [s.metadata.annotations?.[annotations.istioCluster] ?? "", s.metadata.annotations?.[annotations.rotation] ?? ""]),
+    );
 }
 
 /** Cluster IDs istiod has credentials for: the data keys of the remote secrets in the control plane's namespace. */

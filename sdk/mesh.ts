@@ -218,6 +218,12 @@ export interface MeshArgs {
      * @default 300
      */
     awaitTimeoutSeconds?: number;
+    /**
+     * Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
+     * proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
+     * @default ""
+     */
+    remoteSecretRotation?: string;
     /** The network groups. Default: none. */
     groups?: MeshGroup[];
     /** The east-west gateways. Default: none. */
@@ -254,6 +260,7 @@ export class Mesh extends pulumi.ComponentResource {
                 clusters: args.clusters,
                 remoteSecrets: args.remoteSecrets as `${RemoteSecrets}` | undefined,
                 skipAwait: args.skipAwait,
+                remoteSecretRotation: args.remoteSecretRotation,
                 awaitTimeoutSeconds: args.awaitTimeoutSeconds,
             },
             { parent: this },

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isLoopbackServer, kubeconfigServer, loopbackWarning } from "../core/apiServer";
-import { planRestart, RestartPolicy, restartWarning } from "../core/changes";
+import { planRestart, RestartPolicy, restartWarning, rotationWarning } from "../core/changes";
+import { ownerValue } from "../core/render";
 import { multiNetworkingSchema, parseArgs } from "../core/validate";
 import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
 import { validate } from "./errors";
@@ -43,6 +44,14 @@ export interface MultiNetworkingArgs {
      * @default 300
      */
     awaitTimeoutSeconds?: number;
+    /**
+     * Any string; a new value rotates the reader tokens of the remote secrets this package manages, without downtime:
+     * a new token is made and proven against the cluster's API server, the remote secret switches to it, istiod syncs
+     * with it, and only then is the old token revoked. Nothing restarts. For a schedule, pass a value that changes on
+     * it, e.g. the `rfc3339` output of `@pulumiverse/time`'s `Rotating` resource, or a month ("2026-12").
+     * @default "" (the token made first)
+     */
+    remoteSecretRotation?: string;
 }
 
 /** A declared cluster with its defaults filled in. */
@@ -145,6 +154,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
                                   namespace: cp.namespace,
                                   tokenTimeoutSeconds: 60,
                                   istiod: this.awaitIstiod,
+                                  rotation: parsed.remoteSecretRotation,
                               },
                               // After the rule: its preview check of every cluster and of istiod gates all writes.
                               { parent: this, dependsOn: [this.rule] },
@@ -154,7 +164,10 @@ export class MultiNetworking extends pulumi.ComponentResource {
         this.remoteSecrets = pulumi.all(secrets);
         this.registerOutputs({ gatewayRule: this.gatewayRule, remoteSecrets: this.remoteSecrets });
         warnBeforeChanges(() => this.warnIfInterconnectRemoved());
-        if (parsed.remoteSecrets === "managed") warnBeforeChanges(() => this.warnLoopbackServers(remote));
+        if (parsed.remoteSecrets === "managed") {
+            warnBeforeChanges(() => this.warnLoopbackServers(remote));
+            warnBeforeChanges(() => this.warnRotation(remote, parsed.remoteSecretRotation));
+        }
         if (parsed.remoteSecrets === "external") warnBeforeChanges(() => this.warnMissingRemoteSecrets(remote));
     }
 
@@ -199,6 +212,21 @@ export class MultiNetworking extends pulumi.ComponentResource {
             const access = await this.knownAccess(c.name);
             const server = access && kubeconfigServer(access.kubeconfig);
             if (server && isLoopbackServer(server)) pulumi.log.warn(loopbackWarning(c.name, server), this);
+        }
+    }
+
+    /** A new remoteSecretRotation: what it does, for each cluster whose remote secret has another rotation now. */
+    private async warnRotation(remote: DeclaredCluster[], rotation: string): Promise<void> {
+        const access = await this.knownAccess(this.controlPlane.cluster);
+        if (!access) return;
+        const current = await previewReads().remoteSecretRotations(
+            access,
+            this.controlPlane.namespace,
+            ownerValue({ owner: ownerIdentity(), meshId: this.meshId }),
+        );
+        for (const c of remote) {
+            const now = current[c.clusterId];
+            if (now !== undefined && now !== rotation) pulumi.log.warn(rotationWarning(c.name, now, rotation), this);
         }
     }
 

@@ -2,7 +2,7 @@
 // optimistic-concurrency retries, and preview's unknown values.
 import { Cluster, ClusterError, status } from "../kube";
 import { UserError } from "../errors";
-import { IstiodUnreachable, istiodViews, ViewPart } from "../istiod";
+import { IstiodTarget, IstiodUnreachable, istiodViews, ViewPart } from "../istiod";
 import type { Finding, IstiodView } from "../../core/check";
 import { annotations, fieldManagerOf, fieldManagerPrefix, legacyFieldManager } from "../../core/names";
 import type { Permission } from "../../core/permissions";
@@ -231,6 +231,16 @@ export interface AwaitIstiod {
     timeoutSeconds: number;
 }
 
+/** Where the waits reach istiod: the control plane's Deployment, or the debug URL given. */
+export function istiodTarget(inputs: CommonInputs & { controlPlaneCluster: string; namespace: string }, wait: AwaitIstiod): IstiodTarget {
+    return {
+        access: { name: inputs.controlPlaneCluster, kubeconfig: inputs.kubeconfigs[inputs.controlPlaneCluster] },
+        namespace: inputs.namespace,
+        deployment: wait.deployment,
+        debugUrl: wait.debugUrl,
+    };
+}
+
 /**
  * Polls what istiod serves until `judge` finds nothing, for at most the wait's timeout; then throws the last
  * findings (the check's own messages) or why istiod could not be read. `judge` may throw to stop at once.
@@ -242,12 +252,7 @@ export async function awaitIstiod(
     what: string,
     judge: (view: IstiodView) => Finding[],
 ): Promise<void> {
-    const target = {
-        access: { name: inputs.controlPlaneCluster, kubeconfig: inputs.kubeconfigs[inputs.controlPlaneCluster] },
-        namespace: inputs.namespace,
-        deployment: wait.deployment,
-        debugUrl: wait.debugUrl,
-    };
+    const target = istiodTarget(inputs, wait);
     let last: string | undefined;
     await poll(
         async () => {
@@ -272,4 +277,34 @@ export async function awaitIstiod(
                     `(MultiNetworking's awaitTimeoutSeconds sets how long to wait; skipAwait: true stops waiting for a control plane the program cannot reach.)`,
             ),
     );
+}
+
+/**
+ * The opt-in, as Pulumi's Kubernetes provider has it (PULUMI_K8S_DELETE_UNREACHABLE), to let a cluster that is
+ * gone for good go: with PULUMI_MULTINET_DELETE_UNREACHABLE=true, what would be deleted on a cluster that cannot
+ * be reached is skipped and said, and everything on the reachable clusters is still cleaned.
+ */
+export const deleteUnreachableVariable = "PULUMI_MULTINET_DELETE_UNREACHABLE";
+
+/** Runs a delete's `work` on cluster `c`; an unreachable cluster is skipped under the opt-in, else named with it. */
+export async function deleting(c: Cluster, what: string, work: () => Promise<void>): Promise<void> {
+    try {
+        await work();
+    } catch (e) {
+        if (!(e instanceof ClusterError) || !e.unreachable) throw e;
+        if (process.env[deleteUnreachableVariable] === "true") {
+            console.error(
+                `warning: cluster "${c.name}" cannot be reached; skipped deleting ${what} there (${deleteUnreachableVariable}=true)`,
+            );
+            return;
+        }
+        throw new ClusterError(
+            c.name,
+            `${e.message.replace(/^cluster "[^"]*": /, "")}. If the cluster is gone for good, let it go: run again with ` +
+                `${deleteUnreachableVariable}=true, which skips what was on it (${what}) and still cleans every reachable cluster`,
+            undefined,
+            [],
+            true,
+        );
+    }
 }

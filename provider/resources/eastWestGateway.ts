@@ -10,6 +10,7 @@ import {
     missingPermissions,
     createOrUndo,
     deleteIfOwned,
+    deleting,
     applyAs,
     assertOwned,
     notOwned,
@@ -132,7 +133,10 @@ function liveService(c: Cluster, inputs: EastWestGatewayInputs): Promise<Service
 async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWestGatewayInputs): Promise<EastWestGatewayOutputs> {
     const c = cluster(inputs, inputs.cluster);
     assertOwned(c, await liveService(c, inputs), ownerValue(inputs), takenHint);
-    const done = olds && olds.drift?.length === 0 ? (olds.applied ?? []) : [];
+    // What the last update applied is there still, unless the last read saw drift or the cluster is another now (a
+    // new kubeconfig: a cluster rebuilt under its name, empty).
+    const sameCluster = olds?.kubeconfigs?.[inputs.cluster] === inputs.kubeconfigs[inputs.cluster];
+    const done = olds && olds.drift?.length === 0 && sameCluster ? (olds.applied ?? []) : [];
     const objects = render(inputs);
     for (const obj of objects) if (!done.includes(fingerprint(obj))) await applyAs(c, obj, ownerValue(inputs), true);
     // A PDB of ours left from more replicas (on create too: a failed earlier attempt); another's stays.
@@ -149,7 +153,9 @@ async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWe
 /** Deletes every object of the gateway that is ours, the PDB too (it exists only above one replica). */
 async function remove(props: EastWestGatewayInputs): Promise<void> {
     const c = cluster(props, props.cluster);
-    for (const obj of render({ ...props, replicas: 2 }).reverse()) await deleteIfOwned(c, obj, ownerValue(props));
+    await deleting(c, `the east-west gateway (${eastWest.name} in ${props.namespace})`, async () => {
+        for (const obj of render({ ...props, replicas: 2 }).reverse()) await deleteIfOwned(c, obj, ownerValue(props));
+    });
 }
 
 export const eastWestGatewayProvider = {

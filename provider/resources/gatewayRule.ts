@@ -10,6 +10,7 @@ import {
     missingPermissions,
     applyAs,
     deleteIfOwned,
+    deleting,
     assertOwned,
     AwaitIstiod,
     notOwned,
@@ -195,8 +196,13 @@ export const gatewayRuleProvider = {
         const selector = `${labels.mesh}=${props.meshId},${labels.networkGroup}`;
         const groups = (
             await forEachCluster(props.clusters, async (name) => {
-                const namespaces = await cluster(props, name).list<KubeObject>("v1", "Namespace", selector);
-                return namespaces.map((ns) => `"${ns.metadata.labels?.[labels.networkGroup]}" on cluster "${name}"`);
+                let found: string[] = [];
+                // A cluster gone for good has no group left to keep (under the opt-in; see common.ts, deleting).
+                await deleting(cluster(props, name), "nothing (it is only searched for network groups)", async () => {
+                    const namespaces = await cluster(props, name).list<KubeObject>("v1", "Namespace", selector);
+                    found = namespaces.map((ns) => `"${ns.metadata.labels?.[labels.networkGroup]}" on cluster "${name}"`);
+                });
+                return found;
             })
         ).flat();
         if (groups.length > 0) {

@@ -12,6 +12,7 @@ import { KubeObject, networkLabelPatch } from "../../core/render";
 import {
     createOrUndo,
     applyAs,
+    deleting,
     cluster,
     CommonInputs,
     forEachCluster,
@@ -95,6 +96,13 @@ async function claim(inputs: NetworkGroupInputs, name: string): Promise<string> 
     return inputs.networkName;
 }
 
+/** `release`, skipped under the opt-in when the cluster is gone for good (see common.ts, deleting). */
+function releasing(props: NetworkGroupInputs, name: string): Promise<void> {
+    return deleting(cluster(props, name), `the network labels of group "${props.networkName}" on namespace ${props.namespace}`, () =>
+        release(props, name),
+    );
+}
+
 /** Takes our labels off, unless another group of this stack has claimed the namespace meanwhile. */
 async function release(props: NetworkGroupInputs, name: string): Promise<void> {
     const c = cluster(props, name);
@@ -118,7 +126,7 @@ async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroup
     await forEachCluster(news.clusters, async (name) => {
         live[name] = await claim(news, name);
     });
-    await forEachCluster(removed, (name) => release(olds!, name));
+    await forEachCluster(removed, (name) => releasing(olds!, name));
     if (olds?.configMap !== undefined && (olds.configMap !== news.configMap || olds.controlPlaneCluster !== news.controlPlaneCluster)) {
         // The mesh's ConfigMap changed: the group's entry moves with it.
         await updateLedger(olds, (l) => withoutGroup(l, olds.networkName));
@@ -138,7 +146,7 @@ function withoutGroup(l: Ledger, networkName: string): Ledger {
 
 /** Releases every member's namespace and takes the group's entry out of meshNetworks. */
 async function remove(props: NetworkGroupInputs): Promise<void> {
-    await forEachCluster(props.clusters, (name) => release(props, name));
+    await forEachCluster(props.clusters, (name) => releasing(props, name));
     await updateLedger(props, (l) => withoutGroup(l, props.networkName), true);
 }
 

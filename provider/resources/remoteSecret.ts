@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { askApiServer, Cluster, ClusterError } from "../kube";
 import { remoteClusterFindings } from "../../core/check";
+import { istiodViews, ViewPart } from "../istiod";
 import { UserError } from "../errors";
 import { annotations, remoteAccess } from "../../core/names";
 import { permissions } from "../../core/permissions";
@@ -18,6 +19,8 @@ import {
     applyAs,
     AwaitIstiod,
     awaitIstiod,
+    deleting,
+    istiodTarget,
     notOwned,
     cluster,
     CommonInputs,
@@ -42,6 +45,8 @@ export interface RemoteSecretInputs extends CommonInputs {
     tokenTimeoutSeconds: number;
     /** Waiting for istiod to sync the cluster (absent: no wait). */
     istiod?: AwaitIstiod;
+    /** The reader token's rotation (MultiNetworking's remoteSecretRotation): a new one makes a new token. */
+    rotation?: string;
 }
 
 export interface RemoteSecretOutputs extends RemoteSecretInputs {
@@ -58,7 +63,7 @@ type Secret = KubeObject & { data?: Record<string, string> };
 const secretName = (inputs: RemoteSecretInputs) => remoteAccess.remoteSecret(inputs.clusterId);
 
 async function waitForToken(c: Cluster, inputs: RemoteSecretInputs): Promise<{ token: string; ca: string }> {
-    const name = remoteAccess.tokenSecret(inputs.meshId);
+    const name = remoteAccess.tokenSecret(inputs.meshId, inputs.rotation);
     return poll(
         async () => {
             const s = await c.get<Secret>("v1", "Secret", name, inputs.namespace);
@@ -124,10 +129,31 @@ async function usableCa(remote: Cluster, inputs: RemoteSecretInputs, server: str
     );
 }
 
-/** Until istiod reports the cluster synced; istiod's own verdict ("timeout": it gave up) ends the wait at once. */
-async function awaitSynced(inputs: RemoteSecretInputs, wait: AwaitIstiod): Promise<void> {
+/** How many remote-secret events each istiod has received so far, by its source. */
+async function secretEvents(inputs: RemoteSecretInputs, wait: AwaitIstiod): Promise<Map<string, number>> {
+    const views = await istiodViews(istiodTarget(inputs, wait), ["secretEvents"]).catch(() => []);
+    return new Map(views.map((v) => [v.source, v.secretEvents ?? 0]));
+}
+
+/**
+ * Until istiod reports the cluster synced with what was just written: when the remote secret changed, istiod must
+ * first have received that change (`eventsBefore`; a cluster it had synced shows "synced" until it has), then synced
+ * the new credentials, which it swaps in only then (pkg/kube/multicluster, ClusterStore.Swap: the old serves until).
+ * istiod's own verdict ("timeout": it gave up) ends the wait at once.
+ */
+async function awaitSynced(inputs: RemoteSecretInputs, wait: AwaitIstiod, eventsBefore?: Map<string, number>): Promise<void> {
     const started = Date.now();
-    await awaitIstiod(inputs, wait, ["clusters"], `cluster "${inputs.clusterId}" synced`, (view) => {
+    const parts: ViewPart[] = eventsBefore ? ["clusters", "secretEvents"] : ["clusters"];
+    await awaitIstiod(inputs, wait, parts, `cluster "${inputs.clusterId}" synced`, (view) => {
+        const before = eventsBefore?.get(view.source);
+        if (before !== undefined && (view.secretEvents ?? 0) <= before)
+            return [
+                {
+                    message: `${view.source} has not yet seen the changed remote secret of "${inputs.clusterId}"`,
+                    fix: "wait for istiod",
+                    severity: "warn",
+                },
+            ];
         const findings = remoteClusterFindings(
             { name: inputs.cluster, clusterId: inputs.clusterId },
             true,
@@ -182,7 +208,12 @@ async function takenProblems(inputs: RemoteSecretInputs): Promise<string[]> {
     ].filter((p): p is string => p !== undefined);
 }
 
-async function converge(inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs> {
+/**
+ * Makes the reader's access and the remote secret as `inputs` want them. A new rotation is make-before-break: a new
+ * token (a new Secret) is made and proven against the API server, the remote secret switches to it, istiod syncs
+ * with it, and only then is the old token revoked (its Secret deleted: the API server refuses it from then on).
+ */
+async function converge(olds: RemoteSecretInputs | undefined, inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs> {
     const owner = ownerValue(inputs);
     const o = ownership(inputs);
     const remote = cluster(inputs, inputs.cluster);
@@ -193,22 +224,27 @@ async function converge(inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs
     const sa = await remote.get<KubeObject>("v1", "ServiceAccount", remoteAccess.serviceAccount, inputs.namespace);
     const madeServiceAccount = !sa || ownerOf(sa) === owner;
     if (madeServiceAccount) await applyAs(remote, readerServiceAccount(o, inputs.namespace), owner, true);
-    for (const obj of readerAccessObjects(o, inputs.namespace)) await applyAs(remote, obj, owner, true);
+    for (const obj of readerAccessObjects(o, inputs.namespace, inputs.rotation)) await applyAs(remote, obj, owner, true);
     const { token, ca } = await waitForToken(remote, inputs);
     const server = inputs.server || remote.server;
     const caData = await usableCa(remote, inputs, server, token, ca);
-    await applyAs(
-        cp,
-        remoteSecret(
-            o,
-            inputs.namespace,
-            inputs.clusterId,
-            remoteKubeconfig(inputs.clusterId, server, caData, token, remote.tlsServerName),
-        ),
-        owner,
-        true,
+    const secret = remoteSecret(
+        o,
+        inputs.namespace,
+        inputs.clusterId,
+        remoteKubeconfig(inputs.clusterId, server, caData, token, remote.tlsServerName),
+        inputs.rotation,
     );
-    if (inputs.istiod) await awaitSynced(inputs, inputs.istiod);
+    const live = await cp.get<Secret>("v1", "Secret", secretName(inputs), inputs.namespace);
+    const changed = live !== undefined && !sameJson(live.data, secret.data);
+    const eventsBefore = inputs.istiod && changed ? await secretEvents(inputs, inputs.istiod) : undefined;
+    await applyAs(cp, secret, owner, true);
+    if (inputs.istiod) await awaitSynced(inputs, inputs.istiod, eventsBefore);
+    const oldRotation = olds?.rotation ?? "";
+    if (olds && oldRotation !== (inputs.rotation ?? "")) {
+        const name = remoteAccess.tokenSecret(inputs.meshId, oldRotation);
+        await deleteIfOwned(remote, { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: inputs.namespace } }, owner);
+    }
     return {
         ...inputs,
         remoteSecret: `${inputs.namespace}/${secretName(inputs)}`,
@@ -221,9 +257,18 @@ async function converge(inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs
 async function remove(props: RemoteSecretInputs): Promise<void> {
     const owner = ownerValue(props);
     const cp = cluster(props, props.controlPlaneCluster);
-    await deleteIfOwned(cp, { apiVersion: "v1", kind: "Secret", metadata: { name: secretName(props), namespace: props.namespace } }, owner);
+    const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: secretName(props), namespace: props.namespace } };
+    await deleting(cp, `Secret ${props.namespace}/${secretName(props)}`, () => deleteIfOwned(cp, secret, owner));
     const remote = cluster(props, props.cluster);
-    for (const obj of readerAccessObjects(ownership(props), props.namespace).reverse()) await deleteIfOwned(remote, obj, owner);
+    await deleting(remote, `the reader access of mesh "${props.meshId}" (its ServiceAccount, ClusterRole, binding and token)`, () =>
+        removeReader(remote, props, owner),
+    );
+}
+
+/** The reader's token, binding and role in the cluster istiod read, and its ServiceAccount when no other mesh's reader uses it. */
+async function removeReader(remote: Cluster, props: RemoteSecretInputs, owner: string): Promise<void> {
+    for (const obj of readerAccessObjects(ownership(props), props.namespace, props.rotation).reverse())
+        await deleteIfOwned(remote, obj, owner);
     // One reader ServiceAccount per cluster, shared by the meshes that read it: one that pulumi-multinet made (for
     // whichever mesh) goes with the last reader token; one that Istio's installer made stays.
     const tokens = await remote.list<Secret>("v1", "Secret", "", props.namespace);
@@ -260,7 +305,7 @@ export const remoteSecretProvider = {
 
     async create(inputs: RemoteSecretInputs): Promise<pulumi.dynamic.CreateResult> {
         const outs = await createOrUndo(
-            () => converge(inputs),
+            () => converge(undefined, inputs),
             () => remove(inputs),
         );
         return { id: `${inputs.controlPlaneCluster}/${inputs.namespace}/${secretName(inputs)}`, outs };
@@ -273,13 +318,14 @@ export const remoteSecretProvider = {
             replaces.length > 0 ||
             drift ||
             olds.server !== news.server ||
+            (olds.rotation ?? "") !== (news.rotation ?? "") ||
             !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
             olds.owner !== news.owner;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
-    async update(_id: string, _olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: await converge(news) };
+    async update(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await converge(olds, news) };
     },
 
     async read(id: string, props: RemoteSecretOutputs): Promise<pulumi.dynamic.ReadResult> {

@@ -1,4 +1,5 @@
-import { classifyInterconnect, movesInto, planRestart, restartWarning } from "../../core/changes";
+import { classifyInterconnect, movesInto, moveWarning, planRestart, restartWarning, rotationWarning } from "../../core/changes";
+import { remoteAccess } from "../../core/names";
 
 const m = (networkName: string, addresses = ["203.0.113.1"]) => ({ networkName, addresses });
 
@@ -62,4 +63,18 @@ test("a removed Interconnect's warning says so instead of advising a setting on 
 
 test("a move is a cluster arriving labelled with another network; unlabelled or same-network clusters are not", () => {
     expect([...movesInto("east", ["x", "y", "z"], { x: "west", y: "east", z: undefined })]).toEqual([["x", "west"]]);
+});
+
+test("a rotation says what it does and that nothing restarts; its token gets a name of its own", () => {
+    expect(rotationWarning("west-1", "", "2026-12")).toMatch(
+        /^the reader token istiod uses for cluster "west-1" rotates \(\"\" to \"2026-12\"\): a new token is made and proven .* then is the old token revoked\. Nothing restarts\.$/,
+    );
+    expect(remoteAccess.tokenSecret("m")).toBe("istio-reader-m-token");
+    expect(remoteAccess.tokenSecret("m", "2026-12")).toMatch(/^istio-reader-m-token-[0-9a-f]{8}$/);
+    expect(remoteAccess.tokenSecret("m", "2026-12")).not.toBe(remoteAccess.tokenSecret("m", "2027-01"));
+});
+
+test("a move's warning is given only where the injector gives Pods a network", () => {
+    expect(moveWarning("c", "west", "east", false)).toBeUndefined();
+    expect(moveWarning("c", "west", "east", true)).toMatch(/Pods injected before keep "west" .* Restart the workloads on "c"/);
 });

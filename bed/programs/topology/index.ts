@@ -15,6 +15,7 @@ const multiNetworking = (mesh: Topology) =>
         remoteSecrets: mesh.remoteSecrets,
         skipAwait: mesh.skipAwait,
         awaitTimeoutSeconds: mesh.awaitTimeoutSeconds,
+        remoteSecretRotation: mesh.remoteSecretRotation,
         clusters: mesh.clusters.map((c) => ({ ...c, kubeconfig: kubeconfigs.apply((k) => k[c.name] ?? "") })),
     });
 const mn = multiNetworking(t);
