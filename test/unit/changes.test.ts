@@ -67,7 +67,7 @@ test("a move is a cluster arriving labelled with another network; unlabelled or 
 
 test("a rotation says what it does and that nothing restarts; its token gets a name of its own", () => {
     expect(rotationWarning("west-1", "", "2026-12")).toMatch(
-        /^the reader token istiod uses for cluster "west-1" rotates \(\"\" to \"2026-12\"\): a new token is made and proven .* then is the old token revoked\. Nothing restarts\.$/,
+        /^the reader token istiod uses for cluster "west-1" rotates \("" to "2026-12"\): a new token is made and proven .* then is the old token revoked\. Nothing restarts\.$/,
     );
     expect(remoteAccess.tokenSecret("m")).toBe("istio-reader-m-token");
     expect(remoteAccess.tokenSecret("m", "2026-12")).toMatch(/^istio-reader-m-token-[0-9a-f]{8}$/);
