@@ -127,17 +127,28 @@ export function bedEnv(state: BedState | undefined = readState()): Record<string
     };
 }
 
+/**
+ * A free port below the kernel's ephemeral range (32768 and up): a server the bed restarts (istiod) binds its port
+ * again, and an outgoing connection's ephemeral port there would make that fail with "address already in use".
+ */
 async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.unref();
-        srv.on("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
+    const tryPort = (port: number) =>
+        new Promise<boolean>((resolve) => {
+            const srv = net.createServer();
+            srv.unref();
+            srv.on("error", () => resolve(false));
+            srv.listen(port, "0.0.0.0", () => srv.close(() => resolve(true)));
         });
-    });
+    for (let i = 0; i < 200; i++) {
+        const port = 10000 + crypto.randomInt(22000);
+        if (!usedPorts.has(port) && (await tryPort(port))) {
+            usedPorts.add(port);
+            return port;
+        }
+    }
+    throw new Error("no free port below 32000");
 }
+const usedPorts = new Set<number>();
 
 async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>, logFile?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -15,10 +15,10 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { BedState } from "./bed";
-import { istiodReady, readStarts, restartIstiod, templateHash } from "./istiod";
+import { istiodReady, processName as istiodProcess, readStarts, restartIstiod, templateHash } from "./istiod";
 import { Endpoint, kubeRequest } from "./kubeapi";
 import { reportIstiodPod } from "./kubelet";
-import { sleep } from "./procs";
+import { pidOf, sleep } from "./procs";
 import { injectorFor } from "../core/injection";
 import { hostnameAnnotation } from "./seed";
 
@@ -151,7 +151,8 @@ async function istiodKubelet(): Promise<void> {
     const r = await kubeRequest(ep, "GET", "/apis/apps/v1/namespaces/istio-system/deployments/istiod").catch(() => undefined);
     if (r?.status !== 200) return;
     const template = templateHash(r.body);
-    if (readStarts()?.template !== template) await restartIstiod(state.istiod, template);
+    // A changed pod template rolls istiod; a process that died is started again, as a kubelet restarts a container.
+    if (readStarts()?.template !== template || pidOf(istiodProcess) === undefined) await restartIstiod(state.istiod, template);
     const generation = r.body.metadata.generation;
     if (r.body.status?.observedGeneration !== generation) {
         const replicas = r.body.spec.replicas ?? 1;
