@@ -42,7 +42,13 @@ describe("the component package", () => {
         const mesh = schema.resources["multinet:index:Mesh"];
         expect(mesh.isComponent).toBe(true);
         expect(mesh.requiredInputs).toEqual(expect.arrayContaining(["meshId", "controlPlane", "clusters"]));
-        expect(Object.keys(mesh.properties).sort()).toEqual(["controlPlaneRestarts", "gatewayAddresses", "gatewayRule", "interconnected"]);
+        expect(Object.keys(mesh.properties).sort()).toEqual([
+            "controlPlaneRestarts",
+            "gatewayAddresses",
+            "gatewayPorts",
+            "gatewayRule",
+            "interconnected",
+        ]);
         // Every input documented, as in the TypeScript SDK.
         expect(Object.entries(mesh.inputProperties).filter(([, p]: [string, any]) => !p.description)).toEqual([]);
     });
