@@ -17,8 +17,9 @@ export function auditCounts(log: string, from = 0): AuditCounts {
     if (!fs.existsSync(log)) return counts;
     for (const line of fs.readFileSync(log).subarray(from).toString("utf8").split("\n")) {
         if (!line.includes(`"username":"admin"`)) continue;
-        // A SelfSubjectAccessReview (the preview's permission check) is a question, not a write: nothing is stored.
-        if (/"verb":"(get|list|watch)"/.test(line) || line.includes(`"resource":"selfsubjectaccessreviews"`)) counts.reads++;
+        // A SelfSubjectAccessReview or SelfSubjectRulesReview (the preview's permission check) is a question, not a
+        // write: nothing is stored.
+        if (/"verb":"(get|list|watch)"/.test(line) || /"resource":"selfsubject(access|rules)reviews"/.test(line)) counts.reads++;
         else if (/"verb":"/.test(line)) counts.writes++;
     }
     return counts;

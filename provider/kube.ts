@@ -29,6 +29,22 @@ export class ClusterError extends UserError {
 
 const clients = new Map<string, Cluster>();
 
+/** A rule of a SelfSubjectRulesReview. */
+interface ResourceRule {
+    verbs: string[];
+    apiGroups?: string[];
+    resources?: string[];
+    resourceNames?: string[];
+}
+
+/** Whether a rule allows `verb` on every object of the resource ("pods/portforward": a subresource). */
+function allows(r: ResourceRule, verb: string, group: string, resource: string): boolean {
+    const any = (list: string[] | undefined, value: string) => (list ?? []).some((x) => x === "*" || x === value);
+    const [base] = resource.split("/");
+    const resourceMatches = (r.resources ?? []).some((x) => x === "*" || x === resource || (resource.includes("/") && x === `${base}/*`));
+    return any(r.verbs, verb) && any(r.apiGroups, group) && resourceMatches && !(r.resourceNames ?? []).length;
+}
+
 function k8s(): any {
     return require("@kubernetes/client-node");
 }
@@ -240,8 +256,45 @@ export class Cluster {
         }
     }
 
-    /** Whether the kubeconfig's user may `verb` the resource (SelfSubjectAccessReview: asks, changes nothing). */
+    /** The user's rules in a namespace, asked once per process (undefined: the authorizer cannot list them). */
+    private readonly rules = new Map<string, Promise<ResourceRule[] | undefined>>();
+    /** Answers of cluster-scoped reviews, asked once per process. */
+    private readonly answers = new Map<string, Promise<boolean>>();
+
+    /**
+     * Whether the kubeconfig's user may `verb` the resource (`group`, plural `resource`, "pods/portforward" for a
+     * subresource) in `namespace`, or cluster-wide without one. Asks, changes nothing: for a namespace, one
+     * SelfSubjectRulesReview lists every rule there (RBAC lists them completely; else each is asked); cluster-wide,
+     * a SelfSubjectAccessReview (a namespace's rules include ClusterRoles bound only in that namespace).
+     */
     async may(verb: string, group: string, resource: string, namespace?: string): Promise<boolean> {
+        if (namespace) {
+            let rules = this.rules.get(namespace);
+            if (!rules) this.rules.set(namespace, (rules = this.rulesIn(namespace)));
+            const found = await rules;
+            if (found) return found.some((r) => allows(r, verb, group, resource));
+        }
+        const key = [verb, group, resource, namespace ?? ""].join("\0");
+        let answer = this.answers.get(key);
+        if (!answer) this.answers.set(key, (answer = this.review(verb, group, resource, namespace)));
+        return answer;
+    }
+
+    private async rulesIn(namespace: string): Promise<ResourceRule[] | undefined> {
+        try {
+            const review = await this.api.create({
+                apiVersion: "authorization.k8s.io/v1",
+                kind: "SelfSubjectRulesReview",
+                metadata: {},
+                spec: { namespace },
+            });
+            return review?.status?.incomplete ? undefined : (review?.status?.resourceRules ?? []);
+        } catch (e) {
+            throw this.error(e, "create", "SelfSubjectRulesReview");
+        }
+    }
+
+    private async review(verb: string, group: string, resource: string, namespace?: string): Promise<boolean> {
         try {
             const review = await this.api.create({
                 apiVersion: "authorization.k8s.io/v1",

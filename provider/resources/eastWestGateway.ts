@@ -19,6 +19,7 @@ import {
     drifted,
     fingerprint,
     hasUnknowns,
+    unchanged,
     ownership,
     ownerValue,
     poll,
@@ -160,8 +161,8 @@ async function remove(props: EastWestGatewayInputs): Promise<void> {
 
 export const eastWestGatewayProvider = {
     /** At preview: the cluster can start the gateway (an injector, or a proxy image). */
-    async check(_olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs): Promise<pulumi.dynamic.CheckResult> {
-        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
+    async check(olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs): Promise<pulumi.dynamic.CheckResult> {
+        if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const c = cluster(news, news.cluster);
         const problems = await missingPermissions(c, permissions.gatewayCluster, news.namespace)
             .then(async (missing) =>

@@ -18,6 +18,7 @@ import {
     CommonInputs,
     forEachCluster,
     hasUnknowns,
+    unchanged,
     noIstioNamespace,
     ownership,
     ownerValue,
@@ -137,8 +138,8 @@ export const gatewayRuleProvider = {
      * At preview: every declared cluster's kubeconfig parses, reaches its API server and may read the Istio
      * namespace, and istiod knows the control-plane cluster by the ID the program gives it.
      */
-    async check(_olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs): Promise<pulumi.dynamic.CheckResult> {
-        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
+    async check(olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs): Promise<pulumi.dynamic.CheckResult> {
+        if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const problems = await forEachCluster(news.clusters, async (name): Promise<Problem[]> => {
             try {
                 const c = cluster(news, name);

@@ -17,6 +17,7 @@ import {
     CommonInputs,
     forEachCluster,
     hasUnknowns,
+    unchanged,
     noIstioNamespace,
     ownerOf,
     ownership,
@@ -151,8 +152,8 @@ async function remove(props: NetworkGroupInputs): Promise<void> {
 }
 
 export const networkGroupProvider = {
-    async check(_olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<pulumi.dynamic.CheckResult> {
-        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
+    async check(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<pulumi.dynamic.CheckResult> {
+        if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const problems = (
             await Promise.all([
                 ...news.clusters.map((name) => claimProblem(news, name).catch((e: Error) => e.message)),

@@ -13,6 +13,7 @@ import { permissions } from "../../core/permissions";
 import { KubeObject, readerAccessObjects, readerServiceAccount, remoteKubeconfig, remoteSecret } from "../../core/render";
 import {
     hasUnknowns,
+    unchanged,
     missingPermissions,
     createOrUndo,
     deleteIfOwned,
@@ -288,8 +289,8 @@ async function removeReader(remote: Cluster, props: RemoteSecretInputs, owner: s
 
 export const remoteSecretProvider = {
     /** At preview: the user may make the reader in the cluster and the remote secret on the control plane. */
-    async check(_olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs): Promise<pulumi.dynamic.CheckResult> {
-        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
+    async check(olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs): Promise<pulumi.dynamic.CheckResult> {
+        if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const problems = await Promise.all([
             missingPermissions(cluster(news, news.controlPlaneCluster), permissions.remoteSecrets, news.namespace),
             missingPermissions(cluster(news, news.cluster), permissions.readCluster, news.namespace),
