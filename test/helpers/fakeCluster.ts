@@ -144,7 +144,8 @@ export interface FakeClusterOptions {
     tlsServerName?: string;
 }
 
-export class FakeCluster {
+/** An API server in memory behind Cluster's public surface (tsc says when that surface grows). */
+export class FakeCluster implements Pick<Cluster, keyof Cluster> {
     readonly server: string;
     readonly caData: string;
     readonly tlsServerName?: string;
