@@ -45,6 +45,12 @@ function allows(r: ResourceRule, verb: string, group: string, resource: string):
     return any(r.verbs, verb) && any(r.apiGroups, group) && resourceMatches && !(r.resourceNames ?? []).length;
 }
 
+/**
+ * @internal Unit tests' in-memory clusters by cluster name, which `Cluster.connect` returns instead of a client
+ * (test/helpers/fakeCluster.ts). Nothing registers one outside tests.
+ */
+export const testClusters = new Map<string, Cluster>();
+
 function k8s(): any {
     return require("@kubernetes/client-node");
 }
@@ -195,6 +201,8 @@ export class Cluster {
 
     /** One client per kubeconfig per process: discovery is cached, connections reused. */
     static connect(access: ClusterAccess): Cluster {
+        const fake = testClusters.get(access.name);
+        if (fake) return fake;
         const key = `${access.name}\0${crypto.createHash("sha256").update(access.kubeconfig).digest("hex")}`;
         let c = clients.get(key);
         if (!c) {

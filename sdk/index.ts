@@ -5,5 +5,5 @@ export { Interconnect, InterconnectArgs, InterconnectMemberArgs } from "./interc
 export { ClusterArgs, ControlPlaneArgs, MultiNetworking, MultiNetworkingArgs } from "./multiNetworking";
 export { NetworkGroup, NetworkGroupArgs } from "./networkGroup";
 export * from "./mesh";
-/** The pure planner (validation, rendering, change classification), exported for tests and tooling. */
-export * as plan from "../core";
+/** The whole-mesh planner for tooling: planMesh and its types (the rules and renderers the components run, for a whole topology). */
+export * as plan from "../core/planner";

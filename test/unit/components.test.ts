@@ -2,6 +2,7 @@
 // receive (secrets stay secret, addresses flow from the gateways), and their outputs. The providers are not run
 // here; the bed suites run them.
 import * as pulumi from "@pulumi/pulumi";
+import { clearFakeClusters, istioCluster } from "../helpers/fakeCluster";
 
 interface Registered {
     type: string;
@@ -49,6 +50,21 @@ beforeAll(async () => {
     monitor.registerResourceHook ??= (_req: unknown, callback: (err: Error | null, res: unknown) => void) => callback(null, {});
 });
 beforeEach(() => (registered = []));
+
+// A component's warnings are tasks that read the clusters after its constructor returns (sdk/previewReads.ts,
+// warnBeforeChanges). Each test waits for them, so that none outlives the file (Jest fails the run when one loads a
+// module after its environment is torn down), and they read in-memory clusters, never a kubeconfig.
+beforeEach(() => {
+    clearFakeClusters();
+    for (const name of ["hosted", "east-1", "west-1", "a", "b", "c"])
+        istioCluster(name, { controlPlane: name === "hosted" || name === "a" });
+});
+afterEach(() => require("@pulumi/pulumi/runtime/settings").waitForRPCs());
+
+// What the components warn (pulumi.log.warn prints to the console under mocks), per test.
+let warned: string[] = [];
+beforeEach(() => (warned = []));
+beforeAll(() => jest.spyOn(console, "warn").mockImplementation((m) => void warned.push(String(m).replace(/^warning: \[runtime\] /, ""))));
 
 // Imported after the mocks are set, as pulumi-eks's tests do.
 const sdk = () => require("../../sdk") as typeof import("../../sdk");
@@ -170,6 +186,18 @@ describe("the quickstart's resources", () => {
             "istio-system/istio-remote-secret-west-1",
         ]);
         expect(await value(east.clusters)).toEqual(["hosted", "east-1"]);
+    });
+
+    test("the preview's warnings are read from the clusters: the restart the interconnect costs, the injectors without networks", async () => {
+        quickstart();
+        await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+        expect(warned.sort()).toEqual([
+            expect.stringMatching(/^cluster "east-1" takes network "east", but its sidecar injector gives Pods no network/),
+            expect.stringMatching(/^cluster "hosted" takes network "east", but its sidecar injector gives Pods no network/),
+            expect.stringMatching(/^cluster "west-1" takes network "west", but its sidecar injector gives Pods no network/),
+            `this update restarts the mesh control plane: network(s) "east", "west" join the interconnect, so Deployment istio-system/istiod ` +
+                `on cluster "hosted" rolls once. Set controlPlaneRestart: "never" to rely on istiod's hot reload instead.`,
+        ]);
     });
 
     test('remoteSecrets "external" makes none', async () => {
