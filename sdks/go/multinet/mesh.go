@@ -8,8 +8,8 @@ import (
 	"reflect"
 
 	"errors"
+	"github.com/pulumi-multinet/pulumi-multinet/sdks/go/multinet/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"pulumi-multinet/sdks/go/multinet/internal"
 )
 
 // A whole multi-network mesh from plain data: multi-networking enabled (the Gateway Rule, remote secrets), its
@@ -22,6 +22,8 @@ type Mesh struct {
 	ControlPlaneRestarts pulumi.Float64Output `pulumi:"controlPlaneRestarts"`
 	// Each gateway's load-balancer address, by gateway name.
 	GatewayAddresses pulumi.StringMapOutput `pulumi:"gatewayAddresses"`
+	// The port other networks reach each gateway at, by gateway name (15443 unless NodePort or `port`).
+	GatewayPorts pulumi.Float64MapOutput `pulumi:"gatewayPorts"`
 	// `namespace/name` of the Gateway Rule.
 	GatewayRule pulumi.StringOutput `pulumi:"gatewayRule"`
 	// Network names that are interconnected.
@@ -48,6 +50,8 @@ func NewMesh(ctx *pulumi.Context,
 }
 
 type meshArgs struct {
+	// How long to wait for istiod, in whole seconds >= 1. Default: 300.
+	AwaitTimeoutSeconds *float64 `pulumi:"awaitTimeoutSeconds"`
 	// Every cluster the mesh may touch: at least one; names and Istio cluster IDs unique.
 	Clusters []MeshCluster `pulumi:"clusters"`
 	// Where the control plane runs and how it is named.
@@ -62,10 +66,16 @@ type meshArgs struct {
 	MeshId string `pulumi:"meshId"`
 	// Who makes istiod's remote secrets. Default: managed.
 	RemoteSecrets *RemoteSecrets `pulumi:"remoteSecrets"`
+	// Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the
+	// interconnect only when istiod's gateway table shows it (read as `pulumi-multinet check` reads them). Set it for a
+	// control plane whose istiod the program cannot reach. Default: false.
+	SkipAwait *bool `pulumi:"skipAwait"`
 }
 
 // The set of arguments for constructing a Mesh resource.
 type MeshArgs struct {
+	// How long to wait for istiod, in whole seconds >= 1. Default: 300.
+	AwaitTimeoutSeconds *float64
 	// Every cluster the mesh may touch: at least one; names and Istio cluster IDs unique.
 	Clusters []MeshClusterArgs
 	// Where the control plane runs and how it is named.
@@ -80,6 +90,10 @@ type MeshArgs struct {
 	MeshId string
 	// Who makes istiod's remote secrets. Default: managed.
 	RemoteSecrets *RemoteSecrets
+	// Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the
+	// interconnect only when istiod's gateway table shows it (read as `pulumi-multinet check` reads them). Set it for a
+	// control plane whose istiod the program cannot reach. Default: false.
+	SkipAwait *bool
 }
 
 func (MeshArgs) ElementType() reflect.Type {
@@ -127,6 +141,11 @@ func (o MeshOutput) ControlPlaneRestarts() pulumi.Float64Output {
 // Each gateway's load-balancer address, by gateway name.
 func (o MeshOutput) GatewayAddresses() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Mesh) pulumi.StringMapOutput { return v.GatewayAddresses }).(pulumi.StringMapOutput)
+}
+
+// The port other networks reach each gateway at, by gateway name (15443 unless NodePort or `port`).
+func (o MeshOutput) GatewayPorts() pulumi.Float64MapOutput {
+	return o.ApplyT(func(v *Mesh) pulumi.Float64MapOutput { return v.GatewayPorts }).(pulumi.Float64MapOutput)
 }
 
 // `namespace/name` of the Gateway Rule.

@@ -177,6 +177,173 @@ func (in *controlPlaneRestartPtr) ToControlPlaneRestartPtrOutputWithContext(ctx 
 	return pulumi.ToOutputWithContext(ctx, in).(ControlPlaneRestartPtrOutput)
 }
 
+type GatewayServiceType string
+
+const (
+	// A LoadBalancer Service: the cloud (or MetalLB) gives the address.
+	GatewayServiceTypeLoadBalancer = GatewayServiceType("LoadBalancer")
+	// A NodePort Service, at an address you give: for clusters without a load balancer.
+	GatewayServiceTypeNodePort = GatewayServiceType("NodePort")
+)
+
+func (GatewayServiceType) ElementType() reflect.Type {
+	return reflect.TypeOf((*GatewayServiceType)(nil)).Elem()
+}
+
+func (e GatewayServiceType) ToGatewayServiceTypeOutput() GatewayServiceTypeOutput {
+	return pulumi.ToOutput(e).(GatewayServiceTypeOutput)
+}
+
+func (e GatewayServiceType) ToGatewayServiceTypeOutputWithContext(ctx context.Context) GatewayServiceTypeOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(GatewayServiceTypeOutput)
+}
+
+func (e GatewayServiceType) ToGatewayServiceTypePtrOutput() GatewayServiceTypePtrOutput {
+	return e.ToGatewayServiceTypePtrOutputWithContext(context.Background())
+}
+
+func (e GatewayServiceType) ToGatewayServiceTypePtrOutputWithContext(ctx context.Context) GatewayServiceTypePtrOutput {
+	return GatewayServiceType(e).ToGatewayServiceTypeOutputWithContext(ctx).ToGatewayServiceTypePtrOutputWithContext(ctx)
+}
+
+func (e GatewayServiceType) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e GatewayServiceType) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e GatewayServiceType) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e GatewayServiceType) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type GatewayServiceTypeOutput struct{ *pulumi.OutputState }
+
+func (GatewayServiceTypeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GatewayServiceType)(nil)).Elem()
+}
+
+func (o GatewayServiceTypeOutput) ToGatewayServiceTypeOutput() GatewayServiceTypeOutput {
+	return o
+}
+
+func (o GatewayServiceTypeOutput) ToGatewayServiceTypeOutputWithContext(ctx context.Context) GatewayServiceTypeOutput {
+	return o
+}
+
+func (o GatewayServiceTypeOutput) ToGatewayServiceTypePtrOutput() GatewayServiceTypePtrOutput {
+	return o.ToGatewayServiceTypePtrOutputWithContext(context.Background())
+}
+
+func (o GatewayServiceTypeOutput) ToGatewayServiceTypePtrOutputWithContext(ctx context.Context) GatewayServiceTypePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v GatewayServiceType) *GatewayServiceType {
+		return &v
+	}).(GatewayServiceTypePtrOutput)
+}
+
+func (o GatewayServiceTypeOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o GatewayServiceTypeOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e GatewayServiceType) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o GatewayServiceTypeOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o GatewayServiceTypeOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e GatewayServiceType) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type GatewayServiceTypePtrOutput struct{ *pulumi.OutputState }
+
+func (GatewayServiceTypePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**GatewayServiceType)(nil)).Elem()
+}
+
+func (o GatewayServiceTypePtrOutput) ToGatewayServiceTypePtrOutput() GatewayServiceTypePtrOutput {
+	return o
+}
+
+func (o GatewayServiceTypePtrOutput) ToGatewayServiceTypePtrOutputWithContext(ctx context.Context) GatewayServiceTypePtrOutput {
+	return o
+}
+
+func (o GatewayServiceTypePtrOutput) Elem() GatewayServiceTypeOutput {
+	return o.ApplyT(func(v *GatewayServiceType) GatewayServiceType {
+		if v != nil {
+			return *v
+		}
+		var ret GatewayServiceType
+		return ret
+	}).(GatewayServiceTypeOutput)
+}
+
+func (o GatewayServiceTypePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o GatewayServiceTypePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *GatewayServiceType) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// GatewayServiceTypeInput is an input type that accepts values of the GatewayServiceType enum
+// A concrete instance of `GatewayServiceTypeInput` can be one of the following:
+//
+//	GatewayServiceTypeLoadBalancer
+//	GatewayServiceTypeNodePort
+type GatewayServiceTypeInput interface {
+	pulumi.Input
+
+	ToGatewayServiceTypeOutput() GatewayServiceTypeOutput
+	ToGatewayServiceTypeOutputWithContext(context.Context) GatewayServiceTypeOutput
+}
+
+var gatewayServiceTypePtrType = reflect.TypeOf((**GatewayServiceType)(nil)).Elem()
+
+type GatewayServiceTypePtrInput interface {
+	pulumi.Input
+
+	ToGatewayServiceTypePtrOutput() GatewayServiceTypePtrOutput
+	ToGatewayServiceTypePtrOutputWithContext(context.Context) GatewayServiceTypePtrOutput
+}
+
+type gatewayServiceTypePtr string
+
+func GatewayServiceTypePtr(v string) GatewayServiceTypePtrInput {
+	return (*gatewayServiceTypePtr)(&v)
+}
+
+func (*gatewayServiceTypePtr) ElementType() reflect.Type {
+	return gatewayServiceTypePtrType
+}
+
+func (in *gatewayServiceTypePtr) ToGatewayServiceTypePtrOutput() GatewayServiceTypePtrOutput {
+	return pulumi.ToOutput(in).(GatewayServiceTypePtrOutput)
+}
+
+func (in *gatewayServiceTypePtr) ToGatewayServiceTypePtrOutputWithContext(ctx context.Context) GatewayServiceTypePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(GatewayServiceTypePtrOutput)
+}
+
 type RemoteSecrets string
 
 const (
@@ -347,10 +514,14 @@ func (in *remoteSecretsPtr) ToRemoteSecretsPtrOutputWithContext(ctx context.Cont
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ControlPlaneRestartInput)(nil)).Elem(), ControlPlaneRestart("onMembershipChange"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ControlPlaneRestartPtrInput)(nil)).Elem(), ControlPlaneRestart("onMembershipChange"))
+	pulumi.RegisterInputType(reflect.TypeOf((*GatewayServiceTypeInput)(nil)).Elem(), GatewayServiceType("LoadBalancer"))
+	pulumi.RegisterInputType(reflect.TypeOf((*GatewayServiceTypePtrInput)(nil)).Elem(), GatewayServiceType("LoadBalancer"))
 	pulumi.RegisterInputType(reflect.TypeOf((*RemoteSecretsInput)(nil)).Elem(), RemoteSecrets("managed"))
 	pulumi.RegisterInputType(reflect.TypeOf((*RemoteSecretsPtrInput)(nil)).Elem(), RemoteSecrets("managed"))
 	pulumi.RegisterOutputType(ControlPlaneRestartOutput{})
 	pulumi.RegisterOutputType(ControlPlaneRestartPtrOutput{})
+	pulumi.RegisterOutputType(GatewayServiceTypeOutput{})
+	pulumi.RegisterOutputType(GatewayServiceTypePtrOutput{})
 	pulumi.RegisterOutputType(RemoteSecretsOutput{})
 	pulumi.RegisterOutputType(RemoteSecretsPtrOutput{})
 }

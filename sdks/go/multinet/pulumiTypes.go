@@ -7,15 +7,16 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/pulumi-multinet/pulumi-multinet/sdks/go/multinet/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"pulumi-multinet/sdks/go/multinet/internal"
 )
 
 var _ = internal.GetEnvOrDefault
 
 type MeshCluster struct {
-	// The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
-	// cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
+	// The cluster's Istio cluster ID, unique in the mesh. On the control-plane cluster it is istiod's `CLUSTER_ID`
+	// (checked at preview), any label value such as Istio's default "Kubernetes"; on the others it is the key and
+	// name of its remote secret, so a DNS-1123 label. Default: the cluster's name.
 	ClusterId *string `pulumi:"clusterId"`
 	// kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
 	// `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
@@ -41,8 +42,9 @@ type MeshClusterInput interface {
 }
 
 type MeshClusterArgs struct {
-	// The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
-	// cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
+	// The cluster's Istio cluster ID, unique in the mesh. On the control-plane cluster it is istiod's `CLUSTER_ID`
+	// (checked at preview), any label value such as Istio's default "Kubernetes"; on the others it is the key and
+	// name of its remote secret, so a DNS-1123 label. Default: the cluster's name.
 	ClusterId *string `pulumi:"clusterId"`
 	// kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
 	// `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
@@ -107,8 +109,9 @@ func (o MeshClusterOutput) ToMeshClusterOutputWithContext(ctx context.Context) M
 	return o
 }
 
-// The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
-// cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
+// The cluster's Istio cluster ID, unique in the mesh. On the control-plane cluster it is istiod's `CLUSTER_ID`
+// (checked at preview), any label value such as Istio's default "Kubernetes"; on the others it is the key and
+// name of its remote secret, so a DNS-1123 label. Default: the cluster's name.
 func (o MeshClusterOutput) ClusterId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshCluster) *string { return v.ClusterId }).(pulumi.StringPtrOutput)
 }
@@ -164,6 +167,9 @@ type MeshControlPlane struct {
 	// The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
 	// leave. A DNS-1123 label. Default: "istiod".
 	Deployment *string `pulumi:"deployment"`
+	// istiod's debug address (`http://host:15014`), for an istiod that is not a pod of the control-plane cluster
+	// (a hosted control plane). Default: a port-forward to a ready pod of `deployment`, as istioctl does.
+	IstiodDebug *string `pulumi:"istiodDebug"`
 	// Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
 	Namespace *string `pulumi:"namespace"`
 }
@@ -188,6 +194,9 @@ type MeshControlPlaneArgs struct {
 	// The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
 	// leave. A DNS-1123 label. Default: "istiod".
 	Deployment *string `pulumi:"deployment"`
+	// istiod's debug address (`http://host:15014`), for an istiod that is not a pod of the control-plane cluster
+	// (a hosted control plane). Default: a port-forward to a ready pod of `deployment`, as istioctl does.
+	IstiodDebug *string `pulumi:"istiodDebug"`
 	// Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
 	Namespace *string `pulumi:"namespace"`
 }
@@ -235,14 +244,21 @@ func (o MeshControlPlaneOutput) Deployment() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshControlPlane) *string { return v.Deployment }).(pulumi.StringPtrOutput)
 }
 
+// istiod's debug address (`http://host:15014`), for an istiod that is not a pod of the control-plane cluster
+// (a hosted control plane). Default: a port-forward to a ready pod of `deployment`, as istioctl does.
+func (o MeshControlPlaneOutput) IstiodDebug() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MeshControlPlane) *string { return v.IstiodDebug }).(pulumi.StringPtrOutput)
+}
+
 // Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
 func (o MeshControlPlaneOutput) Namespace() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshControlPlane) *string { return v.Namespace }).(pulumi.StringPtrOutput)
 }
 
 type MeshGateway struct {
-	// A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
-	// Default: the address the cloud assigns.
+	// Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
+	// (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
+	// IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
 	Address *string `pulumi:"address"`
 	// How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
 	AddressTimeoutSeconds *float64 `pulumi:"addressTimeoutSeconds"`
@@ -253,6 +269,12 @@ type MeshGateway struct {
 	// The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
 	// name, like a group's).
 	Name string `pulumi:"name"`
+	// With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
+	// Kubernetes picks.
+	NodePort *float64 `pulumi:"nodePort"`
+	// The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
+	// Default: 15443, or the node port with NodePort.
+	Port *float64 `pulumi:"port"`
 	// A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
 	// without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
 	ProxyImage *string `pulumi:"proxyImage"`
@@ -261,6 +283,9 @@ type MeshGateway struct {
 	// Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
 	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
+	// How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
+	// Service at `address` (required then). Default: LoadBalancer.
+	ServiceType *GatewayServiceType `pulumi:"serviceType"`
 }
 
 // MeshGatewayInput is an input type that accepts MeshGatewayArgs and MeshGatewayOutput values.
@@ -275,8 +300,9 @@ type MeshGatewayInput interface {
 }
 
 type MeshGatewayArgs struct {
-	// A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
-	// Default: the address the cloud assigns.
+	// Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
+	// (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
+	// IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
 	Address *string `pulumi:"address"`
 	// How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
 	AddressTimeoutSeconds *float64 `pulumi:"addressTimeoutSeconds"`
@@ -287,6 +313,12 @@ type MeshGatewayArgs struct {
 	// The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
 	// name, like a group's).
 	Name string `pulumi:"name"`
+	// With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
+	// Kubernetes picks.
+	NodePort *float64 `pulumi:"nodePort"`
+	// The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
+	// Default: 15443, or the node port with NodePort.
+	Port *float64 `pulumi:"port"`
 	// A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
 	// without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
 	ProxyImage *string `pulumi:"proxyImage"`
@@ -295,6 +327,9 @@ type MeshGatewayArgs struct {
 	// Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
 	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
+	// How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
+	// Service at `address` (required then). Default: LoadBalancer.
+	ServiceType *GatewayServiceType `pulumi:"serviceType"`
 }
 
 func (MeshGatewayArgs) ElementType() reflect.Type {
@@ -348,8 +383,9 @@ func (o MeshGatewayOutput) ToMeshGatewayOutputWithContext(ctx context.Context) M
 	return o
 }
 
-// A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
-// Default: the address the cloud assigns.
+// Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
+// (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
+// IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
 func (o MeshGatewayOutput) Address() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshGateway) *string { return v.Address }).(pulumi.StringPtrOutput)
 }
@@ -375,6 +411,18 @@ func (o MeshGatewayOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshGateway) string { return v.Name }).(pulumi.StringOutput)
 }
 
+// With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
+// Kubernetes picks.
+func (o MeshGatewayOutput) NodePort() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v MeshGateway) *float64 { return v.NodePort }).(pulumi.Float64PtrOutput)
+}
+
+// The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
+// Default: 15443, or the node port with NodePort.
+func (o MeshGatewayOutput) Port() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v MeshGateway) *float64 { return v.Port }).(pulumi.Float64PtrOutput)
+}
+
 // A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
 // without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
 func (o MeshGatewayOutput) ProxyImage() pulumi.StringPtrOutput {
@@ -390,6 +438,12 @@ func (o MeshGatewayOutput) Replicas() pulumi.Float64PtrOutput {
 // Default: none.
 func (o MeshGatewayOutput) ServiceAnnotations() pulumi.StringMapOutput {
 	return o.ApplyT(func(v MeshGateway) map[string]string { return v.ServiceAnnotations }).(pulumi.StringMapOutput)
+}
+
+// How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
+// Service at `address` (required then). Default: LoadBalancer.
+func (o MeshGatewayOutput) ServiceType() GatewayServiceTypePtrOutput {
+	return o.ApplyT(func(v MeshGateway) *GatewayServiceType { return v.ServiceType }).(GatewayServiceTypePtrOutput)
 }
 
 type MeshGatewayArrayOutput struct{ *pulumi.OutputState }

@@ -8,6 +8,7 @@ from enum import Enum
 
 __all__ = [
     'ControlPlaneRestart',
+    'GatewayServiceType',
     'RemoteSecrets',
 ]
 
@@ -21,6 +22,18 @@ class ControlPlaneRestart(_builtins.str, Enum):
     NEVER = "never"
     """
     Never roll it: rely on istiod's hot reload of meshNetworks.
+    """
+
+
+@pulumi.type_token("multinet:index:GatewayServiceType")
+class GatewayServiceType(_builtins.str, Enum):
+    LOAD_BALANCER = "LoadBalancer"
+    """
+    A LoadBalancer Service: the cloud (or MetalLB) gives the address.
+    """
+    NODE_PORT = "NodePort"
+    """
+    A NodePort Service, at an address you give: for clusters without a load balancer.
     """
 
 

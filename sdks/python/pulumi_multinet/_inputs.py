@@ -42,8 +42,9 @@ class MeshClusterArgsDict(TypedDict):
     """
     cluster_id: NotRequired[_builtins.str]
     """
-    The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
-    cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
+    The cluster's Istio cluster ID, unique in the mesh. On the control-plane cluster it is istiod's `CLUSTER_ID`
+    (checked at preview), any label value such as Istio's default "Kubernetes"; on the others it is the key and
+    name of its remote secret, so a DNS-1123 label. Default: the cluster's name.
     """
     pod_cidrs: NotRequired[Sequence[_builtins.str]]
     """
@@ -67,8 +68,9 @@ class MeshClusterArgs:
         :param pulumi.Input[_builtins.str] kubeconfig: kubeconfig text for this cluster (its current context is used). Pass a secret (TypeScript:
                `cfg.requireSecret("east1")`; YAML: a config value declared `secret: true`); it is kept secret in state.
         :param _builtins.str name: Cluster name in the mesh: a DNS-1123 label, unique. Groups and gateways name clusters by it.
-        :param _builtins.str cluster_id: The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
-               cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
+        :param _builtins.str cluster_id: The cluster's Istio cluster ID, unique in the mesh. On the control-plane cluster it is istiod's `CLUSTER_ID`
+               (checked at preview), any label value such as Istio's default "Kubernetes"; on the others it is the key and
+               name of its remote secret, so a DNS-1123 label. Default: the cluster's name.
         :param Sequence[_builtins.str] pod_cidrs: Pod CIDRs of the cluster, e.g. `["10.20.0.0/16"]`: no overlap is allowed inside one network group. Default: none.
         :param _builtins.str remote_secret_server: The API server address istiod reaches this cluster at, written into its remote secret (https URL). Set it
                when the address in `kubeconfig` is not reachable from the control plane. Default: the server of the kubeconfig.
@@ -111,8 +113,9 @@ class MeshClusterArgs:
     @pulumi.getter(name="clusterId")
     def cluster_id(self) -> Optional[_builtins.str]:
         """
-        The cluster's Istio cluster ID: istiod's `CLUSTER_ID` on the control-plane cluster, the key of a remote
-        cluster's remote secret. A DNS-1123 label, unique in the mesh. Default: the cluster's name.
+        The cluster's Istio cluster ID, unique in the mesh. On the control-plane cluster it is istiod's `CLUSTER_ID`
+        (checked at preview), any label value such as Istio's default "Kubernetes"; on the others it is the key and
+        name of its remote secret, so a DNS-1123 label. Default: the cluster's name.
         """
         return pulumi.get(self, "cluster_id")
 
@@ -161,6 +164,11 @@ class MeshControlPlaneArgsDict(TypedDict):
     The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
     leave. A DNS-1123 label. Default: "istiod".
     """
+    istiod_debug: NotRequired[_builtins.str]
+    """
+    istiod's debug address (`http://host:15014`), for an istiod that is not a pod of the control-plane cluster
+    (a hosted control plane). Default: a port-forward to a ready pod of `deployment`, as istioctl does.
+    """
     namespace: NotRequired[_builtins.str]
     """
     Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
@@ -172,6 +180,7 @@ class MeshControlPlaneArgs:
                  cluster: _builtins.str,
                  config_map: Optional[_builtins.str] = None,
                  deployment: Optional[_builtins.str] = None,
+                 istiod_debug: Optional[_builtins.str] = None,
                  namespace: Optional[_builtins.str] = None):
         """
         :param _builtins.str cluster: The cluster that runs the mesh control plane (istiod): one of the clusters' names.
@@ -179,6 +188,8 @@ class MeshControlPlaneArgs:
                Default: "istio".
         :param _builtins.str deployment: The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
                leave. A DNS-1123 label. Default: "istiod".
+        :param _builtins.str istiod_debug: istiod's debug address (`http://host:15014`), for an istiod that is not a pod of the control-plane cluster
+               (a hosted control plane). Default: a port-forward to a ready pod of `deployment`, as istioctl does.
         :param _builtins.str namespace: Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
         """
         pulumi.set(__self__, "cluster", cluster)
@@ -186,6 +197,8 @@ class MeshControlPlaneArgs:
             pulumi.set(__self__, "config_map", config_map)
         if deployment is not None:
             pulumi.set(__self__, "deployment", deployment)
+        if istiod_debug is not None:
+            pulumi.set(__self__, "istiod_debug", istiod_debug)
         if namespace is not None:
             pulumi.set(__self__, "namespace", namespace)
 
@@ -228,6 +241,19 @@ class MeshControlPlaneArgs:
         pulumi.set(self, "deployment", value)
 
     @_builtins.property
+    @pulumi.getter(name="istiodDebug")
+    def istiod_debug(self) -> Optional[_builtins.str]:
+        """
+        istiod's debug address (`http://host:15014`), for an istiod that is not a pod of the control-plane cluster
+        (a hosted control plane). Default: a port-forward to a ready pod of `deployment`, as istioctl does.
+        """
+        return pulumi.get(self, "istiod_debug")
+
+    @istiod_debug.setter
+    def istiod_debug(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "istiod_debug", value)
+
+    @_builtins.property
     @pulumi.getter
     def namespace(self) -> Optional[_builtins.str]:
         """
@@ -256,12 +282,23 @@ class MeshGatewayArgsDict(TypedDict):
     """
     address: NotRequired[_builtins.str]
     """
-    A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
-    Default: the address the cloud assigns.
+    Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
+    (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
+    IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
     """
     address_timeout_seconds: NotRequired[_builtins.float]
     """
     How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+    """
+    node_port: NotRequired[_builtins.float]
+    """
+    With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
+    Kubernetes picks.
+    """
+    port: NotRequired[_builtins.float]
+    """
+    The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
+    Default: 15443, or the node port with NodePort.
     """
     proxy_image: NotRequired[_builtins.str]
     """
@@ -277,6 +314,11 @@ class MeshGatewayArgsDict(TypedDict):
     Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
     Default: none.
     """
+    service_type: NotRequired['GatewayServiceType']
+    """
+    How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
+    Service at `address` (required then). Default: LoadBalancer.
+    """
 
 @pulumi.input_type
 class MeshGatewayArgs:
@@ -286,22 +328,32 @@ class MeshGatewayArgs:
                  name: _builtins.str,
                  address: Optional[_builtins.str] = None,
                  address_timeout_seconds: Optional[_builtins.float] = None,
+                 node_port: Optional[_builtins.float] = None,
+                 port: Optional[_builtins.float] = None,
                  proxy_image: Optional[_builtins.str] = None,
                  replicas: Optional[_builtins.float] = None,
-                 service_annotations: Optional[Mapping[str, _builtins.str]] = None):
+                 service_annotations: Optional[Mapping[str, _builtins.str]] = None,
+                 service_type: Optional['GatewayServiceType'] = None):
         """
         :param _builtins.str cluster: The cluster it runs on: a member of the group; at most one gateway per cluster.
         :param _builtins.str group: The group the gateway serves, by name.
         :param _builtins.str name: The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
                name, like a group's).
-        :param _builtins.str address: A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
-               Default: the address the cloud assigns.
+        :param _builtins.str address: Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
+               (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
+               IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
         :param _builtins.float address_timeout_seconds: How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+        :param _builtins.float node_port: With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
+               Kubernetes picks.
+        :param _builtins.float port: The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
+               Default: 15443, or the node port with NodePort.
         :param _builtins.str proxy_image: A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
                without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
         :param _builtins.float replicas: Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
         :param Mapping[str, _builtins.str] service_annotations: Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
                Default: none.
+        :param 'GatewayServiceType' service_type: How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
+               Service at `address` (required then). Default: LoadBalancer.
         """
         pulumi.set(__self__, "cluster", cluster)
         pulumi.set(__self__, "group", group)
@@ -310,12 +362,18 @@ class MeshGatewayArgs:
             pulumi.set(__self__, "address", address)
         if address_timeout_seconds is not None:
             pulumi.set(__self__, "address_timeout_seconds", address_timeout_seconds)
+        if node_port is not None:
+            pulumi.set(__self__, "node_port", node_port)
+        if port is not None:
+            pulumi.set(__self__, "port", port)
         if proxy_image is not None:
             pulumi.set(__self__, "proxy_image", proxy_image)
         if replicas is not None:
             pulumi.set(__self__, "replicas", replicas)
         if service_annotations is not None:
             pulumi.set(__self__, "service_annotations", service_annotations)
+        if service_type is not None:
+            pulumi.set(__self__, "service_type", service_type)
 
     @_builtins.property
     @pulumi.getter
@@ -358,8 +416,9 @@ class MeshGatewayArgs:
     @pulumi.getter
     def address(self) -> Optional[_builtins.str]:
         """
-        A load-balancer address you assign (`spec.loadBalancerIP`): dotted-quad IPv4 or IPv6, not in 100::/64.
-        Default: the address the cloud assigns.
+        Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
+        (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
+        IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
         """
         return pulumi.get(self, "address")
 
@@ -378,6 +437,32 @@ class MeshGatewayArgs:
     @address_timeout_seconds.setter
     def address_timeout_seconds(self, value: Optional[_builtins.float]):
         pulumi.set(self, "address_timeout_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nodePort")
+    def node_port(self) -> Optional[_builtins.float]:
+        """
+        With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
+        Kubernetes picks.
+        """
+        return pulumi.get(self, "node_port")
+
+    @node_port.setter
+    def node_port(self, value: Optional[_builtins.float]):
+        pulumi.set(self, "node_port", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> Optional[_builtins.float]:
+        """
+        The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
+        Default: 15443, or the node port with NodePort.
+        """
+        return pulumi.get(self, "port")
+
+    @port.setter
+    def port(self, value: Optional[_builtins.float]):
+        pulumi.set(self, "port", value)
 
     @_builtins.property
     @pulumi.getter(name="proxyImage")
@@ -416,6 +501,19 @@ class MeshGatewayArgs:
     @service_annotations.setter
     def service_annotations(self, value: Optional[Mapping[str, _builtins.str]]):
         pulumi.set(self, "service_annotations", value)
+
+    @_builtins.property
+    @pulumi.getter(name="serviceType")
+    def service_type(self) -> Optional['GatewayServiceType']:
+        """
+        How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
+        Service at `address` (required then). Default: LoadBalancer.
+        """
+        return pulumi.get(self, "service_type")
+
+    @service_type.setter
+    def service_type(self, value: Optional['GatewayServiceType']):
+        pulumi.set(self, "service_type", value)
 
 
 class MeshGroupArgsDict(TypedDict):

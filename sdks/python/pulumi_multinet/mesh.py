@@ -24,24 +24,32 @@ class MeshArgs:
                  clusters: Sequence['MeshClusterArgs'],
                  control_plane: 'MeshControlPlaneArgs',
                  mesh_id: _builtins.str,
+                 await_timeout_seconds: Optional[_builtins.float] = None,
                  gateways: Optional[Sequence['MeshGatewayArgs']] = None,
                  groups: Optional[Sequence['MeshGroupArgs']] = None,
                  interconnect: Optional['MeshInterconnectArgs'] = None,
-                 remote_secrets: Optional['RemoteSecrets'] = None):
+                 remote_secrets: Optional['RemoteSecrets'] = None,
+                 skip_await: Optional[_builtins.bool] = None):
         """
         The set of arguments for constructing a Mesh resource.
 
         :param Sequence['MeshClusterArgs'] clusters: Every cluster the mesh may touch: at least one; names and Istio cluster IDs unique.
         :param 'MeshControlPlaneArgs' control_plane: Where the control plane runs and how it is named.
         :param _builtins.str mesh_id: The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched.
+        :param _builtins.float await_timeout_seconds: How long to wait for istiod, in whole seconds >= 1. Default: 300.
         :param Sequence['MeshGatewayArgs'] gateways: The east-west gateways. Default: none.
         :param Sequence['MeshGroupArgs'] groups: The network groups. Default: none.
         :param 'MeshInterconnectArgs' interconnect: The interconnect: which groups reach each other. Default: none (every group stays unreachable from the others).
         :param 'RemoteSecrets' remote_secrets: Who makes istiod's remote secrets. Default: managed.
+        :param _builtins.bool skip_await: Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the
+               interconnect only when istiod's gateway table shows it (read as `pulumi-multinet check` reads them). Set it for a
+               control plane whose istiod the program cannot reach. Default: false.
         """
         pulumi.set(__self__, "clusters", clusters)
         pulumi.set(__self__, "control_plane", control_plane)
         pulumi.set(__self__, "mesh_id", mesh_id)
+        if await_timeout_seconds is not None:
+            pulumi.set(__self__, "await_timeout_seconds", await_timeout_seconds)
         if gateways is not None:
             pulumi.set(__self__, "gateways", gateways)
         if groups is not None:
@@ -50,6 +58,8 @@ class MeshArgs:
             pulumi.set(__self__, "interconnect", interconnect)
         if remote_secrets is not None:
             pulumi.set(__self__, "remote_secrets", remote_secrets)
+        if skip_await is not None:
+            pulumi.set(__self__, "skip_await", skip_await)
 
     @_builtins.property
     @pulumi.getter
@@ -86,6 +96,18 @@ class MeshArgs:
     @mesh_id.setter
     def mesh_id(self, value: _builtins.str):
         pulumi.set(self, "mesh_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="awaitTimeoutSeconds")
+    def await_timeout_seconds(self) -> Optional[_builtins.float]:
+        """
+        How long to wait for istiod, in whole seconds >= 1. Default: 300.
+        """
+        return pulumi.get(self, "await_timeout_seconds")
+
+    @await_timeout_seconds.setter
+    def await_timeout_seconds(self, value: Optional[_builtins.float]):
+        pulumi.set(self, "await_timeout_seconds", value)
 
     @_builtins.property
     @pulumi.getter
@@ -135,6 +157,20 @@ class MeshArgs:
     def remote_secrets(self, value: Optional['RemoteSecrets']):
         pulumi.set(self, "remote_secrets", value)
 
+    @_builtins.property
+    @pulumi.getter(name="skipAwait")
+    def skip_await(self) -> Optional[_builtins.bool]:
+        """
+        Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the
+        interconnect only when istiod's gateway table shows it (read as `pulumi-multinet check` reads them). Set it for a
+        control plane whose istiod the program cannot reach. Default: false.
+        """
+        return pulumi.get(self, "skip_await")
+
+    @skip_await.setter
+    def skip_await(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "skip_await", value)
+
 
 @pulumi.type_token("multinet:index:Mesh")
 class Mesh(pulumi.ComponentResource):
@@ -142,6 +178,7 @@ class Mesh(pulumi.ComponentResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 await_timeout_seconds: Optional[_builtins.float] = None,
                  clusters: Optional[Sequence[Union['MeshClusterArgs', 'MeshClusterArgsDict']]] = None,
                  control_plane: Optional[Union['MeshControlPlaneArgs', 'MeshControlPlaneArgsDict']] = None,
                  gateways: Optional[Sequence[Union['MeshGatewayArgs', 'MeshGatewayArgsDict']]] = None,
@@ -149,6 +186,7 @@ class Mesh(pulumi.ComponentResource):
                  interconnect: Optional[Union['MeshInterconnectArgs', 'MeshInterconnectArgsDict']] = None,
                  mesh_id: Optional[_builtins.str] = None,
                  remote_secrets: Optional['RemoteSecrets'] = None,
+                 skip_await: Optional[_builtins.bool] = None,
                  __props__=None):
         """
         A whole multi-network mesh from plain data: multi-networking enabled (the Gateway Rule, remote secrets), its
@@ -157,6 +195,7 @@ class Mesh(pulumi.ComponentResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param _builtins.float await_timeout_seconds: How long to wait for istiod, in whole seconds >= 1. Default: 300.
         :param Sequence[Union['MeshClusterArgs', 'MeshClusterArgsDict']] clusters: Every cluster the mesh may touch: at least one; names and Istio cluster IDs unique.
         :param Union['MeshControlPlaneArgs', 'MeshControlPlaneArgsDict'] control_plane: Where the control plane runs and how it is named.
         :param Sequence[Union['MeshGatewayArgs', 'MeshGatewayArgsDict']] gateways: The east-west gateways. Default: none.
@@ -164,6 +203,9 @@ class Mesh(pulumi.ComponentResource):
         :param Union['MeshInterconnectArgs', 'MeshInterconnectArgsDict'] interconnect: The interconnect: which groups reach each other. Default: none (every group stays unreachable from the others).
         :param _builtins.str mesh_id: The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched.
         :param 'RemoteSecrets' remote_secrets: Who makes istiod's remote secrets. Default: managed.
+        :param _builtins.bool skip_await: Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the
+               interconnect only when istiod's gateway table shows it (read as `pulumi-multinet check` reads them). Set it for a
+               control plane whose istiod the program cannot reach. Default: false.
         """
         ...
     @overload
@@ -191,6 +233,7 @@ class Mesh(pulumi.ComponentResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 await_timeout_seconds: Optional[_builtins.float] = None,
                  clusters: Optional[Sequence[Union['MeshClusterArgs', 'MeshClusterArgsDict']]] = None,
                  control_plane: Optional[Union['MeshControlPlaneArgs', 'MeshControlPlaneArgsDict']] = None,
                  gateways: Optional[Sequence[Union['MeshGatewayArgs', 'MeshGatewayArgsDict']]] = None,
@@ -198,6 +241,7 @@ class Mesh(pulumi.ComponentResource):
                  interconnect: Optional[Union['MeshInterconnectArgs', 'MeshInterconnectArgsDict']] = None,
                  mesh_id: Optional[_builtins.str] = None,
                  remote_secrets: Optional['RemoteSecrets'] = None,
+                 skip_await: Optional[_builtins.bool] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -209,6 +253,7 @@ class Mesh(pulumi.ComponentResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = MeshArgs.__new__(MeshArgs)
 
+            __props__.__dict__["await_timeout_seconds"] = await_timeout_seconds
             if clusters is None and not opts.urn:
                 raise TypeError("Missing required property 'clusters'")
             __props__.__dict__["clusters"] = clusters
@@ -222,8 +267,10 @@ class Mesh(pulumi.ComponentResource):
                 raise TypeError("Missing required property 'mesh_id'")
             __props__.__dict__["mesh_id"] = mesh_id
             __props__.__dict__["remote_secrets"] = remote_secrets
+            __props__.__dict__["skip_await"] = skip_await
             __props__.__dict__["control_plane_restarts"] = None
             __props__.__dict__["gateway_addresses"] = None
+            __props__.__dict__["gateway_ports"] = None
             __props__.__dict__["gateway_rule"] = None
             __props__.__dict__["interconnected"] = None
         super(Mesh, __self__).__init__(
@@ -248,6 +295,14 @@ class Mesh(pulumi.ComponentResource):
         Each gateway's load-balancer address, by gateway name.
         """
         return pulumi.get(self, "gateway_addresses")
+
+    @_builtins.property
+    @pulumi.getter(name="gatewayPorts")
+    def gateway_ports(self) -> pulumi.Output[Mapping[str, _builtins.float]]:
+        """
+        The port other networks reach each gateway at, by gateway name (15443 unless NodePort or `port`).
+        """
+        return pulumi.get(self, "gateway_ports")
 
     @_builtins.property
     @pulumi.getter(name="gatewayRule")
