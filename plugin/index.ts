@@ -19,7 +19,6 @@ const home = "github.com/pulumi-multinet/pulumi-multinet";
  * added from, and a fixed one would send engines to a host that does not serve it yet.
  */
 const metadata = {
-    displayName: "pulumi-multinet",
     publisher: "pulumi-multinet",
     // As `pulumi package add` derives it from the git URL's owner, so a local path and the URL give the same SDKs.
     namespace: "pulumi-multinet",
