@@ -3,8 +3,8 @@
 //   203.0.113.0/24 (data only; nothing is ever sent there), or the one it asks for in spec.loadBalancerIP, or a
 //   hostname when it carries the bed's annotation (hostnameAnnotation), as clouds that name load balancers do.
 //   Paused while the run folder holds the file `lb-paused`;
-// - the Deployment controller and kubelets: a Deployment's Pods are available when they could start (an `image:
-//   auto` needs an Istio injector that selects them);
+// - the Deployment controller and kubelets, in the Istio namespace: a Deployment's Pods are available when they
+//   could start (an `image: auto` needs an Istio injector that selects them);
 // - the token and service-account controllers: Secrets of type kubernetes.io/service-account-token get a token
 //   signed with the bed's service-account key, and every namespace gets its `default` ServiceAccount;
 // - the kubelet, for istiod only: a change of the `istiod` Deployment's pod template on cluster 1 restarts the
@@ -189,15 +189,21 @@ async function loop(period: number, work: () => Promise<void>): Promise<never> {
  */
 async function deployments(): Promise<void> {
     for (const { cluster, ep } of endpoints) {
-        const all = (await list(ep, "/apis/apps/v1/deployments")) ?? [];
-        const webhooks = (await list(ep, "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations")) ?? [];
-        const namespaces = new Map(((await list(ep, "/api/v1/namespaces")) ?? []).map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+        // The Istio namespace's, where gateways run (the one list each round; the injector is read only when needed).
+        const all = (await list(ep, "/apis/apps/v1/namespaces/istio-system/deployments")) ?? [];
+        let injection: { webhooks: any[]; labels: Record<string, string> } | undefined;
         for (const d of all) {
-            if (cluster.index === 1 && d.metadata.namespace === "istio-system" && d.metadata.name === "istiod") continue;
+            if (cluster.index === 1 && d.metadata.name === "istiod") continue;
             const template = d.spec.template;
             const auto = (template.spec.containers ?? []).some((c: any) => c.image === "auto");
-            const startable =
-                !auto || injectorFor(webhooks, namespaces.get(d.metadata.namespace) ?? {}, template.metadata?.labels ?? {}) !== undefined;
+            if (auto)
+                injection ??= {
+                    webhooks: (await list(ep, "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations")) ?? [],
+                    labels:
+                        (await kubeRequest(ep, "GET", "/api/v1/namespaces/istio-system").catch(() => undefined))?.body?.metadata?.labels ??
+                        {},
+                };
+            const startable = !auto || injectorFor(injection!.webhooks, injection!.labels, template.metadata?.labels ?? {}) !== undefined;
             const replicas = d.spec.replicas ?? 1;
             const available = startable ? replicas : 0;
             const st = d.status ?? {};
@@ -228,7 +234,7 @@ async function deployments(): Promise<void> {
 }
 
 void loop(250, loadBalancers);
-void loop(1000, deployments);
+void loop(2000, deployments);
 void loop(250, istiodKubelet);
 void loop(250, istiodPod);
 void loop(500, serviceAccountTokens);

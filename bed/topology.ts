@@ -40,13 +40,14 @@ export const clusterName = (n: number) => `cluster-${n}`;
 
 export class TopologyStack extends Stack {
     /**
-     * `installFollowsGroups`: before each preview and update, every bed cluster's sidecar injector gives Pods the
-     * network of the group the topology puts the cluster in (none when in none), as a multi-network Istio install
-     * does and as its owner would change it before moving a cluster. Off: the injectors stay as they are.
+     * `install`, what each bed cluster's sidecar injector gives Pods before each preview and update: "follows groups",
+     * the network of the group the topology puts the cluster in (none when in none), as a multi-network Istio install
+     * does and as its owner would change it before moving a cluster; "no network", none, as a default install; "as
+     * is", whatever the test set.
      */
     constructor(
         prefix: string,
-        private readonly installFollowsGroups = true,
+        private readonly install: "follows groups" | "no network" | "as is" = "follows groups",
     ) {
         super(topologyProgram, prefix);
     }
@@ -62,13 +63,14 @@ export class TopologyStack extends Stack {
     }
 
     async setTopology(t: Topology): Promise<void> {
-        if (this.installFollowsGroups) {
+        if (this.install !== "as is") {
             const live = new Live();
-            const groups = [t, ...(t.otherMeshes ?? [])].flatMap((m) => m.groups);
+            const groups = this.install === "follows groups" ? [t, ...(t.otherMeshes ?? [])].flatMap((m) => m.groups) : [];
             await Promise.all(
                 live.state.clusters.map((c) => {
                     const group = groups.find((g) => g.clusters.includes(c.name));
-                    return live.setInjectionNetwork(c.index, group && (group.networkName ?? group.name));
+                    // A cluster a test has stopped keeps its install as it was.
+                    return live.setInjectionNetwork(c.index, group && (group.networkName ?? group.name)).catch(() => undefined);
                 }),
             );
         }

@@ -166,6 +166,12 @@ export class Cluster {
             req.on("timeout", () => req.destroy(new Error(`no answer from ${namespace}/${pod} port ${port} within ${timeoutMs} ms`)));
             req.on("error", (e) => settle(kubeletError ? new Error(kubeletError.trim()) : e));
             req.end();
+            // The upgrade itself has no timeout in the client: a server that never answers it must not hang us.
+            const timer = setTimeout(
+                () => settle(new Error(`no answer from ${namespace}/${pod} port ${port} within ${timeoutMs} ms`)),
+                timeoutMs,
+            );
+            timer.unref();
         });
     }
 

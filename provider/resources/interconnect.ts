@@ -17,8 +17,19 @@ import {
 import { fieldManagerOf } from "../../core/names";
 import { KubeObject, restartPatch, restartStamp } from "../../core/render";
 import { isDiscardAddress } from "../../core/validate";
-import { ClusterError } from "../kube";
-import { AwaitIstiod, awaitIstiod, createOrUndo, cluster, CommonInputs, hasUnknowns, ownerValue, sameJson, replacedBy } from "./common";
+import { Cluster, ClusterError } from "../kube";
+import {
+    AwaitIstiod,
+    awaitIstiod,
+    createOrUndo,
+    cluster,
+    CommonInputs,
+    hasUnknowns,
+    ownerValue,
+    poll,
+    sameJson,
+    replacedBy,
+} from "./common";
 import { gatewayFindings, isIp } from "../../core/check";
 import { currentLedger, MeshConfigRef, readingMeshNetworks, readMeshConfig, updateLedger } from "./ledger";
 
@@ -56,7 +67,44 @@ function renderMembers(members: InterconnectMember[]): string {
     return YAML.stringify({ networks: ledgerEntries({ ...emptyLedger("", null), joined }) });
 }
 
-type Where = CommonInputs & MeshConfigRef & { deployment: string };
+type Where = CommonInputs & MeshConfigRef & { deployment: string; istiod?: AwaitIstiod };
+
+type Deployment = KubeObject & {
+    metadata: { generation?: number };
+    spec?: { replicas?: number };
+    status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number };
+};
+
+/** Whether a Deployment has rolled out `generation` (kubectl's rollout status: every replica updated and available). */
+export function rolledOut(d: Deployment | undefined, generation: number): boolean {
+    const st = d?.status ?? {};
+    const wanted = d?.spec?.replicas ?? 1;
+    return (
+        (st.observedGeneration ?? 0) >= generation &&
+        (st.updatedReplicas ?? 0) >= wanted &&
+        (st.replicas ?? 0) <= (st.updatedReplicas ?? 0) &&
+        (st.availableReplicas ?? 0) >= (st.updatedReplicas ?? 0)
+    );
+}
+
+async function awaitRollout(c: Cluster, where: Where, generation: number, timeoutSeconds: number): Promise<void> {
+    let last: Deployment | undefined;
+    await poll(
+        async () => {
+            last = await c.get<Deployment>("apps/v1", "Deployment", where.deployment, where.namespace);
+            return rolledOut(last, generation) ? true : undefined;
+        },
+        timeoutSeconds,
+        500,
+        () =>
+            new ClusterError(
+                c.name,
+                `Deployment ${where.namespace}/${where.deployment} did not roll out its restart within ${timeoutSeconds} s ` +
+                    `(${last?.status?.updatedReplicas ?? 0} of ${last?.spec?.replicas ?? 1} updated, ${last?.status?.availableReplicas ?? 0} available); ` +
+                    `check istiod (kubectl -n ${where.namespace} rollout status deployment ${where.deployment})`,
+            ),
+    );
+}
 
 async function readDeployment(where: Where): Promise<KubeObject | undefined> {
     return cluster(where, where.controlPlaneCluster).get<KubeObject>("apps/v1", "Deployment", where.deployment, where.namespace);
@@ -103,7 +151,7 @@ async function join(where: Where, members: InterconnectMember[], policy: Restart
     if (!after.restart) return false;
     const c = cluster(where, where.controlPlaneCluster);
     try {
-        await c.mergePatch(
+        const patched = await c.mergePatch<Deployment>(
             "apps/v1",
             "Deployment",
             where.deployment,
@@ -111,6 +159,8 @@ async function join(where: Where, members: InterconnectMember[], policy: Restart
             restartPatch(after.restart),
             fieldManagerOf(ownerValue(where)),
         );
+        // The restart is part of the update: done when the rollout is, as `kubectl rollout status` judges it.
+        if (where.istiod) await awaitRollout(c, where, patched.metadata.generation ?? 0, where.istiod.timeoutSeconds);
     } catch (e) {
         if (!(tolerant && e instanceof ClusterError && e.status === 404)) throw e;
         console.error(`cluster "${c.name}": Deployment ${where.namespace}/${where.deployment} is gone; no control-plane restart to do`);

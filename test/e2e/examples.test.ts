@@ -10,11 +10,21 @@ import { yamlQuickstartConfig } from "../helpers/yamlQuickstart";
 const examples = path.join(__dirname, "..", "..", "examples");
 const live = new Live();
 
+/** Bed cluster -> [the network its injector gives Pods, the Istio cluster ID the example gives it]: the install. */
+type Install = Record<number, [string, string?]>;
+
+/** Each bed cluster's injector gives Pods its example group's network, as a multi-network Istio install does. */
+async function install(networks: Install): Promise<void> {
+    for (const n of [1, 2, 3, 4]) await live.setInjectionNetwork(n, networks[n]?.[0], networks[n]?.[1]);
+}
+
 async function lifecycle(
     name: string,
+    networks: Install,
     between?: (stack: Stack) => Promise<void>,
     config: Parameters<Stack["init"]>[0] = {},
 ): Promise<string[]> {
+    await install(networks);
     const dir = path.join(examples, name);
     if (fs.existsSync(path.join(dir, "tsconfig.json")))
         execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json"), "--noEmit"], {
@@ -36,6 +46,9 @@ async function lifecycle(
     }
 }
 
+/** The quickstart's groups: hosted and east-1 in "east", west-1 in "west", south-1 (a bed of four) in "south". */
+const quickstartInstall: Install = { 1: ["east"], 2: ["east", "east-1"], 3: ["west", "west-1"], 4: ["south", "south-1"] };
+
 /** The one warning of a first preview that joins groups: the control plane on cluster "hosted" restarts. */
 const restartWarning = [
     expect.stringMatching(
@@ -44,12 +57,13 @@ const restartWarning = [
 ];
 
 test("quickstart: the first preview says the control plane restarts", async () => {
-    expect(await lifecycle("quickstart")).toEqual(restartWarning);
+    expect(await lifecycle("quickstart", quickstartInstall)).toEqual(restartWarning);
 });
 
 test("yaml-quickstart: the Mesh component from Pulumi YAML; its preview warns alike, istiod reads its clusters and gateways", async () => {
     const said = await lifecycle(
         "yaml-quickstart",
+        quickstartInstall,
         async (stack) => {
             const out = await stack.outputs();
             expect(out.interconnected).toEqual(["east", "west"]);
@@ -75,7 +89,7 @@ test("yaml-quickstart: the Mesh component from Pulumi YAML; its preview warns al
 });
 
 test("overlapping-cidrs: fine in two groups, refused at preview in one", () =>
-    lifecycle("overlapping-cidrs", async (stack) => {
+    lifecycle("overlapping-cidrs", { 1: ["blue-net"], 2: ["green-net", "green"] }, async (stack) => {
         const writes = [1, 2].map((c) => live.auditWrites(c));
         await stack.ok(["config", "set", "oneGroup", "true"]);
         const refused = await stack.preview();
@@ -87,9 +101,11 @@ test("overlapping-cidrs: fine in two groups, refused at preview in one", () =>
     }));
 
 test("move-cluster: the preview warns about sidecars, not about the control plane; the gateway keeps its address", () =>
-    lifecycle("move-cluster", async (stack) => {
+    lifecycle("move-cluster", { 1: ["east"], 2: ["west", "b"], 3: ["west", "c"] }, async (stack) => {
         const before = (await stack.outputs()).cGatewayAddress;
         const starts = istiodStarts();
+        // The owner of cluster "c" changes its install's network first (the preview refuses the move otherwise).
+        await live.setInjectionNetwork(3, "east", "c");
         await stack.ok(["config", "set", "moveC", "true"]);
         const said = warnings(await stack.preview());
         expect(said).toEqual([expect.stringContaining(`cluster "c" moves from network "west" to "east"`)]);
@@ -100,7 +116,7 @@ test("move-cluster: the preview warns about sidecars, not about the control plan
     }));
 
 test("gateway-address: an address update restarts nothing", () =>
-    lifecycle("gateway-address", async (stack) => {
+    lifecycle("gateway-address", { 1: ["east-net"], 2: ["west-net", "west"] }, async (stack) => {
         const starts = istiodStarts();
         await stack.ok(["config", "set", "westAddress", "203.0.113.51"]);
         expect(warnings(await stack.preview())).toEqual([]);

@@ -31,7 +31,7 @@ const base = (over: Partial<Topology> = {}): Topology => ({
 
 describe("the injector's network decides, as in installs made by Istio's multi-network guide", () => {
     // The install is as the test sets it, not made to follow the groups.
-    const stack = new TopologyStack("real-inj", false);
+    const stack = new TopologyStack("real-inj", "as is");
     const samplePods = ["a", "b"].map((x) => `/api/v1/namespaces/${sample.namespace}/pods/${sample.service}-v1-${x}`);
     const labelSamplePods = (n: number, network: string | null) =>
         Promise.all(
@@ -115,13 +115,13 @@ describe("the injector's network decides, as in installs made by Istio's multi-n
         await live.setInjectionNetwork(1, "network2");
         expect(warnings(await stack.previewOf(moved))).toEqual([
             expect.stringMatching(
-                /^cluster "cluster-1" moves from network "east" to "network2": its injector gives new Pods "network2", but Pods injected before keep "east" .* Restart the workloads on "cluster-1"/,
+                /^warning: cluster "cluster-1" moves from network "east" to "network2": its injector gives new Pods "network2", but Pods injected before keep "east" .* Restart the workloads on "cluster-1"/,
             ),
         ]);
         await live.setInjectionNetwork(1, undefined);
         expect(warnings(await stack.previewOf(moved))).toEqual([
             expect.stringMatching(
-                /^cluster "cluster-1" takes network "network2", but its sidecar injector gives Pods no network: their sidecars have no network/,
+                /^warning: cluster "cluster-1" takes network "network2", but its sidecar injector gives Pods no network: their sidecars have no network/,
             ),
         ]);
     });
@@ -146,7 +146,7 @@ describe("remote secrets istiod can use", () => {
             [2, 3].map((n) =>
                 expect.stringMatching(
                     new RegExp(
-                        `^cluster "cluster-${n}": its kubeconfig's API server https://127\\.0\\.0\\.1:${port(n)} is a loopback address, which istiod in a Pod of the control-plane cluster cannot reach .* Set remoteSecretServer on "cluster-${n}"`,
+                        `^warning: cluster "cluster-${n}": its kubeconfig's API server https://127\\.0\\.0\\.1:${port(n)} is a loopback address, which istiod in a Pod of the control-plane cluster cannot reach .* Set remoteSecretServer on "cluster-${n}"`,
                     ),
                 ),
             ),

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as path from "path";
+import * as tls from "tls";
 import { readState } from "../../bed/bed";
 import { runDir } from "../../bed/paths";
 
@@ -32,6 +33,27 @@ export class HoldingProxy {
             { cert: fs.readFileSync(path.join(pki, "server.crt")), key: fs.readFileSync(path.join(pki, "server.key")) },
             (req, res) => proxy.handle(req, res, state.ca),
         );
+        // Upgrades (a port-forward's websocket) pass through as a TLS-terminating proxy passes them: the request is
+        // sent upstream as it came, and the two connections are joined.
+        server.on("upgrade", (req: http.IncomingMessage, socket: import("stream").Duplex, head: Buffer) => {
+            const upstream = tls.connect(
+                { host: new URL(proxy.upstream).hostname, port: Number(new URL(proxy.upstream).port), ca: state.ca },
+                () => {
+                    const lines = [
+                        `${req.method} ${req.url} HTTP/1.1`,
+                        ...Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`),
+                        "",
+                        "",
+                    ];
+                    upstream.write(lines.join("\r\n"));
+                    if (head.length) upstream.write(head);
+                    upstream.pipe(socket);
+                    socket.pipe(upstream);
+                },
+            );
+            upstream.on("error", () => socket.destroy());
+            socket.on("error", () => upstream.destroy());
+        });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
         proxy.listener = server;
         proxy.server = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
