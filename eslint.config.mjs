@@ -3,7 +3,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["dist/**", "node_modules/**", "test/.work/**", "coverage/**", "plugin/index.js", "sdks/**"] },
+    {
+        ignores: [
+            "dist/**",
+            "node_modules/**",
+            "test/.work/**",
+            "coverage/**",
+            "plugin/index.js",
+            "plugin/lib/**",
+            "plugin/node_modules/**",
+            "sdks/**",
+        ],
+    },
     js.configs.recommended,
     { files: ["jest.config.js"], languageOptions: { sourceType: "commonjs", globals: { module: "writable" } } },
     ...tseslint.configs.recommended,

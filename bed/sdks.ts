@@ -9,9 +9,6 @@ import { toolEnv, writeBinDir } from "./bed";
 import { binDir, repoRoot } from "./paths";
 import { ensureSdkGenerator, ensureTools } from "./tools";
 
-/** Go import path of the generated Go package (its module is the folder above: sdks/go). */
-export const goImportBase = "pulumi-multinet/sdks/go/multinet";
-
 /** Where, under a root, each generated artefact lives. */
 export function sdkPaths(root: string): { schema: string; go: string; python: string } {
     return {
@@ -40,7 +37,7 @@ export function generateSdks(root: string = repoRoot): void {
     fs.writeFileSync(out.schema, packageSchema());
     const gensdk = ensureSdkGenerator();
     for (const language of ["go", "python"] as const)
-        execFileSync(gensdk, ["-schema", out.schema, "-language", language, "-out", out[language], "-go-import-base", goImportBase], {
+        execFileSync(gensdk, ["-schema", out.schema, "-language", language, "-out", out[language]], {
             stdio: ["ignore", "inherit", "inherit"],
         });
 }

@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { binDir, repoRoot, toolsDir } from "./paths";
 
@@ -148,6 +149,19 @@ function missingGoMessage(what: string): string {
     ].join("\n");
 }
 
+/**
+ * One Go build at a time on this machine (a build takes both cores and gigabytes): `go` runs under an exclusive
+ * `flock` on this file, shared with every other checkout, test run and developer shell (`flock /tmp/multinet-go.lock
+ * go build ...`). Without util-linux's flock, `go` runs unlocked.
+ */
+export const goLockFile = path.join(os.tmpdir(), "multinet-go.lock");
+
+/** The command and arguments that run `go <args>` under {@link goLockFile}, for execFileSync/spawn. */
+export function goCommand(args: string[]): [string, string[]] {
+    const flock = onPath("flock");
+    return flock ? [flock, [goLockFile, "go", ...args]] : ["go", args];
+}
+
 /** Short hash of a wrapper module's files: editing it (or its pins) invalidates the cached binaries. */
 function sourceHash(module: string): string {
     const dir = path.join(repoRoot, "bed", "go", module);
@@ -178,8 +192,7 @@ function goBuild(build: GoBuild, log: (msg: string) => void): string {
     log(`building ${names.join(", ")} ${version} from Go modules (first run only; minutes)...`);
     const ldflags = ["-s -w", build.ldflags?.(version) ?? ""].join(" ").trim();
     execFileSync(
-        "go",
-        [
+        ...goCommand([
             "build",
             "-mod=readonly",
             "-trimpath",
@@ -188,7 +201,7 @@ function goBuild(build: GoBuild, log: (msg: string) => void): string {
             "-o",
             build.binary ? path.join(tmp, build.binary) : tmp + path.sep,
             ...build.packages,
-        ],
+        ]),
         { cwd: path.join(repoRoot, "bed", "go", build.module), stdio: ["ignore", "inherit", "inherit"] },
     );
     for (const f of build.files ?? [])

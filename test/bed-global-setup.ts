@@ -8,11 +8,18 @@ import { cacheDir, repoRoot } from "../bed/paths";
 /** Bed tests need four clusters (the interconnect table moves clusters between three groups) and istiod. */
 const clusters = Number(process.env.MULTINET_BED_CLUSTERS ?? 4);
 
-/** The run folder of worker `n`'s bed. */
-export const workerRunDir = (n: number) => path.join(cacheDir, `run-${n}`);
+/**
+ * Where the workers' run folders are: worker `n`'s is this prefix followed by `n`. `MULTINET_BED_RUN_PREFIX` sets it
+ * (e.g. `~/.cache/pulumi-multinet/run-mine-`), so that two jest runs (two checkouts) on one machine each have their
+ * own beds; default `<cache>/run-` (run-1, run-2).
+ */
+export const runPrefix = path.resolve(process.env.MULTINET_BED_RUN_PREFIX || path.join(cacheDir, "run-"));
 
-/** Marker: which beds this jest run started, so its teardown stops them. */
-export const startedMarker = path.join(cacheDir, "started-by-jest.json");
+/** The run folder of worker `n`'s bed. */
+export const workerRunDir = (n: number) => `${runPrefix}${n}`;
+
+/** Marker: which beds this jest run started, so its teardown stops them (one per prefix: runs do not share it). */
+export const startedMarker = `${runPrefix}started-by-jest.json`;
 
 /** Runs the bed's command line for the bed in `runDir`. */
 export function bed(runDir: string, args: string[]): Promise<string> {
@@ -31,7 +38,7 @@ export function bed(runDir: string, args: string[]): Promise<string> {
 
 export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
     // Workers start after this and inherit it (see bed-worker.ts).
-    process.env.MULTINET_BED_RUN_PREFIX = workerRunDir(0).replace(/0$/, "");
+    process.env.MULTINET_BED_RUN_PREFIX = runPrefix;
     // The first bed builds any missing tool (one Go build at a time), then the others start beside it.
     const workers = Array.from({ length: Math.max(1, globalConfig.maxWorkers) }, (_, i) => i + 1);
     const started: number[] = [];
@@ -53,5 +60,6 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
     };
     await ensure(workers[0]);
     await Promise.all(workers.slice(1).map(ensure));
+    fs.mkdirSync(path.dirname(startedMarker), { recursive: true });
     fs.writeFileSync(startedMarker, JSON.stringify(started));
 }

@@ -1,4 +1,4 @@
-module pulumi-multinet/sdks/go
+module github.com/pulumi-multinet/pulumi-multinet/sdks/go
 
 go 1.25
 

@@ -9,7 +9,7 @@ from setuptools.command.install import install
 from subprocess import check_call
 
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 def readme():
     try:
         with open('README.md', encoding='utf-8') as f:
@@ -24,6 +24,12 @@ setup(name='pulumi_multinet',
       description="Connect the Pod networks of several Kubernetes clusters in one Istio mesh through east-west gateways, declaratively.",
       long_description=readme(),
       long_description_content_type='text/markdown',
+      keywords='pulumi kubernetes istio multicluster multi-network east-west-gateway category/network kind/component',
+      url='https://github.com/pulumi-multinet/pulumi-multinet',
+      project_urls={
+          'Repository': 'https://github.com/pulumi-multinet/pulumi-multinet'
+      },
+      license='Apache-2.0',
       packages=find_packages(),
       package_data={
           'pulumi_multinet': [

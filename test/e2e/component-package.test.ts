@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { generateSdks, sdkPaths } from "../../bed/sdks";
 import { Stack } from "../../bed/stack";
-import { pulumiNpmVersion } from "../../bed/tools";
+import { goCommand, pulumiNpmVersion } from "../../bed/tools";
 import { errors, Live } from "../../bed/topology";
 import { yamlQuickstartConfig } from "../helpers/yamlQuickstart";
 
@@ -56,7 +56,7 @@ describe("the component package", () => {
     test("the Go SDK compiles and vets against the project's Pulumi version", () => {
         const dir = path.join(work, "go");
         fs.cpSync(committed.go, dir, { recursive: true });
-        const go = (args: string[]) => execFileSync("go", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+        const go = (args: string[]) => execFileSync(...goCommand(args), { cwd: dir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
         go(["get", `github.com/pulumi/pulumi/sdk/v3@v${pulumiNpmVersion()}`]);
         go(["mod", "tidy"]);
         go(["build", "-trimpath", "./..."]);

@@ -3,6 +3,8 @@
 // Go and Python hosts are not available as Go modules here.
 //
 // Usage: gensdk -schema plugin/schema.json -language go|python -out sdks/go
+//
+// Each language's options (the Go import path, Python's package name) are the schema's own: the plugin serves them.
 package main
 
 import (
@@ -49,10 +51,9 @@ func main() {
 	schemaPath := flag.String("schema", "", "the package's schema (pulumi package get-schema)")
 	language := flag.String("language", "", "go or python")
 	out := flag.String("out", "", "the folder to write the SDK into (emptied first)")
-	goImportBase := flag.String("go-import-base", "", "Go import path of the generated package")
 	flag.Parse()
 	if *schemaPath == "" || *out == "" || (*language != "go" && *language != "python") {
-		fail("usage: gensdk -schema <schema.json> -language go|python -out <dir> [-go-import-base <path>]")
+		fail("usage: gensdk -schema <schema.json> -language go|python -out <dir>")
 	}
 	raw, err := os.ReadFile(*schemaPath)
 	if err != nil {
@@ -67,15 +68,6 @@ func main() {
 		spec.Meta = &schema.MetadataSpec{}
 	}
 	spec.Meta.SupportPack = true
-	if *goImportBase != "" {
-		// generateExtraInputTypes: without it the generator leaves out the Args type of an object that is first met
-		// as the items of a plain array (MeshArgs.Clusters), and the SDK does not compile.
-		opts, _ := json.Marshal(map[string]any{"importBasePath": *goImportBase, "respectSchemaVersion": true, "generateExtraInputTypes": true})
-		if spec.Language == nil {
-			spec.Language = map[string]schema.RawMessage{}
-		}
-		spec.Language["go"] = opts
-	}
 	pkg, diags, err := schema.BindSpec(spec, noPackages{}, schema.ValidationOptions{})
 	if err != nil {
 		fail("schema: %v", err)

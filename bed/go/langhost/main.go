@@ -1,8 +1,9 @@
 // Command pulumi-language-nodejs runs Pulumi Node.js programs and plugins for the CLI: it resolves @pulumi/pulumi's
 // `cmd/run` (a program) or `cmd/run-plugin` (a source plugin, such as a component provider with PulumiPlugin.yaml)
-// from the folder and starts it with node, pointed straight at the engine. Installing dependencies succeeds when
-// @pulumi/pulumi already resolves there (npm install otherwise). Everything else (code generation, packing) is
-// left unimplemented, which the CLI handles by falling back.
+// from the folder and starts it with node, pointed straight at the engine. For `pulumi package add` it does what
+// Pulumi's own host does, with the same libraries: installs dependencies (sdk/v3/nodejs/npm), generates a package's
+// local Node.js SDK (pkg/v3/codegen/nodejs) and links it into the project (npm pkg set, allowScripts). Everything
+// else (program generation, packing) is left unimplemented, which the CLI handles by falling back.
 package main
 
 import (
@@ -12,13 +13,21 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/blang/semver"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/cgstrings"
+	codegen "github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/fsutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
+	"github.com/pulumi/pulumi/sdk/v3/nodejs/npm"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -144,6 +153,25 @@ func resolveModule(node, dir, module string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
+// packageManager is the project's or plugin's `packagemanager` runtime option (auto, npm, yarn, pnpm, bun).
+func packageManager(info *pulumirpc.ProgramInfo) (npm.PackageManagerType, error) {
+	pm, ok := info.GetOptions().AsMap()["packagemanager"]
+	if !ok {
+		return npm.AutoPackageManager, nil
+	}
+	if s, isString := pm.(string); isString {
+		switch t := npm.PackageManagerType(s); t {
+		case npm.AutoPackageManager, npm.NpmPackageManager, npm.YarnPackageManager, npm.PnpmPackageManager, npm.BunPackageManager:
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("packagemanager option must be one of auto, npm, yarn, pnpm or bun, got %v", pm)
+}
+
+// InstallDependencies installs as Pulumi's host does: the package manager's install in the folder, or in the npm or
+// yarn workspace that holds it. One difference: a plugin whose @pulumi/pulumi already resolves (the repository's own
+// plugin/ in a checkout, or inside an installed npm package) is left as it is, since the CLI asks again on every
+// run and the bed's programs must not write node_modules into the repository.
 func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, server grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]) error {
 	dir := req.GetInfo().GetProgramDirectory()
 	if dir == "" {
@@ -153,15 +181,120 @@ func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, se
 	if err != nil {
 		return errors.New("node is not on PATH")
 	}
-	if _, err := resolveModule(node, dir, "@pulumi/pulumi/package.json"); err == nil {
-		return nil // resolvable already (its own node_modules, or an enclosing one): nothing to install
+	if _, err := resolveModule(node, dir, "@pulumi/pulumi/package.json"); err == nil && req.GetIsPlugin() {
+		return nil
 	}
-	var mu sync.Mutex
-	cmd := exec.CommandContext(server.Context(), "npm", "install")
-	cmd.Dir = dir
-	cmd.Stdout = streamWriter{&mu, func(b []byte) error { return server.Send(&pulumirpc.InstallDependenciesResponse{Stdout: b}) }}
-	cmd.Stderr = streamWriter{&mu, func(b []byte) error { return server.Send(&pulumirpc.InstallDependenciesResponse{Stderr: b}) }}
-	return cmd.Run()
+	pm, err := packageManager(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(server, req.GetIsTerminal())
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	root := dir
+	if workspace, err := npm.FindWorkspaceRoot(dir); err == nil {
+		root = workspace
+	} else if !errors.Is(err, npm.ErrNotInWorkspace) {
+		return fmt.Errorf("looking for a workspace root above %s: %w", dir, err)
+	}
+	production, _ := req.GetInfo().GetOptions().AsMap()["production"].(bool)
+	if _, err := npm.Install(server.Context(), pm, root, production, stdout, stderr); err != nil {
+		return err
+	}
+	return closer.Close()
+}
+
+// GeneratePackage writes a package's Node.js SDK, as Pulumi's host does (`pulumi package add` asks for a local one).
+func (h *host) GeneratePackage(ctx context.Context, req *pulumirpc.GeneratePackageRequest) (*pulumirpc.GeneratePackageResponse, error) {
+	loader, err := schema.NewLoaderClient(req.GetLoaderTarget())
+	if err != nil {
+		return nil, err
+	}
+	defer loader.Close()
+	var spec schema.PackageSpec
+	if err := json.Unmarshal([]byte(req.GetSchema()), &spec); err != nil {
+		return nil, err
+	}
+	pkg, diags, err := schema.BindSpec(spec, schema.NewCachedLoader(loader), schema.ValidationOptions{AllowDanglingReferences: true})
+	if err != nil {
+		return nil, err
+	}
+	if diags.HasErrors() {
+		return &pulumirpc.GeneratePackageResponse{Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(diags)}, nil
+	}
+	files, err := codegen.GeneratePackage("pulumi-language-nodejs", pkg, req.GetExtraFiles(), req.GetLocalDependencies(),
+		req.GetLocal(), schema.NewCachedLoader(loader))
+	if err != nil {
+		return nil, err
+	}
+	for name, data := range files {
+		out := filepath.Join(req.GetDirectory(), name)
+		if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(out, data, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return &pulumirpc.GeneratePackageResponse{Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(diags)}, nil
+}
+
+// Link adds generated SDKs to the project's package.json (`file:` dependencies, their install scripts allowed), as
+// Pulumi's host does, and returns the import lines to show.
+func (h *host) Link(ctx context.Context, req *pulumirpc.LinkRequest) (*pulumirpc.LinkResponse, error) {
+	dir := req.GetInfo().GetProgramDirectory()
+	pmType, err := packageManager(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	pm, err := npm.ResolvePackageManager(pmType, dir)
+	if err != nil {
+		return nil, err
+	}
+	loader, err := schema.NewLoaderClient(req.GetLoaderTarget())
+	if err != nil {
+		return nil, err
+	}
+	defer loader.Close()
+	cached := schema.NewCachedLoader(loader)
+	_, tsconfigErr := fsutil.Searchup(dir, "tsconfig.json")
+	typescript := tsconfigErr == nil
+	var imports strings.Builder
+	for _, dep := range req.GetPackages() {
+		desc := &schema.PackageDescriptor{Name: dep.GetPackage().GetName(), DownloadURL: dep.GetPackage().GetServer()}
+		if v, err := semver.New(dep.GetPackage().GetVersion()); err == nil {
+			desc.Version = v
+		}
+		ref, err := schema.LoadPackageReferenceV2(ctx, cached, desc)
+		if err != nil {
+			return nil, err
+		}
+		pkg, err := ref.Definition()
+		if err != nil {
+			return nil, err
+		}
+		if err := pkg.ImportLanguages(map[string]schema.Language{"nodejs": codegen.Importer}); err != nil {
+			return nil, err
+		}
+		name := "@pulumi/" + pkg.Name // Pulumi's host: nodejs.packageName, else @<namespace>/<name>, else this
+		if pkg.Namespace != "" {
+			name = "@" + pkg.Namespace + "/" + pkg.Name
+		}
+		if info, ok := pkg.Language["nodejs"].(codegen.NodePackageInfo); ok && info.PackageName != "" {
+			name = info.PackageName
+		}
+		if err := pm.Link(ctx, dir, name, dep.GetPath()); err != nil {
+			return nil, err
+		}
+		if typescript {
+			fmt.Fprintf(&imports, "  import * as %s from \"%s\";\n", cgstrings.Camel(ref.Name()), name)
+		} else {
+			fmt.Fprintf(&imports, "  const %s = require(\"%s\");\n", cgstrings.Camel(ref.Name()), name)
+		}
+	}
+	return &pulumirpc.LinkResponse{ImportInstructions: "You can import the SDK with:\n\n" + imports.String()}, nil
 }
 
 // RunPlugin starts a source plugin as Pulumi's own host does: node <@pulumi/pulumi/cmd/run-plugin> <dir> <args>,

@@ -7,8 +7,8 @@ import (
 	"fmt"
 
 	"github.com/blang/semver"
+	"github.com/pulumi-multinet/pulumi-multinet/sdks/go/multinet/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"pulumi-multinet/sdks/go/multinet/internal"
 )
 
 type module struct {

@@ -8,8 +8,8 @@ import (
 	"reflect"
 
 	"errors"
+	"github.com/pulumi-multinet/pulumi-multinet/sdks/go/multinet/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"pulumi-multinet/sdks/go/multinet/internal"
 )
 
 // A whole multi-network mesh from plain data: multi-networking enabled (the Gateway Rule, remote secrets), its

@@ -7,8 +7,8 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/pulumi-multinet/pulumi-multinet/sdks/go/multinet/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"pulumi-multinet/sdks/go/multinet/internal"
 )
 
 type Provider struct {
