@@ -179,12 +179,16 @@ export const gatewayRuleProvider = {
             !sameJson(olds.clusterIds, news.clusterIds) ||
             olds.remoteSecrets !== news.remoteSecrets ||
             olds.deployment !== news.deployment ||
+            olds.configMap !== news.configMap ||
             olds.owner !== news.owner;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.controlPlaneCluster === news.controlPlaneCluster };
     },
 
-    async update(_id: string, _olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: await apply(news) };
+    async update(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.UpdateResult> {
+        const outs = await apply(news);
+        // The mesh record moves with the mesh ConfigMap (a new revision's): the old one keeps no trace of this mesh.
+        if (olds.configMap !== news.configMap) await updateLedger(ledgerRef(olds), (l) => ({ ...l, mesh: undefined }), true);
+        return { outs };
     },
 
     async read(id: string, props: GatewayRuleOutputs): Promise<pulumi.dynamic.ReadResult> {

@@ -96,6 +96,7 @@ describe("GatewayRule (MultiNetworking)", () => {
         ["clusterIds", { clusterIds: { hosted: "cluster1", "east-1": "east-1", "west-1": "west-1" } }, "update"],
         ["remoteSecrets", { remoteSecrets: "external" }, "update"],
         ["deployment", { deployment: "istiod-canary" }, "update"],
+        ["the mesh ConfigMap (the mesh record moves)", { configMap: "istio-canary" }, "update"],
         ["kubeconfigs", { kubeconfigs: { hosted: "new" } }, "update"],
         ["owner", { owner: "proj/prod" }, "update"],
     ];

@@ -3,7 +3,7 @@
 // someone else wrote is not taken; a ledger of a release before 0.2 is read; the annotation stays while it records
 // the mesh or a restart still to do. Run against fake clusters.
 import * as YAML from "yaml";
-import { gatewayRuleProvider } from "../../provider/resources/gatewayRule";
+import { gatewayRuleProvider, GatewayRuleOutputs } from "../../provider/resources/gatewayRule";
 import { interconnectProvider, InterconnectOutputs } from "../../provider/resources/interconnect";
 import { networkGroupProvider, NetworkGroupOutputs } from "../../provider/resources/networkGroup";
 import { allLedgers, readLedger, updateLedger } from "../../provider/resources/ledger";
@@ -239,6 +239,18 @@ describe("the ledger stays while it records something", () => {
         expect(readLedger(configMap(), ours)).toMatchObject({ groups: [], joined: {}, mesh: { controlPlane: "hosted" } });
         await gatewayRuleProvider.delete("id", rule);
         expect(ledgerKeys()).toEqual([]);
+    });
+
+    test("a new mesh ConfigMap takes the mesh's declaration; the old one keeps no trace of the mesh", async () => {
+        mesh.hosted.seed({
+            ...configMap(),
+            metadata: { ...configMap().metadata, name: "istio-canary", annotations: {}, resourceVersion: undefined },
+        });
+        const rule = (await gatewayRuleProvider.create(gatewayRuleInputs())).outs as GatewayRuleOutputs;
+        const moved = { ...gatewayRuleInputs(), configMap: "istio-canary" };
+        await gatewayRuleProvider.update("id", rule, moved);
+        expect(readLedger(configMap(), ours)).toBeUndefined();
+        expect(readLedger(mesh.hosted.peek("ConfigMap", "istio-canary", ns)!, ours)?.mesh).toMatchObject({ controlPlane: "hosted" });
     });
 
     test("a restart still to do keeps it after the last network leaves, until the restart is done", async () => {

@@ -64,6 +64,9 @@ type meshArgs struct {
 	Interconnect *MeshInterconnect `pulumi:"interconnect"`
 	// The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched.
 	MeshId string `pulumi:"meshId"`
+	// Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
+	// proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
+	RemoteSecretRotation *string `pulumi:"remoteSecretRotation"`
 	// Who makes istiod's remote secrets. Default: managed.
 	RemoteSecrets *RemoteSecrets `pulumi:"remoteSecrets"`
 	// Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the
@@ -88,6 +91,9 @@ type MeshArgs struct {
 	Interconnect *MeshInterconnectArgs
 	// The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched.
 	MeshId string
+	// Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
+	// proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
+	RemoteSecretRotation *string
 	// Who makes istiod's remote secrets. Default: managed.
 	RemoteSecrets *RemoteSecrets
 	// Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the

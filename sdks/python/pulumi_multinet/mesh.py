@@ -28,6 +28,7 @@ class MeshArgs:
                  gateways: Optional[Sequence['MeshGatewayArgs']] = None,
                  groups: Optional[Sequence['MeshGroupArgs']] = None,
                  interconnect: Optional['MeshInterconnectArgs'] = None,
+                 remote_secret_rotation: Optional[_builtins.str] = None,
                  remote_secrets: Optional['RemoteSecrets'] = None,
                  skip_await: Optional[_builtins.bool] = None):
         """
@@ -40,6 +41,8 @@ class MeshArgs:
         :param Sequence['MeshGatewayArgs'] gateways: The east-west gateways. Default: none.
         :param Sequence['MeshGroupArgs'] groups: The network groups. Default: none.
         :param 'MeshInterconnectArgs' interconnect: The interconnect: which groups reach each other. Default: none (every group stays unreachable from the others).
+        :param _builtins.str remote_secret_rotation: Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
+               proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
         :param 'RemoteSecrets' remote_secrets: Who makes istiod's remote secrets. Default: managed.
         :param _builtins.bool skip_await: Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the
                interconnect only when istiod's gateway table shows it (read as `pulumi-multinet check` reads them). Set it for a
@@ -56,6 +59,8 @@ class MeshArgs:
             pulumi.set(__self__, "groups", groups)
         if interconnect is not None:
             pulumi.set(__self__, "interconnect", interconnect)
+        if remote_secret_rotation is not None:
+            pulumi.set(__self__, "remote_secret_rotation", remote_secret_rotation)
         if remote_secrets is not None:
             pulumi.set(__self__, "remote_secrets", remote_secrets)
         if skip_await is not None:
@@ -146,6 +151,19 @@ class MeshArgs:
         pulumi.set(self, "interconnect", value)
 
     @_builtins.property
+    @pulumi.getter(name="remoteSecretRotation")
+    def remote_secret_rotation(self) -> Optional[_builtins.str]:
+        """
+        Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
+        proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
+        """
+        return pulumi.get(self, "remote_secret_rotation")
+
+    @remote_secret_rotation.setter
+    def remote_secret_rotation(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "remote_secret_rotation", value)
+
+    @_builtins.property
     @pulumi.getter(name="remoteSecrets")
     def remote_secrets(self) -> Optional['RemoteSecrets']:
         """
@@ -185,6 +203,7 @@ class Mesh(pulumi.ComponentResource):
                  groups: Optional[Sequence[Union['MeshGroupArgs', 'MeshGroupArgsDict']]] = None,
                  interconnect: Optional[Union['MeshInterconnectArgs', 'MeshInterconnectArgsDict']] = None,
                  mesh_id: Optional[_builtins.str] = None,
+                 remote_secret_rotation: Optional[_builtins.str] = None,
                  remote_secrets: Optional['RemoteSecrets'] = None,
                  skip_await: Optional[_builtins.bool] = None,
                  __props__=None):
@@ -202,6 +221,8 @@ class Mesh(pulumi.ComponentResource):
         :param Sequence[Union['MeshGroupArgs', 'MeshGroupArgsDict']] groups: The network groups. Default: none.
         :param Union['MeshInterconnectArgs', 'MeshInterconnectArgsDict'] interconnect: The interconnect: which groups reach each other. Default: none (every group stays unreachable from the others).
         :param _builtins.str mesh_id: The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched.
+        :param _builtins.str remote_secret_rotation: Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
+               proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
         :param 'RemoteSecrets' remote_secrets: Who makes istiod's remote secrets. Default: managed.
         :param _builtins.bool skip_await: Do not wait for istiod: by default a remote secret is done only when istiod reports its cluster synced, and the
                interconnect only when istiod's gateway table shows it (read as `pulumi-multinet check` reads them). Set it for a
@@ -240,6 +261,7 @@ class Mesh(pulumi.ComponentResource):
                  groups: Optional[Sequence[Union['MeshGroupArgs', 'MeshGroupArgsDict']]] = None,
                  interconnect: Optional[Union['MeshInterconnectArgs', 'MeshInterconnectArgsDict']] = None,
                  mesh_id: Optional[_builtins.str] = None,
+                 remote_secret_rotation: Optional[_builtins.str] = None,
                  remote_secrets: Optional['RemoteSecrets'] = None,
                  skip_await: Optional[_builtins.bool] = None,
                  __props__=None):
@@ -266,6 +288,7 @@ class Mesh(pulumi.ComponentResource):
             if mesh_id is None and not opts.urn:
                 raise TypeError("Missing required property 'mesh_id'")
             __props__.__dict__["mesh_id"] = mesh_id
+            __props__.__dict__["remote_secret_rotation"] = remote_secret_rotation
             __props__.__dict__["remote_secrets"] = remote_secrets
             __props__.__dict__["skip_await"] = skip_await
             __props__.__dict__["control_plane_restarts"] = None
