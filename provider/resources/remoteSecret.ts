@@ -212,7 +212,7 @@ async function takenProblems(inputs: RemoteSecretInputs): Promise<string[]> {
 /**
  * Makes the reader's access and the remote secret as `inputs` want them. A new rotation is make-before-break: a new
  * token (a new Secret) is made and proven against the API server, the remote secret switches to it, istiod syncs
- * with it, and only then is the old token revoked (its Secret deleted: the API server refuses it from then on).
+ * with it, and only then is the old token revoked (its Secret deleted: the API server refuses it within 10 s, its cache of successful authentications).
  */
 async function converge(olds: RemoteSecretInputs | undefined, inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs> {
     const owner = ownerValue(inputs);

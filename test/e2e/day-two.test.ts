@@ -84,12 +84,16 @@ describe("rotating istiod's reader credentials", () => {
         expect(kubeconfig).not.toContain(oldToken);
         expect(await live.get(3, tokenPath)).toBeUndefined();
         const cluster3 = live.state.clusters[2];
-        const refused = await kubeRequest(
-            { server: cluster3.server, ca: cluster3.ca ?? live.state.ca, token: oldToken },
-            "GET",
-            "/api/v1/namespaces",
-        );
-        expect(refused.status).toBe(401);
+        // kube-apiserver caches a token's successful authentication for 10 s (TokenSuccessCacheTTL in
+        // pkg/kubeapiserver/options/authentication.go), so the deleted token is refused within that.
+        await eventually(async () => {
+            const refused = await kubeRequest(
+                { server: cluster3.server, ca: cluster3.ca ?? live.state.ca, token: oldToken },
+                "GET",
+                "/api/v1/namespaces",
+            );
+            expect(refused.status).toBe(401);
+        }, 30_000);
         await eventually(async () => {
             const lines = fs.readFileSync(cluster3.auditLog).subarray(auditFrom).toString().split("\n");
             expect(lines.some((l) => l.includes('"requestURI":"/api/v1/namespaces"') && l.includes('"code":401'))).toBe(true);
