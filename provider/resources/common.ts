@@ -197,6 +197,16 @@ export function replacedBy<T extends object>(olds: T, news: T, keys: readonly (k
 }
 
 /**
+ * The state a read refreshes. Pulumi's interface allows a read without one (a lookup by ID); the engine sends ours
+ * on every refresh, and without it nothing says which cluster and objects the ID stands for.
+ */
+export function stateToRead<O>(kind: string, id: string, state: O | undefined): O {
+    if (state === undefined)
+        throw new UserError(`${kind} "${id}": read: no state to read it by; it cannot be imported, declare it in the program instead`);
+    return state;
+}
+
+/**
  * A create that fails takes back what it wrote before it rethrows: the engine records no resource for it, so
  * anything left would outlive the stack (destroy would not know of it).
  */

@@ -24,6 +24,7 @@ import {
     ownerValue,
     sameJson,
     replacedBy,
+    stateToRead,
 } from "./common";
 import { meshConfigMissing, meshNetworksOf, readMeshConfig, updateLedger } from "./ledger";
 import type { DeclaredMesh } from "../../core/meshNetworks";
@@ -138,7 +139,7 @@ export const gatewayRuleProvider = {
      * At preview: every declared cluster's kubeconfig parses, reaches its API server and may read the Istio
      * namespace, and istiod knows the control-plane cluster by the ID the program gives it.
      */
-    async check(olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs): Promise<pulumi.dynamic.CheckResult> {
+    async check(olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs) {
         if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const problems = await forEachCluster(news.clusters, async (name): Promise<Problem[]> => {
             try {
@@ -164,12 +165,12 @@ export const gatewayRuleProvider = {
         return { inputs: news, failures };
     },
 
-    async create(inputs: GatewayRuleInputs): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: GatewayRuleInputs) {
         const outs = await apply(inputs);
         return { id: `${inputs.controlPlaneCluster}/${outs.gatewayRule}`, outs };
     },
 
-    async diff(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs) {
         const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "meshId"] as const);
         const changes =
             replaces.length > 0 ||
@@ -184,14 +185,15 @@ export const gatewayRuleProvider = {
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.controlPlaneCluster === news.controlPlaneCluster };
     },
 
-    async update(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs) {
         const outs = await apply(news);
         // The mesh record moves with the mesh ConfigMap (a new revision's): the old one keeps no trace of this mesh.
         if (olds.configMap !== news.configMap) await updateLedger(ledgerRef(olds), (l) => ({ ...l, mesh: undefined }), true);
         return { outs };
     },
 
-    async read(id: string, props: GatewayRuleOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, recorded?: GatewayRuleOutputs) {
+        const props = stateToRead("GatewayRule", id, recorded);
         const c = cluster(props, props.controlPlaneCluster);
         const live = await c.get<KubeObject>(gvk.apiVersion, gvk.kind, gatewayRuleName, props.namespace);
         return { id, props: { ...props, liveSpec: live?.spec ?? null } };
@@ -220,4 +222,4 @@ export const gatewayRuleProvider = {
         await deleteIfOwned(c, { ...gvk, metadata: { name: gatewayRuleName, namespace: props.namespace } }, ownerValue(props));
         await updateLedger(ledgerRef(props), (l) => ({ ...l, mesh: undefined }), true);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider<GatewayRuleInputs, GatewayRuleOutputs>;

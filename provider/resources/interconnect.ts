@@ -29,6 +29,7 @@ import {
     poll,
     sameJson,
     replacedBy,
+    stateToRead,
 } from "./common";
 import { gatewayFindings, isIp } from "../../core/check";
 import { currentLedger, MeshConfigRef, readingMeshNetworks, readMeshConfig, updateLedger } from "./ledger";
@@ -231,7 +232,7 @@ async function converge(olds: InterconnectOutputs | undefined, news: Interconnec
 }
 
 export const interconnectProvider = {
-    async check(_olds: InterconnectInputs | undefined, news: InterconnectInputs): Promise<pulumi.dynamic.CheckResult> {
+    async check(_olds: InterconnectInputs | undefined, news: InterconnectInputs) {
         const failures: pulumi.dynamic.CheckFailure[] = [];
         if (!Array.isArray(news.members)) return { inputs: news }; // unknown during preview
         news.members.forEach((m, i) => {
@@ -253,7 +254,7 @@ export const interconnectProvider = {
         return { inputs: news, failures };
     },
 
-    async create(inputs: InterconnectInputs): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: InterconnectInputs) {
         // Undone without a restart: the networks leave meshNetworks again (istiod hot-reloads it).
         const outs = await createOrUndo(
             () => converge(undefined, inputs),
@@ -262,7 +263,7 @@ export const interconnectProvider = {
         return { id: `${inputs.meshId}/interconnect`, outs };
     },
 
-    async diff(_id: string, olds: InterconnectOutputs, news: InterconnectInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(_id: string, olds: InterconnectOutputs, news: InterconnectInputs) {
         // In a preview, a gateway being updated has an unknown address. The update keeps its Service and so its
         // address; assume the old one rather than announce an interconnect update that will not happen. The real
         // `up` diffs again with the actual address.
@@ -289,11 +290,12 @@ export const interconnectProvider = {
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
-    async update(_id: string, olds: InterconnectOutputs, news: InterconnectInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: InterconnectOutputs, news: InterconnectInputs) {
         return { outs: await converge(olds, news) };
     },
 
-    async read(id: string, props: InterconnectOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, recorded?: InterconnectOutputs) {
+        const props = stateToRead("Interconnect", id, recorded);
         const text = (await readMeshConfig(props))?.data?.meshNetworks;
         const live = YAML.stringify({
             networks: readingMeshNetworks(props.controlPlaneCluster, props, () => extractEntries(text, props.networks)),
@@ -309,4 +311,4 @@ export const interconnectProvider = {
         // Tolerant: Istio may be gone already (its ConfigMap deleted with it); then there is nothing to give back.
         await join(props, [], props.controlPlaneRestart, true);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider<InterconnectInputs, InterconnectOutputs>;

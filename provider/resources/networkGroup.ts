@@ -25,6 +25,7 @@ import {
     retryOnConflict,
     sameJson,
     replacedBy,
+    stateToRead,
 } from "./common";
 import { entryClash, MeshConfigRef, meshNetworksOf, readLedger, readMeshConfig, updateLedger } from "./ledger";
 import { Ledger, ledgerNetworks } from "../../core/meshNetworks";
@@ -152,7 +153,7 @@ async function remove(props: NetworkGroupInputs): Promise<void> {
 }
 
 export const networkGroupProvider = {
-    async check(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<pulumi.dynamic.CheckResult> {
+    async check(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs) {
         if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const problems = (
             await Promise.all([
@@ -167,7 +168,7 @@ export const networkGroupProvider = {
         };
     },
 
-    async create(inputs: NetworkGroupInputs): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: NetworkGroupInputs) {
         const outs = await createOrUndo(
             () => converge(undefined, inputs),
             () => remove(inputs),
@@ -175,7 +176,7 @@ export const networkGroupProvider = {
         return { id: `${inputs.meshId}/${inputs.networkName}`, outs };
     },
 
-    async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs) {
         // A new control-plane cluster or ConfigMap moves the group's meshNetworks entry: an update, not a replace (a
         // replace would relabel the clusters, then release them).
         const replaces = replacedBy(olds, news, ["networkName", "meshId", "namespace"] as const);
@@ -192,11 +193,12 @@ export const networkGroupProvider = {
         return { changes, replaces };
     },
 
-    async update(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs) {
         return { outs: await converge(olds, news) };
     },
 
-    async read(id: string, props: NetworkGroupOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, recorded?: NetworkGroupOutputs) {
+        const props = stateToRead("NetworkGroup", id, recorded);
         const live: Record<string, string | null> = {};
         await forEachCluster(props.clusters, async (name) => {
             const ns = await readNamespace(cluster(props, name), props.namespace);
@@ -209,4 +211,4 @@ export const networkGroupProvider = {
     async delete(_id: string, props: NetworkGroupOutputs): Promise<void> {
         await remove(props);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider<NetworkGroupInputs, NetworkGroupOutputs>;

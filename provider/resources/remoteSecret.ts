@@ -31,6 +31,7 @@ import {
     poll,
     sameJson,
     replacedBy,
+    stateToRead,
 } from "./common";
 
 export interface RemoteSecretInputs extends CommonInputs {
@@ -289,7 +290,7 @@ async function removeReader(remote: Cluster, props: RemoteSecretInputs, owner: s
 
 export const remoteSecretProvider = {
     /** At preview: the user may make the reader in the cluster and the remote secret on the control plane. */
-    async check(olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs): Promise<pulumi.dynamic.CheckResult> {
+    async check(olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs) {
         if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const problems = await Promise.all([
             missingPermissions(cluster(news, news.controlPlaneCluster), permissions.remoteSecrets, news.namespace),
@@ -304,7 +305,7 @@ export const remoteSecretProvider = {
         };
     },
 
-    async create(inputs: RemoteSecretInputs): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: RemoteSecretInputs) {
         const outs = await createOrUndo(
             () => converge(undefined, inputs),
             () => remove(inputs),
@@ -312,7 +313,7 @@ export const remoteSecretProvider = {
         return { id: `${inputs.controlPlaneCluster}/${inputs.namespace}/${secretName(inputs)}`, outs };
     },
 
-    async diff(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs) {
         const replaces = replacedBy(olds, news, ["cluster", "clusterId", "controlPlaneCluster", "namespace", "meshId"] as const);
         const drift = olds.liveServer !== olds.wroteServer;
         const changes =
@@ -325,11 +326,12 @@ export const remoteSecretProvider = {
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
-    async update(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs) {
         return { outs: await converge(olds, news) };
     },
 
-    async read(id: string, props: RemoteSecretOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, recorded?: RemoteSecretOutputs) {
+        const props = stateToRead("RemoteSecret", id, recorded);
         const secret = await cluster(props, props.controlPlaneCluster).get<Secret>("v1", "Secret", secretName(props), props.namespace);
         return { id, props: { ...props, liveServer: serverIn(secret, props) } };
     },
@@ -337,4 +339,4 @@ export const remoteSecretProvider = {
     async delete(_id: string, props: RemoteSecretOutputs): Promise<void> {
         await remove(props);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider<RemoteSecretInputs, RemoteSecretOutputs>;
