@@ -23,9 +23,10 @@ import {
     ownership,
     ownerValue,
     poll,
-    sameJson,
     replacedBy,
     stateToRead,
+    changedInputs,
+    DiffKeys,
 } from "./common";
 
 export interface EastWestGatewayInputs extends CommonInputs, EastWestGatewaySpec {
@@ -160,6 +161,12 @@ async function remove(props: EastWestGatewayInputs): Promise<void> {
     });
 }
 
+const diffKeys: DiffKeys<EastWestGatewayInputs, EastWestGatewayOutputs> = {
+    replace: ["cluster", "namespace", "meshId"],
+    outputs: { address: true, publishedPort: true, applied: true, drift: true },
+    ignore: [],
+};
+
 export const eastWestGatewayProvider = {
     /** At preview: the cluster can start the gateway (an injector, or a proxy image). */
     async check(olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs) {
@@ -189,23 +196,9 @@ export const eastWestGatewayProvider = {
     },
 
     async diff(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs) {
-        const replaces = replacedBy(olds, news, ["cluster", "namespace", "meshId"] as const);
-        const fields = [
-            "networkName",
-            "clusterId",
-            "replicas",
-            "serviceAnnotations",
-            "requestedAddress",
-            "serviceType",
-            "nodePort",
-            "port",
-            "proxyImage",
-            "addressTimeoutSeconds",
-            "kubeconfigs",
-            "owner",
-        ] as const;
-        const changes =
-            replaces.length > 0 || (olds.drift ?? []).length > 0 || !olds.applied || fields.some((k) => !sameJson(olds[k], news[k]));
+        const replaces = replacedBy(olds, news, diffKeys.replace);
+        const drift = (olds.drift ?? []).length > 0 || !olds.applied;
+        const changes = replaces.length > 0 || drift || changedInputs(olds, news, diffKeys).length > 0;
         // Same names in the same namespace: the old objects must go before new ones can be applied there.
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.cluster === news.cluster };
     },

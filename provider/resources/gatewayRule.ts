@@ -25,6 +25,8 @@ import {
     sameJson,
     replacedBy,
     stateToRead,
+    changedInputs,
+    DiffKeys,
 } from "./common";
 import { meshConfigMissing, meshNetworksOf, readMeshConfig, updateLedger } from "./ledger";
 import type { DeclaredMesh } from "../../core/meshNetworks";
@@ -134,6 +136,15 @@ async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
     return { ...inputs, gatewayRule: `${inputs.namespace}/${gatewayRuleName}`, liveSpec: applied.spec };
 }
 
+const diffKeys: DiffKeys<GatewayRuleInputs, GatewayRuleOutputs> = {
+    replace: ["controlPlaneCluster", "namespace", "meshId"],
+    outputs: { gatewayRule: true, liveSpec: true },
+    ignore: [
+        // How the mesh's resources wait for istiod: only check reads it here (the engine checks on any new input).
+        "istiod",
+    ],
+};
+
 export const gatewayRuleProvider = {
     /**
      * At preview: every declared cluster's kubeconfig parses, reaches its API server and may read the Istio
@@ -171,17 +182,9 @@ export const gatewayRuleProvider = {
     },
 
     async diff(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs) {
-        const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "meshId"] as const);
+        const replaces = replacedBy(olds, news, diffKeys.replace);
         const changes =
-            replaces.length > 0 ||
-            !sameJson(olds.liveSpec, gatewayRuleSpec()) ||
-            !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
-            !sameJson(olds.clusters, news.clusters) ||
-            !sameJson(olds.clusterIds, news.clusterIds) ||
-            olds.remoteSecrets !== news.remoteSecrets ||
-            olds.deployment !== news.deployment ||
-            olds.configMap !== news.configMap ||
-            olds.owner !== news.owner;
+            replaces.length > 0 || !sameJson(olds.liveSpec, gatewayRuleSpec()) || changedInputs(olds, news, diffKeys).length > 0;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.controlPlaneCluster === news.controlPlaneCluster };
     },
 

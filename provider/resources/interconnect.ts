@@ -30,6 +30,8 @@ import {
     sameJson,
     replacedBy,
     stateToRead,
+    changedInputs,
+    DiffKeys,
 } from "./common";
 import { gatewayFindings, isIp } from "../../core/check";
 import { currentLedger, MeshConfigRef, readingMeshNetworks, readMeshConfig, updateLedger } from "./ledger";
@@ -231,6 +233,15 @@ async function converge(olds: InterconnectOutputs | undefined, news: Interconnec
     };
 }
 
+const diffKeys: DiffKeys<InterconnectInputs, InterconnectOutputs> = {
+    replace: ["controlPlaneCluster", "namespace", "meshId"],
+    outputs: { meshNetworks: true, liveMeshNetworks: true, controlPlaneRestarts: true, owedRestart: true },
+    ignore: [
+        // How an update waits for istiod, not what it writes.
+        "istiod",
+    ],
+};
+
 export const interconnectProvider = {
     async check(_olds: InterconnectInputs | undefined, news: InterconnectInputs) {
         const failures: pulumi.dynamic.CheckFailure[] = [];
@@ -276,7 +287,7 @@ export const interconnectProvider = {
             ),
         };
         // A new ConfigMap is an update: the entries move there, with one restart (see converge).
-        const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "meshId"] as const);
+        const replaces = replacedBy(olds, news, diffKeys.replace);
         // A restart an interrupted update recorded but did not do is owed whatever the state says: the update does it
         // (and the preview, which reads the same record, says so).
         const owed = hasUnknowns(news.kubeconfigs)
@@ -285,8 +296,7 @@ export const interconnectProvider = {
               planRestart(await controlPlaneState({ ...olds, kubeconfigs: news.kubeconfigs }), olds.networks, olds.controlPlaneRestart)
                   .owed;
         const drift = olds.liveMeshNetworks !== olds.meshNetworks || olds.owedRestart === true || owed;
-        const fields = ["members", "configMap", "controlPlaneRestart", "deployment", "kubeconfigs", "owner"] as const;
-        const changes = replaces.length > 0 || drift || fields.some((k) => !sameJson(olds[k], news[k]));
+        const changes = replaces.length > 0 || drift || changedInputs(olds, news, diffKeys).length > 0;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 

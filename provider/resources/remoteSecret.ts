@@ -32,6 +32,8 @@ import {
     sameJson,
     replacedBy,
     stateToRead,
+    changedInputs,
+    DiffKeys,
 } from "./common";
 
 export interface RemoteSecretInputs extends CommonInputs {
@@ -288,6 +290,16 @@ async function removeReader(remote: Cluster, props: RemoteSecretInputs, owner: s
     else await remote.delete("v1", "ServiceAccount", remoteAccess.serviceAccount, props.namespace);
 }
 
+const diffKeys: DiffKeys<RemoteSecretInputs, RemoteSecretOutputs> = {
+    replace: ["cluster", "clusterId", "controlPlaneCluster", "namespace", "meshId"],
+    outputs: { remoteSecret: true, wroteServer: true, liveServer: true },
+    ignore: [
+        // How long an update waits (for the reader's token, for istiod), not what it writes.
+        "tokenTimeoutSeconds",
+        "istiod",
+    ],
+};
+
 export const remoteSecretProvider = {
     /** At preview: the user may make the reader in the cluster and the remote secret on the control plane. */
     async check(olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs) {
@@ -314,15 +326,11 @@ export const remoteSecretProvider = {
     },
 
     async diff(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs) {
-        const replaces = replacedBy(olds, news, ["cluster", "clusterId", "controlPlaneCluster", "namespace", "meshId"] as const);
+        const replaces = replacedBy(olds, news, diffKeys.replace);
         const drift = olds.liveServer !== olds.wroteServer;
-        const changes =
-            replaces.length > 0 ||
-            drift ||
-            olds.server !== news.server ||
-            (olds.rotation ?? "") !== (news.rotation ?? "") ||
-            !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
-            olds.owner !== news.owner;
+        // No rotation (a state from before rotations) is the empty one.
+        const rotated = <T extends RemoteSecretInputs>(o: T): T => ({ ...o, rotation: o.rotation ?? "" });
+        const changes = replaces.length > 0 || drift || changedInputs(rotated(olds), rotated(news), diffKeys).length > 0;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
