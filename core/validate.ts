@@ -4,6 +4,7 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { isolationAddress } from "./meshNetworks";
+import { defaultRestartPolicy, restartPolicies } from "./names";
 
 const dns1123Label = z
     .string()
@@ -232,7 +233,7 @@ export const eastWestGatewaySchema = z
     });
 
 export const interconnectSchema = z.object({
-    controlPlaneRestart: z.enum(["onMembershipChange", "never"]).default("onMembershipChange"),
+    controlPlaneRestart: z.enum(restartPolicies).default(defaultRestartPolicy),
 });
 
 /** Parses `value` or throws one Error whose lines read `<resource>: <field>: <problem>`. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RestartPolicy } from "../core/changes";
+import { RestartPolicy } from "../core/names";
 import { gatewayEndpointText } from "../core/meshNetworks";
 import { addressProblems, interconnectSchema, memberProblems, parseArgs } from "../core/validate";
 import { InterconnectResource } from "./dynamic";

@@ -5,7 +5,7 @@
 // and run again restarts the control plane exactly once.
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { ControlPlaneState, planRestart, RestartPolicy } from "../../core/changes";
+import { ControlPlaneState, planRestart } from "../../core/changes";
 import {
     emptyLedger,
     extractEntries,
@@ -14,7 +14,7 @@ import {
     ledgerEntries,
     parseGatewayEndpoint,
 } from "../../core/meshNetworks";
-import { fieldManagerOf } from "../../core/names";
+import { fieldManagerOf, RestartPolicy } from "../../core/names";
 import { KubeObject, restartPatch, restartStamp } from "../../core/render";
 import { isDiscardAddress } from "../../core/validate";
 import { Cluster, ClusterError } from "../kube";
