@@ -7,17 +7,13 @@ import { crossNetworkPort, defaultRestartPolicy, RestartPolicy } from "./names";
 import { eastWestGatewayObjects, gatewayRule, KubeObject, networkLabelPatch, ownership, readerAccessObjects } from "./render";
 import {
     eastWestGatewaySchema,
-    gatewayProblems,
-    GatewayView,
-    groupProblems,
-    GroupView,
     interconnectSchema,
-    memberProblems,
     multiNetworkingSchema,
     networkGroupSchema,
     parseArgs,
     ValidationError,
 } from "./validate";
+import { gatewayProblems, GatewayView, groupProblems, GroupView, memberProblems } from "./rules";
 
 export interface MeshTopology {
     meshId: string;
