@@ -1,8 +1,7 @@
 // Change classification: what an update of the interconnect or of a group disrupts. The preview's warnings
 // and the provider's restart decision both come from here, so they cannot disagree.
 import { InterconnectMember } from "./meshNetworks";
-
-export type RestartPolicy = "onMembershipChange" | "never";
+import type { RestartPolicy } from "./names";
 
 export interface InterconnectChange {
     joined: string[];

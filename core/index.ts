@@ -7,4 +7,5 @@ export * from "./names";
 export * from "./permissions";
 export * from "./render";
 export * from "./validate";
+export * from "./rules";
 export * from "./planner";

@@ -15,8 +15,7 @@
 // Endpoint networks come from the namespace label each NetworkGroup writes, so entries carry no `endpoints`
 // (a `fromRegistry` naming a cluster without a remote secret is what `istioctl analyze` reports as IST0126).
 import * as YAML from "yaml";
-import type { RestartPolicy } from "./changes";
-import { crossNetworkPort } from "./names";
+import { crossNetworkPort, defaultRestartPolicy, RestartPolicy } from "./names";
 
 /** Where a group outside the interconnect is "reachable": the IPv6 discard-only prefix (RFC 6666). */
 export const isolationAddress = "100::";
@@ -96,7 +95,7 @@ export function ledgerInUse(l: Ledger): boolean {
 }
 
 export function emptyLedger(owner: string, original: string | null): Ledger {
-    return { owner, groups: [], joined: {}, controlPlaneRestart: "onMembershipChange", original };
+    return { owner, groups: [], joined: {}, controlPlaneRestart: defaultRestartPolicy, original };
 }
 
 /** A meshNetworks text that is not YAML, or whose networks are not a mapping (istiod cannot read it either). */

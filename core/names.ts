@@ -76,3 +76,14 @@ export const eastWest = {
 
 /** Port of the east-west gateway's AUTO_PASSTHROUGH server, the one meshNetworks points at. */
 export const crossNetworkPort = 15443;
+
+/**
+ * When the interconnect restarts the control plane (Interconnect's `controlPlaneRestart`, kept in the ledger):
+ * "onMembershipChange" rolls istiod's Deployment once per update in which networks join or leave; "never" relies on
+ * istiod's hot reload of meshNetworks. The one list of the values: the zod schema takes it, and tsc and the unit tests
+ * hold the SDK's enum (which the package schema is made from) and the README to it.
+ */
+export const restartPolicies = ["onMembershipChange", "never"] as const;
+export type RestartPolicy = (typeof restartPolicies)[number];
+/** Also the policy of a ledger whose release recorded none. */
+export const defaultRestartPolicy: RestartPolicy = "onMembershipChange";

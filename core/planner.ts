@@ -1,23 +1,19 @@
 // The whole-mesh planner: desired topology in, per-cluster objects, meshNetworks and the change classification
 // out. It runs the very rules and renderers the components and providers run, one resource at a time, so its
 // answers (used by tooling, unit tests and the benchmark) are the ones users meet.
-import { classifyInterconnect, InterconnectChange, movesInto, RestartPolicy } from "./changes";
+import { classifyInterconnect, InterconnectChange, movesInto } from "./changes";
 import { emptyLedger, gatewayEndpointText, InterconnectMember, ledgerEntries, NetworkEntry } from "./meshNetworks";
-import { crossNetworkPort } from "./names";
+import { crossNetworkPort, defaultRestartPolicy, RestartPolicy } from "./names";
 import { eastWestGatewayObjects, gatewayRule, KubeObject, networkLabelPatch, ownership, readerAccessObjects } from "./render";
 import {
     eastWestGatewaySchema,
-    gatewayProblems,
-    GatewayView,
-    groupProblems,
-    GroupView,
     interconnectSchema,
-    memberProblems,
     multiNetworkingSchema,
     networkGroupSchema,
     parseArgs,
     ValidationError,
 } from "./validate";
+import { gatewayProblems, GatewayView, groupProblems, GroupView, memberProblems } from "./rules";
 
 export interface MeshTopology {
     meshId: string;
@@ -170,7 +166,7 @@ export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPl
         interconnect: classifyInterconnect(
             previous ? membersOf(previous) : [],
             members,
-            desired.interconnect?.controlPlaneRestart ?? "onMembershipChange",
+            desired.interconnect?.controlPlaneRestart ?? defaultRestartPolicy,
         ),
         moves,
     };

@@ -2,7 +2,8 @@
 // can warn truthfully about what the update will do. They run in the program's process, where warnings can name a
 // resource; the SDK loads this module, and with it the Kubernetes client, lazily (sdk/previewReads.ts).
 import { Cluster, ClusterAccess } from "./kube";
-import { ControlPlaneState, RestartPolicy } from "../core/changes";
+import { ControlPlaneState } from "../core/changes";
+import type { RestartPolicy } from "../core/names";
 import { annotations, labels } from "../core/names";
 import type { KubeObject } from "../core/render";
 import { CommonInputs } from "./resources/common";

@@ -8,6 +8,7 @@ import type { InterconnectMember } from "../core/meshNetworks";
 import type { InterconnectInputs, InterconnectOutputs } from "../provider/resources/interconnect";
 import type { NetworkGroupInputs, NetworkGroupOutputs } from "../provider/resources/networkGroup";
 import type { RemoteSecretInputs, RemoteSecretOutputs } from "../provider/resources/remoteSecret";
+import type { OutputOnly } from "../provider/resources/common";
 
 type ProviderName =
     "gatewayRuleProvider" | "networkGroupProvider" | "eastWestGatewayProvider" | "interconnectProvider" | "remoteSecretProvider";
@@ -56,9 +57,9 @@ const providers = {
 /** A provider's inputs as the SDK passes them: every field may be an Input. */
 type Args<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
-/** Outputs the provider adds to its inputs: declared `undefined` so the engine reports them. */
-function unset<O, I>(...keys: Exclude<keyof O, keyof I>[]): Record<string, undefined> {
-    return Object.fromEntries(keys.map((k) => [k, undefined]));
+/** Outputs the provider adds to its inputs, every one (tsc says which is missing): declared `undefined` so the engine reports them. */
+function unset<O extends I, I>(keys: OutputOnly<I, O>): Record<string, undefined> {
+    return Object.fromEntries(Object.keys(keys).map((k) => [k, undefined]));
 }
 
 /**
@@ -80,7 +81,7 @@ export class GatewayRuleResource extends pulumi.dynamic.Resource {
         super(
             providers.gatewayRule,
             name,
-            { ...args, ...unset<GatewayRuleOutputs, GatewayRuleInputs>("gatewayRule", "liveSpec") },
+            { ...args, ...unset<GatewayRuleOutputs, GatewayRuleInputs>({ gatewayRule: true, liveSpec: true }) },
             options(opts),
             "multinet",
             "GatewayRule",
@@ -97,7 +98,7 @@ export class RemoteSecretResource extends pulumi.dynamic.Resource {
             name,
             {
                 ...args,
-                ...unset<RemoteSecretOutputs, RemoteSecretInputs>("remoteSecret", "wroteServer", "liveServer"),
+                ...unset<RemoteSecretOutputs, RemoteSecretInputs>({ remoteSecret: true, wroteServer: true, liveServer: true }),
             },
             options(opts),
             "multinet",
@@ -114,7 +115,7 @@ export class NetworkGroupResource extends pulumi.dynamic.Resource {
         super(
             providers.networkGroup,
             name,
-            { ...args, ...unset<NetworkGroupOutputs, NetworkGroupInputs>("live", "liveEntry") },
+            { ...args, ...unset<NetworkGroupOutputs, NetworkGroupInputs>({ live: true, liveEntry: true }) },
             options(opts),
             "multinet",
             "NetworkGroup",
@@ -131,7 +132,10 @@ export class EastWestGatewayResource extends pulumi.dynamic.Resource {
         super(
             providers.eastWestGateway,
             name,
-            { ...args, ...unset<EastWestGatewayOutputs, EastWestGatewayInputs>("address", "publishedPort", "applied", "drift") },
+            {
+                ...args,
+                ...unset<EastWestGatewayOutputs, EastWestGatewayInputs>({ address: true, publishedPort: true, applied: true, drift: true }),
+            },
             options(opts),
             "multinet",
             "EastWestGateway",
@@ -155,12 +159,12 @@ export class InterconnectResource extends pulumi.dynamic.Resource {
             name,
             {
                 ...args,
-                ...unset<InterconnectOutputs, InterconnectInputs>(
-                    "meshNetworks",
-                    "liveMeshNetworks",
-                    "controlPlaneRestarts",
-                    "owedRestart",
-                ),
+                ...unset<InterconnectOutputs, InterconnectInputs>({
+                    meshNetworks: true,
+                    liveMeshNetworks: true,
+                    controlPlaneRestarts: true,
+                    owedRestart: true,
+                }),
             },
             options(opts),
             "multinet",

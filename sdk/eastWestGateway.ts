@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { eastWestGatewaySchema, gatewayProblems, parseArgs } from "../core/validate";
+import { eastWestGatewaySchema, parseArgs } from "../core/validate";
+import { gatewayProblems } from "../core/rules";
 import { EastWestGatewayResource } from "./dynamic";
 import { fail, validate } from "./errors";
 import { NetworkGroup } from "./networkGroup";

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RestartPolicy } from "../core/changes";
+import { RestartPolicy } from "../core/names";
 import { gatewayEndpointText } from "../core/meshNetworks";
-import { addressProblems, interconnectSchema, memberProblems, parseArgs } from "../core/validate";
+import { interconnectSchema, parseArgs } from "../core/validate";
+import { addressProblems, memberProblems } from "../core/rules";
 import { InterconnectResource } from "./dynamic";
 import { warnBeforeChanges } from "./previewReads";
 import { EastWestGateway } from "./eastWestGateway";

@@ -159,6 +159,7 @@ export interface MeshMember {
     addresses?: string[];
 }
 
+// An enum, as the package schema is read from these types; its values are core's restartPolicies (unit-tested).
 /** How a control-plane restart is decided when networks join or leave the interconnect. */
 export enum ControlPlaneRestart {
     /** Roll the control-plane Deployment once per update in which networks join or leave. */

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isLoopbackServer, kubeconfigServer, loopbackWarning } from "../core/apiServer";
-import { planRestart, RestartPolicy, restartWarning, rotationWarning } from "../core/changes";
+import { planRestart, restartWarning, rotationWarning } from "../core/changes";
+import type { RestartPolicy } from "../core/names";
 import { ownerValue } from "../core/render";
 import { multiNetworkingSchema, parseArgs } from "../core/validate";
 import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";

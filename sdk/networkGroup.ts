@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { movesInto, moveWarning, unnetworkedWarning } from "../core/changes";
-import { groupProblems, GroupView, networkGroupSchema, parseArgs } from "../core/validate";
+import { networkGroupSchema, parseArgs } from "../core/validate";
+import { groupProblems, GroupView } from "../core/rules";
 import { NetworkGroupResource } from "./dynamic";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";

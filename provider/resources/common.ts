@@ -196,6 +196,44 @@ export function replacedBy<T extends object>(olds: T, news: T, keys: readonly (k
     return keys.filter((k) => olds[k] !== undefined && olds[k] !== news[k]);
 }
 
+/** Every key a provider's state holds beyond its inputs, each named: tsc refuses a missing or a foreign one. */
+export type OutputOnly<I, O extends I> = { readonly [K in Exclude<keyof O, keyof I>]-?: true };
+
+/** What a provider's diff must know of its keys; every input it does not name here is compared for an update. */
+export interface DiffKeys<I, O extends I> {
+    /** Inputs whose change replaces the resource (see replacedBy); one an older state lacks updates nothing either. */
+    replace: readonly (keyof I)[];
+    outputs: OutputOnly<I, O>;
+    /** Inputs whose change alone updates nothing; each says why where it is listed. */
+    ignore: readonly (keyof I)[];
+}
+
+/** The engine's own input of a dynamic resource, the serialized provider (our shim): it differs between installs. */
+const providerKey = "__provider";
+
+/**
+ * The inputs that differ (as JSON) between a state and new inputs, by name: every key of either except those `keys`
+ * names and `__provider`, so a new input updates the resource without being listed anywhere. Keys of the state
+ * count too: an input the program no longer gives is a change (and so is a retired input in an older release's
+ * state, which the update drops).
+ */
+export function changedInputs<I extends object, O extends I>(olds: O, news: I, keys: DiffKeys<I, O>): string[] {
+    const skip = new Set([providerKey, ...Object.keys(keys.outputs), ...[...keys.replace, ...keys.ignore].map(String)]);
+    return [...new Set([...Object.keys(news), ...Object.keys(olds)])].filter(
+        (k) => !skip.has(k) && !sameJson((olds as any)[k], (news as any)[k]),
+    );
+}
+
+/**
+ * The state a read refreshes. Pulumi's interface allows a read without one (a lookup by ID); the engine sends ours
+ * on every refresh, and without it nothing says which cluster and objects the ID stands for.
+ */
+export function stateToRead<O>(kind: string, id: string, state: O | undefined): O {
+    if (state === undefined)
+        throw new UserError(`${kind} "${id}": read: no state to read it by; it cannot be imported, declare it in the program instead`);
+    return state;
+}
+
 /**
  * A create that fails takes back what it wrote before it rethrows: the engine records no resource for it, so
  * anything left would outlive the stack (destroy would not know of it).

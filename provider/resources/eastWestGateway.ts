@@ -23,8 +23,10 @@ import {
     ownership,
     ownerValue,
     poll,
-    sameJson,
     replacedBy,
+    stateToRead,
+    changedInputs,
+    DiffKeys,
 } from "./common";
 
 export interface EastWestGatewayInputs extends CommonInputs, EastWestGatewaySpec {
@@ -159,9 +161,15 @@ async function remove(props: EastWestGatewayInputs): Promise<void> {
     });
 }
 
+const diffKeys: DiffKeys<EastWestGatewayInputs, EastWestGatewayOutputs> = {
+    replace: ["cluster", "namespace", "meshId"],
+    outputs: { address: true, publishedPort: true, applied: true, drift: true },
+    ignore: [],
+};
+
 export const eastWestGatewayProvider = {
     /** At preview: the cluster can start the gateway (an injector, or a proxy image). */
-    async check(olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs): Promise<pulumi.dynamic.CheckResult> {
+    async check(olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs) {
         if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const c = cluster(news, news.cluster);
         const problems = await missingPermissions(c, permissions.gatewayCluster, news.namespace)
@@ -179,7 +187,7 @@ export const eastWestGatewayProvider = {
         };
     },
 
-    async create(inputs: EastWestGatewayInputs): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: EastWestGatewayInputs) {
         const outs = await createOrUndo(
             () => converge(undefined, inputs),
             () => remove(inputs),
@@ -187,33 +195,20 @@ export const eastWestGatewayProvider = {
         return { id: `${inputs.cluster}/${inputs.namespace}/${eastWest.name}`, outs };
     },
 
-    async diff(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = replacedBy(olds, news, ["cluster", "namespace", "meshId"] as const);
-        const fields = [
-            "networkName",
-            "clusterId",
-            "replicas",
-            "serviceAnnotations",
-            "requestedAddress",
-            "serviceType",
-            "nodePort",
-            "port",
-            "proxyImage",
-            "addressTimeoutSeconds",
-            "kubeconfigs",
-            "owner",
-        ] as const;
-        const changes =
-            replaces.length > 0 || (olds.drift ?? []).length > 0 || !olds.applied || fields.some((k) => !sameJson(olds[k], news[k]));
+    async diff(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs) {
+        const replaces = replacedBy(olds, news, diffKeys.replace);
+        const drift = (olds.drift ?? []).length > 0 || !olds.applied;
+        const changes = replaces.length > 0 || drift || changedInputs(olds, news, diffKeys).length > 0;
         // Same names in the same namespace: the old objects must go before new ones can be applied there.
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.cluster === news.cluster };
     },
 
-    async update(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: EastWestGatewayOutputs, news: EastWestGatewayInputs) {
         return { outs: await converge(olds, news) };
     },
 
-    async read(id: string, props: EastWestGatewayOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, recorded?: EastWestGatewayOutputs) {
+        const props = stateToRead("EastWestGateway", id, recorded);
         const c = cluster(props, props.cluster);
         const objects = render(props);
         const live = await Promise.all(objects.map((o) => c.get<KubeObject>(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)));
@@ -225,4 +220,4 @@ export const eastWestGatewayProvider = {
     async delete(_id: string, props: EastWestGatewayOutputs): Promise<void> {
         await remove(props);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider<EastWestGatewayInputs, EastWestGatewayOutputs>;

@@ -24,6 +24,9 @@ import {
     ownerValue,
     sameJson,
     replacedBy,
+    stateToRead,
+    changedInputs,
+    DiffKeys,
 } from "./common";
 import { meshConfigMissing, meshNetworksOf, readMeshConfig, updateLedger } from "./ledger";
 import type { DeclaredMesh } from "../../core/meshNetworks";
@@ -133,12 +136,21 @@ async function apply(inputs: GatewayRuleInputs): Promise<GatewayRuleOutputs> {
     return { ...inputs, gatewayRule: `${inputs.namespace}/${gatewayRuleName}`, liveSpec: applied.spec };
 }
 
+const diffKeys: DiffKeys<GatewayRuleInputs, GatewayRuleOutputs> = {
+    replace: ["controlPlaneCluster", "namespace", "meshId"],
+    outputs: { gatewayRule: true, liveSpec: true },
+    ignore: [
+        // How the mesh's resources wait for istiod: only check reads it here (the engine checks on any new input).
+        "istiod",
+    ],
+};
+
 export const gatewayRuleProvider = {
     /**
      * At preview: every declared cluster's kubeconfig parses, reaches its API server and may read the Istio
      * namespace, and istiod knows the control-plane cluster by the ID the program gives it.
      */
-    async check(olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs): Promise<pulumi.dynamic.CheckResult> {
+    async check(olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs) {
         if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const problems = await forEachCluster(news.clusters, async (name): Promise<Problem[]> => {
             try {
@@ -164,34 +176,27 @@ export const gatewayRuleProvider = {
         return { inputs: news, failures };
     },
 
-    async create(inputs: GatewayRuleInputs): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: GatewayRuleInputs) {
         const outs = await apply(inputs);
         return { id: `${inputs.controlPlaneCluster}/${outs.gatewayRule}`, outs };
     },
 
-    async diff(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "meshId"] as const);
+    async diff(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs) {
+        const replaces = replacedBy(olds, news, diffKeys.replace);
         const changes =
-            replaces.length > 0 ||
-            !sameJson(olds.liveSpec, gatewayRuleSpec()) ||
-            !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
-            !sameJson(olds.clusters, news.clusters) ||
-            !sameJson(olds.clusterIds, news.clusterIds) ||
-            olds.remoteSecrets !== news.remoteSecrets ||
-            olds.deployment !== news.deployment ||
-            olds.configMap !== news.configMap ||
-            olds.owner !== news.owner;
+            replaces.length > 0 || !sameJson(olds.liveSpec, gatewayRuleSpec()) || changedInputs(olds, news, diffKeys).length > 0;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.controlPlaneCluster === news.controlPlaneCluster };
     },
 
-    async update(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs) {
         const outs = await apply(news);
         // The mesh record moves with the mesh ConfigMap (a new revision's): the old one keeps no trace of this mesh.
         if (olds.configMap !== news.configMap) await updateLedger(ledgerRef(olds), (l) => ({ ...l, mesh: undefined }), true);
         return { outs };
     },
 
-    async read(id: string, props: GatewayRuleOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, recorded?: GatewayRuleOutputs) {
+        const props = stateToRead("GatewayRule", id, recorded);
         const c = cluster(props, props.controlPlaneCluster);
         const live = await c.get<KubeObject>(gvk.apiVersion, gvk.kind, gatewayRuleName, props.namespace);
         return { id, props: { ...props, liveSpec: live?.spec ?? null } };
@@ -220,4 +225,4 @@ export const gatewayRuleProvider = {
         await deleteIfOwned(c, { ...gvk, metadata: { name: gatewayRuleName, namespace: props.namespace } }, ownerValue(props));
         await updateLedger(ledgerRef(props), (l) => ({ ...l, mesh: undefined }), true);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider<GatewayRuleInputs, GatewayRuleOutputs>;

@@ -5,7 +5,7 @@
 // and run again restarts the control plane exactly once.
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { ControlPlaneState, planRestart, RestartPolicy } from "../../core/changes";
+import { ControlPlaneState, planRestart } from "../../core/changes";
 import {
     emptyLedger,
     extractEntries,
@@ -14,7 +14,7 @@ import {
     ledgerEntries,
     parseGatewayEndpoint,
 } from "../../core/meshNetworks";
-import { fieldManagerOf } from "../../core/names";
+import { fieldManagerOf, RestartPolicy } from "../../core/names";
 import { KubeObject, restartPatch, restartStamp } from "../../core/render";
 import { isDiscardAddress } from "../../core/validate";
 import { Cluster, ClusterError } from "../kube";
@@ -29,6 +29,9 @@ import {
     poll,
     sameJson,
     replacedBy,
+    stateToRead,
+    changedInputs,
+    DiffKeys,
 } from "./common";
 import { gatewayFindings, isIp } from "../../core/check";
 import { currentLedger, MeshConfigRef, readingMeshNetworks, readMeshConfig, updateLedger } from "./ledger";
@@ -230,8 +233,17 @@ async function converge(olds: InterconnectOutputs | undefined, news: Interconnec
     };
 }
 
+const diffKeys: DiffKeys<InterconnectInputs, InterconnectOutputs> = {
+    replace: ["controlPlaneCluster", "namespace", "meshId"],
+    outputs: { meshNetworks: true, liveMeshNetworks: true, controlPlaneRestarts: true, owedRestart: true },
+    ignore: [
+        // How an update waits for istiod, not what it writes.
+        "istiod",
+    ],
+};
+
 export const interconnectProvider = {
-    async check(_olds: InterconnectInputs | undefined, news: InterconnectInputs): Promise<pulumi.dynamic.CheckResult> {
+    async check(_olds: InterconnectInputs | undefined, news: InterconnectInputs) {
         const failures: pulumi.dynamic.CheckFailure[] = [];
         if (!Array.isArray(news.members)) return { inputs: news }; // unknown during preview
         news.members.forEach((m, i) => {
@@ -253,7 +265,7 @@ export const interconnectProvider = {
         return { inputs: news, failures };
     },
 
-    async create(inputs: InterconnectInputs): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: InterconnectInputs) {
         // Undone without a restart: the networks leave meshNetworks again (istiod hot-reloads it).
         const outs = await createOrUndo(
             () => converge(undefined, inputs),
@@ -262,7 +274,7 @@ export const interconnectProvider = {
         return { id: `${inputs.meshId}/interconnect`, outs };
     },
 
-    async diff(_id: string, olds: InterconnectOutputs, news: InterconnectInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(_id: string, olds: InterconnectOutputs, news: InterconnectInputs) {
         // In a preview, a gateway being updated has an unknown address. The update keeps its Service and so its
         // address; assume the old one rather than announce an interconnect update that will not happen. The real
         // `up` diffs again with the actual address.
@@ -275,7 +287,7 @@ export const interconnectProvider = {
             ),
         };
         // A new ConfigMap is an update: the entries move there, with one restart (see converge).
-        const replaces = replacedBy(olds, news, ["controlPlaneCluster", "namespace", "meshId"] as const);
+        const replaces = replacedBy(olds, news, diffKeys.replace);
         // A restart an interrupted update recorded but did not do is owed whatever the state says: the update does it
         // (and the preview, which reads the same record, says so).
         const owed = hasUnknowns(news.kubeconfigs)
@@ -284,16 +296,16 @@ export const interconnectProvider = {
               planRestart(await controlPlaneState({ ...olds, kubeconfigs: news.kubeconfigs }), olds.networks, olds.controlPlaneRestart)
                   .owed;
         const drift = olds.liveMeshNetworks !== olds.meshNetworks || olds.owedRestart === true || owed;
-        const fields = ["members", "configMap", "controlPlaneRestart", "deployment", "kubeconfigs", "owner"] as const;
-        const changes = replaces.length > 0 || drift || fields.some((k) => !sameJson(olds[k], news[k]));
+        const changes = replaces.length > 0 || drift || changedInputs(olds, news, diffKeys).length > 0;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
-    async update(_id: string, olds: InterconnectOutputs, news: InterconnectInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: InterconnectOutputs, news: InterconnectInputs) {
         return { outs: await converge(olds, news) };
     },
 
-    async read(id: string, props: InterconnectOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, recorded?: InterconnectOutputs) {
+        const props = stateToRead("Interconnect", id, recorded);
         const text = (await readMeshConfig(props))?.data?.meshNetworks;
         const live = YAML.stringify({
             networks: readingMeshNetworks(props.controlPlaneCluster, props, () => extractEntries(text, props.networks)),
@@ -309,4 +321,4 @@ export const interconnectProvider = {
         // Tolerant: Istio may be gone already (its ConfigMap deleted with it); then there is nothing to give back.
         await join(props, [], props.controlPlaneRestart, true);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider<InterconnectInputs, InterconnectOutputs>;

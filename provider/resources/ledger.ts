@@ -15,7 +15,7 @@ import {
     parseMeshNetworks,
 } from "../../core/meshNetworks";
 import type { KubeObject } from "../../core/render";
-import { fieldManagerOf } from "../../core/names";
+import { defaultRestartPolicy, fieldManagerOf } from "../../core/names";
 import { cluster, CommonInputs, ownerValue, retryOnConflict } from "./common";
 
 /** Where the control plane keeps meshNetworks. */
@@ -68,7 +68,7 @@ export function readLedger(cm: KubeObject, owner: string): Ledger | undefined {
     return {
         ...emptyLedger(owner, legacy.original ?? null),
         joined,
-        controlPlaneRestart: legacy.controlPlaneRestart ?? "onMembershipChange",
+        controlPlaneRestart: legacy.controlPlaneRestart ?? defaultRestartPolicy,
     };
 }
 

@@ -23,8 +23,10 @@ import {
     ownership,
     ownerValue,
     retryOnConflict,
-    sameJson,
     replacedBy,
+    stateToRead,
+    changedInputs,
+    DiffKeys,
 } from "./common";
 import { entryClash, MeshConfigRef, meshNetworksOf, readLedger, readMeshConfig, updateLedger } from "./ledger";
 import { Ledger, ledgerNetworks } from "../../core/meshNetworks";
@@ -151,8 +153,16 @@ async function remove(props: NetworkGroupInputs): Promise<void> {
     await updateLedger(props, (l) => withoutGroup(l, props.networkName), true);
 }
 
+// A new control-plane cluster or ConfigMap moves the group's meshNetworks entry: an update, not a replace (a
+// replace would relabel the clusters, then release them).
+const diffKeys: DiffKeys<NetworkGroupInputs, NetworkGroupOutputs> = {
+    replace: ["networkName", "meshId", "namespace"],
+    outputs: { live: true, liveEntry: true },
+    ignore: [],
+};
+
 export const networkGroupProvider = {
-    async check(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<pulumi.dynamic.CheckResult> {
+    async check(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs) {
         if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const problems = (
             await Promise.all([
@@ -167,7 +177,7 @@ export const networkGroupProvider = {
         };
     },
 
-    async create(inputs: NetworkGroupInputs): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: NetworkGroupInputs) {
         const outs = await createOrUndo(
             () => converge(undefined, inputs),
             () => remove(inputs),
@@ -175,28 +185,22 @@ export const networkGroupProvider = {
         return { id: `${inputs.meshId}/${inputs.networkName}`, outs };
     },
 
-    async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.DiffResult> {
-        // A new control-plane cluster or ConfigMap moves the group's meshNetworks entry: an update, not a replace (a
-        // replace would relabel the clusters, then release them).
-        const replaces = replacedBy(olds, news, ["networkName", "meshId", "namespace"] as const);
+    async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs) {
+        const replaces = replacedBy(olds, news, diffKeys.replace);
         // No liveEntry: a release before 0.2 made the group and wrote no entry for it; the update writes one.
         const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName) || olds.liveEntry !== true;
-        const changes =
-            replaces.length > 0 ||
-            drift ||
-            !sameJson([...olds.clusters].sort(), [...news.clusters].sort()) ||
-            !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
-            olds.owner !== news.owner ||
-            olds.configMap !== news.configMap ||
-            olds.controlPlaneCluster !== news.controlPlaneCluster;
+        // Members are a set: their order changes nothing.
+        const sorted = <T extends NetworkGroupInputs>(o: T): T => ({ ...o, clusters: [...o.clusters].sort() });
+        const changes = replaces.length > 0 || drift || changedInputs(sorted(olds), sorted(news), diffKeys).length > 0;
         return { changes, replaces };
     },
 
-    async update(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs) {
         return { outs: await converge(olds, news) };
     },
 
-    async read(id: string, props: NetworkGroupOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, recorded?: NetworkGroupOutputs) {
+        const props = stateToRead("NetworkGroup", id, recorded);
         const live: Record<string, string | null> = {};
         await forEachCluster(props.clusters, async (name) => {
             const ns = await readNamespace(cluster(props, name), props.namespace);
@@ -209,4 +213,4 @@ export const networkGroupProvider = {
     async delete(_id: string, props: NetworkGroupOutputs): Promise<void> {
         await remove(props);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider<NetworkGroupInputs, NetworkGroupOutputs>;

@@ -31,6 +31,9 @@ import {
     poll,
     sameJson,
     replacedBy,
+    stateToRead,
+    changedInputs,
+    DiffKeys,
 } from "./common";
 
 export interface RemoteSecretInputs extends CommonInputs {
@@ -287,9 +290,19 @@ async function removeReader(remote: Cluster, props: RemoteSecretInputs, owner: s
     else await remote.delete("v1", "ServiceAccount", remoteAccess.serviceAccount, props.namespace);
 }
 
+const diffKeys: DiffKeys<RemoteSecretInputs, RemoteSecretOutputs> = {
+    replace: ["cluster", "clusterId", "controlPlaneCluster", "namespace", "meshId"],
+    outputs: { remoteSecret: true, wroteServer: true, liveServer: true },
+    ignore: [
+        // How long an update waits (for the reader's token, for istiod), not what it writes.
+        "tokenTimeoutSeconds",
+        "istiod",
+    ],
+};
+
 export const remoteSecretProvider = {
     /** At preview: the user may make the reader in the cluster and the remote secret on the control plane. */
-    async check(olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs): Promise<pulumi.dynamic.CheckResult> {
+    async check(olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs) {
         if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
         const problems = await Promise.all([
             missingPermissions(cluster(news, news.controlPlaneCluster), permissions.remoteSecrets, news.namespace),
@@ -304,7 +317,7 @@ export const remoteSecretProvider = {
         };
     },
 
-    async create(inputs: RemoteSecretInputs): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: RemoteSecretInputs) {
         const outs = await createOrUndo(
             () => converge(undefined, inputs),
             () => remove(inputs),
@@ -312,24 +325,21 @@ export const remoteSecretProvider = {
         return { id: `${inputs.controlPlaneCluster}/${inputs.namespace}/${secretName(inputs)}`, outs };
     },
 
-    async diff(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = replacedBy(olds, news, ["cluster", "clusterId", "controlPlaneCluster", "namespace", "meshId"] as const);
+    async diff(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs) {
+        const replaces = replacedBy(olds, news, diffKeys.replace);
         const drift = olds.liveServer !== olds.wroteServer;
-        const changes =
-            replaces.length > 0 ||
-            drift ||
-            olds.server !== news.server ||
-            (olds.rotation ?? "") !== (news.rotation ?? "") ||
-            !sameJson(olds.kubeconfigs, news.kubeconfigs) ||
-            olds.owner !== news.owner;
+        // No rotation (a state from before rotations) is the empty one.
+        const rotated = <T extends RemoteSecretInputs>(o: T): T => ({ ...o, rotation: o.rotation ?? "" });
+        const changes = replaces.length > 0 || drift || changedInputs(rotated(olds), rotated(news), diffKeys).length > 0;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
-    async update(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: RemoteSecretOutputs, news: RemoteSecretInputs) {
         return { outs: await converge(olds, news) };
     },
 
-    async read(id: string, props: RemoteSecretOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, recorded?: RemoteSecretOutputs) {
+        const props = stateToRead("RemoteSecret", id, recorded);
         const secret = await cluster(props, props.controlPlaneCluster).get<Secret>("v1", "Secret", secretName(props), props.namespace);
         return { id, props: { ...props, liveServer: serverIn(secret, props) } };
     },
@@ -337,4 +347,4 @@ export const remoteSecretProvider = {
     async delete(_id: string, props: RemoteSecretOutputs): Promise<void> {
         await remove(props);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider<RemoteSecretInputs, RemoteSecretOutputs>;

@@ -1,7 +1,7 @@
 import { annotations } from "../../core/names";
 import { planMesh } from "../../core/planner";
 import { syntheticMesh as mesh } from "../../bed/syntheticMesh";
-import { groupProblems } from "../../core/validate";
+import { groupProblems } from "../../core/rules";
 
 test("a valid mesh: objects per cluster (reader access in every cluster but the control plane's), one entry per group, everything joins", () => {
     const plan = planMesh(mesh(3));

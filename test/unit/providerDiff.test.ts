@@ -22,6 +22,12 @@ function verdict(d: { changes?: boolean; replaces?: string[]; deleteBeforeReplac
 type Row<O> = [string, Partial<O> | ((o: O) => O), string];
 const apply = <O>(o: O, change: Partial<O> | ((o: O) => O)): O => (typeof change === "function" ? change(o) : { ...o, ...change });
 
+// Rows every diff answers alike: it compares every input it is not told to skip, and never the engine's own.
+const everyInput = <O>(): Row<O>[] => [
+    ["an input no provider names (one added later)", { addedLater: "x" } as any, "update"],
+    ["__provider (our shim as another install serialized it)", { __provider: "exports.handler = () => 0;" } as any, "none"],
+];
+
 describe("EastWestGateway", () => {
     const inputs = gatewayInputs("east-1", "east");
     const state: EastWestGatewayOutputs = { ...inputs, address: "192.0.2.1", publishedPort: 15443, applied: ["a", "b", "c"], drift: [] };
@@ -42,6 +48,7 @@ describe("EastWestGateway", () => {
         ["addressTimeoutSeconds", { addressTimeoutSeconds: 60 }, "update"],
         ["kubeconfigs (rotated credentials, or the cluster rebuilt)", { kubeconfigs: { "east-1": "new" } }, "update"],
         ["owner (the stack renamed)", { owner: "proj/prod" }, "update"],
+        ...everyInput<EastWestGatewayOutputs>(),
     ];
     test.each(rows)("%s: %s", async (_name, change, expected) => {
         expect(verdict(await eastWestGatewayProvider.diff("id", state, apply(state, change)))).toBe(expected);
@@ -50,6 +57,7 @@ describe("EastWestGateway", () => {
         ["drift seen by the last read", { drift: ["Deployment istio-eastwestgateway"] }, "update"],
         ["a state without fingerprints (a release before them)", { applied: undefined as any }, "update"],
         ["a state without a namespace (an older release) and the same inputs", { namespace: undefined as any }, "none"],
+        ["a proxyImage the program no longer gives", { proxyImage: "docker.io/istio/proxyv2:1.31.0" }, "update"],
     ])("%s: %s", async (_name, change, expected) => {
         expect(verdict(await eastWestGatewayProvider.diff("id", apply(state, change), inputs))).toBe(expected);
     });
@@ -70,6 +78,7 @@ describe("NetworkGroup", () => {
         ["the control-plane cluster (the entry moves)", { controlPlaneCluster: "east-1" }, "update"],
         ["kubeconfigs", { kubeconfigs: { hosted: "new", "east-1": "new" } }, "update"],
         ["owner", { owner: "proj/prod" }, "update"],
+        ...everyInput<NetworkGroupOutputs>(),
     ];
     test.each(rows)("%s: %s", async (_name, change, expected) => {
         expect(verdict(await networkGroupProvider.diff("id", state, apply(state, change)))).toBe(expected);
@@ -99,6 +108,10 @@ describe("GatewayRule (MultiNetworking)", () => {
         ["the mesh ConfigMap (the mesh record moves)", { configMap: "istio-canary" }, "update"],
         ["kubeconfigs", { kubeconfigs: { hosted: "new" } }, "update"],
         ["owner", { owner: "proj/prod" }, "update"],
+        // Named by no diff before diffs compared every input.
+        ["controlPlaneClusterId", { controlPlaneClusterId: "cluster1" }, "update"],
+        ["istiod (how resources wait for it; only check reads it)", { istiod: { deployment: "istiod", timeoutSeconds: 9 } }, "none"],
+        ...everyInput<GatewayRuleOutputs>(),
     ];
     test.each(rows)("%s: %s", async (_name, change, expected) => {
         expect(verdict(await gatewayRuleProvider.diff("id", state, apply(state, change)))).toBe(expected);
@@ -106,6 +119,7 @@ describe("GatewayRule (MultiNetworking)", () => {
     test.each<Row<GatewayRuleOutputs>>([
         ["the rule seen deleted", { liveSpec: null }, "update"],
         ["the rule seen changed", { liveSpec: { ...gatewayRuleSpec(), selector: { istio: "ingressgateway" } } }, "update"],
+        ["clusterIds the program no longer gives", { clusterIds: { hosted: "cluster1" } }, "update"],
     ])("%s: %s", async (_name, change, expected) => {
         expect(verdict(await gatewayRuleProvider.diff("id", apply(state, change), inputs))).toBe(expected);
     });
@@ -130,6 +144,9 @@ describe("RemoteSecret", () => {
         ["rotation", { rotation: "2026-12" }, "update"],
         ["kubeconfigs", { kubeconfigs: { "east-1": "new", hosted: "new" } }, "update"],
         ["owner", { owner: "proj/prod" }, "update"],
+        ["tokenTimeoutSeconds (how long an update waits)", { tokenTimeoutSeconds: 30 }, "none"],
+        ["istiod (how an update waits)", { istiod: { deployment: "istiod", timeoutSeconds: 9 } }, "none"],
+        ...everyInput<RemoteSecretOutputs>(),
     ];
     test.each(rows)("%s: %s", async (_name, change, expected) => {
         expect(verdict(await remoteSecretProvider.diff("id", state, apply(state, change)))).toBe(expected);
@@ -164,6 +181,9 @@ describe("Interconnect", () => {
         ["deployment", { deployment: "istiod-canary" }, "update"],
         ["kubeconfigs", { kubeconfigs: { hosted: "new" } }, "update"],
         ["owner", { owner: "proj/prod" }, "update"],
+        ["networks alone (named by no diff before diffs compared every input)", { networks: ["east"] }, "update"],
+        ["istiod (how an update waits)", { istiod: { deployment: "istiod", timeoutSeconds: 9 } }, "none"],
+        ...everyInput<InterconnectOutputs>(),
         // In a preview a gateway being updated has an unknown address; its Service keeps the one it has.
         ["a member's address unknown in a preview", { members: [members[0], { ...members[1], addresses: [unknown] }] }, "none"],
     ];

@@ -1,9 +1,6 @@
 import { isLoopbackServer, kubeconfigServer } from "../../core/apiServer";
 import {
     cidrsOverlap,
-    gatewayProblems,
-    groupProblems,
-    memberProblems,
     multiNetworkingSchema,
     parseArgs,
     eastWestGatewaySchema,
@@ -11,6 +8,7 @@ import {
     interconnectSchema,
     ValidationError,
 } from "../../core/validate";
+import { gatewayProblems, groupProblems, memberProblems } from "../../core/rules";
 
 const mnArgs = {
     meshId: "mesh1",

@@ -1,0 +1,114 @@
+// The cross-resource rules of the product, pure: a cluster in one group, no Pod CIDR overlap inside a group, a
+// gateway on a member cluster, each interconnect member through its own gateways. Every message names the field
+// and the fix; callers prefix the resource.
+import { cidrsOverlap } from "./validate";
+
+export interface GroupView {
+    networkName: string;
+    clusters: string[];
+}
+
+/**
+ * Rules for one group against the mesh's declared clusters and the groups declared before it:
+ * declared clusters, one group per cluster, unique network names, no Pod CIDR overlap inside the group.
+ */
+export function groupProblems(group: GroupView, declared: { name: string; podCidrs: string[] }[], others: GroupView[]): string[] {
+    const problems: string[] = [];
+    const byName = new Map(declared.map((c) => [c.name, c]));
+    group.clusters.forEach((c, i) => {
+        if (!byName.has(c))
+            problems.push(
+                `clusters[${i}]: "${c}" is not declared in the MultiNetworking's clusters (${[...byName.keys()].join(", ")}); add it there first`,
+            );
+        const other = others.find((g) => g.clusters.includes(c));
+        if (other)
+            problems.push(
+                `clusters[${i}]: "${c}" already belongs to network group "${other.networkName}"; ` +
+                    `a cluster is in one group only — remove it from "${other.networkName}" to move it`,
+            );
+    });
+    const same = others.find((g) => g.networkName === group.networkName);
+    if (same)
+        problems.push(`networkName: "${group.networkName}" is already used by another NetworkGroup of this mesh; choose another name`);
+    const members = group.clusters.map((c) => byName.get(c)).filter((c) => c !== undefined);
+    for (let i = 0; i < members.length; i++) {
+        for (let j = i + 1; j < members.length; j++) {
+            for (const a of members[i].podCidrs) {
+                for (const b of members[j].podCidrs) {
+                    if (cidrsOverlap(a, b)) {
+                        problems.push(
+                            `clusters: Pod CIDRs overlap: "${members[i].name}" has ${a} and "${members[j].name}" has ${b}. ` +
+                                `Pods of one group must reach each other directly; put these clusters in different network groups`,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    return problems;
+}
+
+export interface GatewayView {
+    cluster: string;
+    networkName: string;
+}
+
+export function gatewayProblems(gateway: GatewayView, group: GroupView, others: GatewayView[]): string[] {
+    const problems: string[] = [];
+    if (!group.clusters.includes(gateway.cluster)) {
+        problems.push(
+            `cluster: "${gateway.cluster}" is not a member of network group "${group.networkName}" (${group.clusters.join(", ")}); ` +
+                `put the gateway on a member cluster or add the cluster to the group`,
+        );
+    }
+    if (others.some((g) => g.cluster === gateway.cluster)) {
+        problems.push(
+            `cluster: "${gateway.cluster}" already has an east-west gateway; at most one gateway per cluster — raise its replicas instead`,
+        );
+    }
+    return problems;
+}
+
+export interface MemberView {
+    networkName: string;
+    gateways: { name: string; networkName: string; address?: string }[];
+    addresses?: string[];
+}
+
+export function memberProblems(members: MemberView[]): string[] {
+    const problems: string[] = [];
+    members.forEach((m, i) => {
+        const at = `members[${i}] ("${m.networkName}")`;
+        if (members.findIndex((o) => o.networkName === m.networkName) !== i)
+            problems.push(`${at}: network group "${m.networkName}" is listed twice; list each group once`);
+        if (m.gateways.length === 0)
+            problems.push(
+                `${at}.gateways: a network group joins the interconnect only through at least one EastWestGateway; ` +
+                    `create one on a member cluster and list it`,
+            );
+        m.gateways.forEach((g, j) => {
+            if (g.networkName !== m.networkName)
+                problems.push(
+                    `${at}.gateways[${j}]: gateway "${g.name}" belongs to network group "${g.networkName}", ` +
+                        `not "${m.networkName}"; list it under its own group`,
+                );
+        });
+        const known = m.gateways.map((g) => g.address);
+        // Addresses assigned by the cloud are unknown until the gateways exist: the SDK checks them then, with
+        // addressProblems too.
+        if (known.every((a) => a !== undefined)) problems.push(...addressProblems(at, m.addresses ?? [], known as string[]));
+    });
+    return problems;
+}
+
+/** A member's published addresses (`at`: "members[i] (name)") must be addresses of its gateways. */
+export function addressProblems(at: string, addresses: string[], gatewayAddresses: string[]): string[] {
+    return addresses.flatMap((a, j) =>
+        gatewayAddresses.includes(a)
+            ? []
+            : [
+                  `${at}.addresses[${j}]: "${a}" is not the address of any of its gateways (${gatewayAddresses.join(", ")}); ` +
+                      `pick one of them or leave addresses out`,
+              ],
+    );
+}
