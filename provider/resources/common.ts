@@ -140,15 +140,6 @@ export async function forEachCluster<T>(names: string[], fn: (name: string) => P
     return Promise.all(names.map(fn));
 }
 
-/**
- * Whether a check's inputs are those of the last update: its reads before any write were made then, and an update
- * with the same inputs writes only to heal drift, which the writes' own ownership guards cover. So a no-op preview
- * reads nothing per resource (the live state is judged by `pulumi-multinet check`).
- */
-export function unchanged<T>(olds: T | undefined, news: T): boolean {
-    return olds !== undefined && sameJson(olds, news);
-}
-
 /** Deep equality of JSON values, ignoring key order (the API server may reorder what we sent). */
 export function sameJson(a: unknown, b: unknown): boolean {
     return canonical(a) === canonical(b);

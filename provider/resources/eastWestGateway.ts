@@ -19,7 +19,6 @@ import {
     drifted,
     fingerprint,
     hasUnknowns,
-    unchanged,
     ownership,
     ownerValue,
     poll,
@@ -169,8 +168,8 @@ const diffKeys: DiffKeys<EastWestGatewayInputs, EastWestGatewayOutputs> = {
 
 export const eastWestGatewayProvider = {
     /** At preview: the cluster can start the gateway (an injector, or a proxy image). */
-    async check(olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs) {
-        if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
+    async check(_olds: EastWestGatewayInputs | undefined, news: EastWestGatewayInputs) {
+        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const c = cluster(news, news.cluster);
         const problems = await missingPermissions(c, permissions.gatewayCluster, news.namespace)
             .then(async (missing) =>

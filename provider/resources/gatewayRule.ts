@@ -18,7 +18,6 @@ import {
     CommonInputs,
     forEachCluster,
     hasUnknowns,
-    unchanged,
     noIstioNamespace,
     ownership,
     ownerValue,
@@ -150,8 +149,8 @@ export const gatewayRuleProvider = {
      * At preview: every declared cluster's kubeconfig parses, reaches its API server and may read the Istio
      * namespace, and istiod knows the control-plane cluster by the ID the program gives it.
      */
-    async check(olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs) {
-        if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
+    async check(_olds: GatewayRuleInputs | undefined, news: GatewayRuleInputs) {
+        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const problems = await forEachCluster(news.clusters, async (name): Promise<Problem[]> => {
             try {
                 const c = cluster(news, name);

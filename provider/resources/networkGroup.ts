@@ -17,7 +17,6 @@ import {
     CommonInputs,
     forEachCluster,
     hasUnknowns,
-    unchanged,
     noIstioNamespace,
     ownerOf,
     ownership,
@@ -162,8 +161,8 @@ const diffKeys: DiffKeys<NetworkGroupInputs, NetworkGroupOutputs> = {
 };
 
 export const networkGroupProvider = {
-    async check(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs) {
-        if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
+    async check(_olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs) {
+        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const problems = (
             await Promise.all([
                 ...news.clusters.map((name) => claimProblem(news, name).catch((e: Error) => e.message)),

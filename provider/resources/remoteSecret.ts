@@ -13,7 +13,6 @@ import { permissions } from "../../core/permissions";
 import { KubeObject, readerAccessObjects, readerServiceAccount, remoteKubeconfig, remoteSecret } from "../../core/render";
 import {
     hasUnknowns,
-    unchanged,
     missingPermissions,
     createOrUndo,
     deleteIfOwned,
@@ -302,8 +301,8 @@ const diffKeys: DiffKeys<RemoteSecretInputs, RemoteSecretOutputs> = {
 
 export const remoteSecretProvider = {
     /** At preview: the user may make the reader in the cluster and the remote secret on the control plane. */
-    async check(olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs) {
-        if (hasUnknowns(news.kubeconfigs) || unchanged(olds, news)) return { inputs: news };
+    async check(_olds: RemoteSecretInputs | undefined, news: RemoteSecretInputs) {
+        if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const problems = await Promise.all([
             missingPermissions(cluster(news, news.controlPlaneCluster), permissions.remoteSecrets, news.namespace),
             missingPermissions(cluster(news, news.cluster), permissions.readCluster, news.namespace),
