@@ -190,7 +190,9 @@ export const gatewayRuleProvider = {
     async update(_id: string, olds: GatewayRuleOutputs, news: GatewayRuleInputs) {
         const outs = await apply(news);
         // The mesh record moves with the mesh ConfigMap (a new revision's): the old one keeps no trace of this mesh.
-        if (olds.configMap !== news.configMap) await updateLedger(ledgerRef(olds), (l) => ({ ...l, mesh: undefined }), true);
+        // (A state from before 0.2 has no configMap: its record was never written.)
+        if (olds.configMap !== undefined && olds.configMap !== news.configMap)
+            await updateLedger(ledgerRef(olds), (l) => ({ ...l, mesh: undefined }), true);
         return { outs };
     },
 

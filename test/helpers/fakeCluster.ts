@@ -182,6 +182,8 @@ export class FakeCluster implements Pick<Cluster, keyof Cluster> {
 
     async get<T extends KubeObject>(_apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
         return this.answer({ verb: "get", kind, name, namespace }, () => {
+            // As @kubernetes/client-node refuses a read without a name before sending it.
+            if (!name) throw new Error("Required spec property name is not set");
             const e = this.objects.get(this.id(kind, name, namespace));
             return e && (this.render(e) as T);
         });

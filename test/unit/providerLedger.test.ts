@@ -253,6 +253,13 @@ describe("the ledger stays while it records something", () => {
         expect(readLedger(mesh.hosted.peek("ConfigMap", "istio-canary", ns)!, ours)?.mesh).toMatchObject({ controlPlane: "hosted" });
     });
 
+    test("a state from before 0.2 (no configMap) updates without looking for an old ConfigMap", async () => {
+        const rule = (await gatewayRuleProvider.create(gatewayRuleInputs())).outs as GatewayRuleOutputs;
+        const { configMap: _none, ...legacy } = rule;
+        await gatewayRuleProvider.update("id", legacy as GatewayRuleOutputs, gatewayRuleInputs());
+        expect(readLedger(configMap(), ours)?.mesh).toMatchObject({ controlPlane: "hosted" });
+    });
+
     test("a restart still to do keeps it after the last network leaves, until the restart is done", async () => {
         const ic = (await interconnectProvider.create(interconnectInputs([{ networkName: "east", addresses: ["192.0.2.1"] }])))
             .outs as InterconnectOutputs;
