@@ -116,6 +116,15 @@ const managedCollections = [
     "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
 ];
 
+/** Bed cluster number -> [the network its injector gives Pods, the Istio cluster ID the program gives it]. */
+export type Install = Record<number, [string, string?]>;
+
+/** The install of examples/quickstart's groups (cluster "hosted" is the bed's cluster-1). */
+export const quickstartInstall: Install = { 1: ["east"], 2: ["east", "east-1"], 3: ["west", "west-1"], 4: ["south", "south-1"] };
+
+/** The install of the docs' example (docs/_index.md): the quickstart without group "south". */
+export const docsExampleInstall: Install = { 1: ["east"], 2: ["east", "east-1"], 3: ["west", "west-1"] };
+
 /** Reads straight from a bed API server with the bed's own user (kept out of the audit counts). */
 export class Live {
     readonly state: BedState = readState()!;
@@ -178,6 +187,14 @@ export class Live {
         if (config.webhooks.every((w: any) => w.clientConfig.service.path === path)) return;
         for (const w of config.webhooks) w.clientConfig.service.path = path;
         await this.send(n, "PUT", apiPath, config);
+    }
+
+    /**
+     * Each bed cluster's injector gives Pods the network `install` names for it (none where it names none), with the
+     * Istio cluster ID given there: as Istio's multi-network guide installs clusters for a program's groups.
+     */
+    async install(install: Install): Promise<void> {
+        for (const n of [1, 2, 3, 4]) await this.setInjectionNetwork(n, install[n]?.[0], install[n]?.[1]);
     }
 
     /** Sets `values.global.network` of the control plane's injector ConfigMap (a multi-network install's). */

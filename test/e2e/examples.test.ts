@@ -3,20 +3,12 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { clusterId, eventually, istiodClusters, istiodStarts, networkGateways, settle } from "../helpers/istio";
-import { errors, Live, warnings } from "../../bed/topology";
+import { errors, Install, Live, quickstartInstall, warnings } from "../../bed/topology";
 import { Stack } from "../../bed/stack";
 import { yamlQuickstartConfig } from "../helpers/yamlQuickstart";
 
 const examples = path.join(__dirname, "..", "..", "examples");
 const live = new Live();
-
-/** Bed cluster -> [the network its injector gives Pods, the Istio cluster ID the example gives it]: the install. */
-type Install = Record<number, [string, string?]>;
-
-/** Each bed cluster's injector gives Pods its example group's network, as a multi-network Istio install does. */
-async function install(networks: Install): Promise<void> {
-    for (const n of [1, 2, 3, 4]) await live.setInjectionNetwork(n, networks[n]?.[0], networks[n]?.[1]);
-}
 
 async function lifecycle(
     name: string,
@@ -24,7 +16,7 @@ async function lifecycle(
     between?: (stack: Stack) => Promise<void>,
     config: Parameters<Stack["init"]>[0] = {},
 ): Promise<string[]> {
-    await install(networks);
+    await live.install(networks);
     const dir = path.join(examples, name);
     if (fs.existsSync(path.join(dir, "tsconfig.json")))
         execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(dir, "tsconfig.json"), "--noEmit"], {
@@ -47,7 +39,6 @@ async function lifecycle(
 }
 
 /** The quickstart's groups: hosted and east-1 in "east", west-1 in "west", south-1 (a bed of four) in "south". */
-const quickstartInstall: Install = { 1: ["east"], 2: ["east", "east-1"], 3: ["west", "west-1"], 4: ["south", "south-1"] };
 
 /** The one warning of a first preview that joins groups: the control plane on cluster "hosted" restarts. */
 const restartWarning = [

@@ -10,7 +10,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { bedEnv } from "../../bed/bed";
 import { goCommand } from "../../bed/tools";
-import { Live } from "../../bed/topology";
+import { docsExampleInstall, Live } from "../../bed/topology";
 import { example } from "../helpers/docs";
 
 const repo = path.join(__dirname, "..", "..");
@@ -57,8 +57,7 @@ test("go get fetches the Go SDK from the repository at its release tag; the docs
 
     // The bed installed as Istio's multi-network guide installs it for the example's groups (cluster 4 is not in it).
     const live = new Live();
-    for (const [n, network, id] of [[1, "east"], [2, "east", "east-1"], [3, "west", "west-1"], [4]] as const)
-        await live.setInjectionNetwork(n, network, id);
+    await live.install(docsExampleInstall);
     // Run outside the Go lock: it takes minutes and builds nothing.
     const stack = `go-quickstart-${process.pid}`;
     const run = await promisify(execFile)(binary, ["-test.v", "-test.timeout=12m"], {

@@ -12,7 +12,7 @@ import { promisify } from "util";
 import YAML from "yaml";
 import { bedEnv } from "../../bed/bed";
 import { Stack } from "../../bed/stack";
-import { errors, Live, warnings } from "../../bed/topology";
+import { docsExampleInstall, errors, Live, warnings } from "../../bed/topology";
 import { example } from "../helpers/docs";
 import { serveGit } from "../helpers/gitServer";
 import { clusterId, eventually, istiodClusters, networkGateways } from "../helpers/istio";
@@ -38,8 +38,7 @@ const trackedChanges = () => execFileSync("git", ["-C", clone, "status", "--porc
  */
 async function firstPreview(stack: Stack): Promise<void> {
     const live = new Live();
-    for (const [n, network, id] of [[1, "east"], [2, "east", "east-1"], [3, "west", "west-1"], [4]] as const)
-        await live.setInjectionNetwork(n, network, id);
+    await live.install(docsExampleInstall);
     await stack.init(yamlQuickstartConfig());
     const first = await stack.preview();
     expect({ errors: errors(first), warnings: warnings(first) }).toEqual({ errors: [], warnings: [example("text").trim()] });

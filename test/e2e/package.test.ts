@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { bedEnv } from "../../bed/bed";
 import { Stack } from "../../bed/stack";
+import { Live, quickstartInstall } from "../../bed/topology";
 
 const repo = path.join(__dirname, "..", "..");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "multinet-package-"));
@@ -75,6 +76,7 @@ describe("the npm package in a project of its own", () => {
         expect(JSON.parse(schema)).toEqual(JSON.parse(fs.readFileSync(path.join(repo, "plugin", "schema.json"), "utf8")));
 
         stack = new Stack(consumer, "consumer");
+        await new Live().install(quickstartInstall); // the clusters installed for the quickstart's groups
         await stack.init({});
         await stack.up();
         const out = await stack.outputs();
