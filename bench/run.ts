@@ -131,6 +131,11 @@ interface Convergence {
     unsyncedSeconds: number;
     /** From the restarted istiod's start to every remote cluster synced (restarts only). */
     restartToSyncedSeconds?: number;
+    /**
+     * From the first moment not every remote cluster was synced to the new istiod's start: the old one stopping (the
+     * bed stops it before starting the new one, as a Recreate strategy does; a rolling update keeps it serving).
+     */
+    stoppingSeconds?: number;
 }
 
 /** `up`, watching istiod's clusterz every 100 ms until every remote cluster is synced after it. */
@@ -163,6 +168,7 @@ async function upUntilSynced(stack: TopologyStack, remotes: number): Promise<Con
         syncedSeconds: (end - started) / 1000,
         unsyncedSeconds: unsyncedFrom === undefined ? 0 : ((syncedAgain ?? end) - unsyncedFrom) / 1000,
         ...(restarted !== undefined ? { restartToSyncedSeconds: (end - restarted) / 1000 } : {}),
+        ...(restarted !== undefined && unsyncedFrom !== undefined ? { stoppingSeconds: (restarted - unsyncedFrom) / 1000 } : {}),
     };
 }
 
@@ -367,7 +373,9 @@ function printSize(n: number, o: Ours, guide: Measure, empty: { preview: number[
     );
     const conv = (c: Convergence) =>
         `up ${f(c.upSeconds)} s, every remote synced ${f(c.syncedSeconds)} s after its start, unsynced for ${f(c.unsyncedSeconds)} s` +
-        (c.restartToSyncedSeconds !== undefined ? ` (${f(c.restartToSyncedSeconds)} s from istiod's start)` : "");
+        (c.restartToSyncedSeconds !== undefined
+            ? ` (the old istiod stopping ${f(c.stoppingSeconds ?? 0)} s, the new one synced ${f(c.restartToSyncedSeconds)} s after its start)`
+            : "");
     console.log(`   a group joins, restart:    ${conv(row.restart)}`);
     console.log(`   a group joins, hot reload: ${conv(row.hot)}`);
     return row;
