@@ -167,7 +167,7 @@ async function upUntilSynced(stack: TopologyStack, remotes: number): Promise<Con
         upSeconds,
         syncedSeconds: (end - started) / 1000,
         unsyncedSeconds: unsyncedFrom === undefined ? 0 : ((syncedAgain ?? end) - unsyncedFrom) / 1000,
-        ...(restarted !== undefined ? { restartToSyncedSeconds: (end - restarted) / 1000 } : {}),
+        ...(restarted !== undefined ? { restartToSyncedSeconds: ((syncedAgain ?? end) - restarted) / 1000 } : {}),
         ...(restarted !== undefined && unsyncedFrom !== undefined ? { stoppingSeconds: (restarted - unsyncedFrom) / 1000 } : {}),
     };
 }
@@ -221,8 +221,11 @@ async function ours(n: number): Promise<Ours> {
     return { series, istiodRssMiB: { before, withRemotes, perRemote: (withRemotes - before) / remotes } };
 }
 
-/** The same first deployment the way Istio's multi-network guide does it, with kubectl, one command at a time. */
-async function kubectlGuide(n: number): Promise<Measure> {
+/**
+ * The same first deployment the way Istio's multi-network guide does it, with kubectl, one command at a time, and
+ * its endpoint-discovery step (`istioctl create-remote-secret` per remote cluster, applied on cluster 1).
+ */
+async function kubectlGuide(n: number): Promise<Measure & { remoteSecretSeconds: number }> {
     const state = readState()!;
     const env = { ...process.env, ...bedEnv(state), KUBECACHEDIR: fs.mkdtempSync(path.join(os.tmpdir(), "kubecache-")) };
     const kubectl = (cluster: number, args: string[], input?: string) =>
@@ -232,6 +235,7 @@ async function kubectlGuide(n: number): Promise<Measure> {
         kubectl(1, ["-n", "istio-system", "patch", "configmap", "istio", "--type", type, "-p", JSON.stringify(patch)]);
     const groups = Array.from({ length: n / 2 }, (_, g) => ({ network: `g${g + 1}`, clusters: [2 * g + 1, 2 * g + 2] }));
     const o = { meshId: "guide", owner: "kubectl" };
+    let remoteSecretSeconds = 0;
     const m = await measure(async () => {
         for (const g of groups)
             for (const cl of g.clusters)
@@ -265,6 +269,16 @@ async function kubectlGuide(n: number): Promise<Measure> {
             }
         }
         kubectl(1, ["apply", "-f", "-"], YAML.stringify(gatewayRule(o, "istio-system")));
+        const secretsStarted = process.hrtime.bigint();
+        for (let cl = 2; cl <= n; cl++) {
+            const secret = execFileSync(
+                "istioctl",
+                ["create-remote-secret", "--kubeconfig", state.clusters[cl - 1].kubeconfig, "--name", c(cl)],
+                { env, encoding: "utf8" },
+            );
+            kubectl(1, ["apply", "-f", "-"], secret);
+        }
+        remoteSecretSeconds = since(secretsStarted);
         const entries = ledgerEntries({
             ...emptyLedger("kubectl", null),
             joined: Object.fromEntries(groups.map((g) => [g.network, [addresses[g.network]]])),
@@ -286,7 +300,16 @@ async function kubectlGuide(n: number): Promise<Measure> {
     }
     kubectl(1, ["-n", "istio-system", "delete", "gateway.networking.istio.io", "cross-network-gateway"]);
     patchMeshConfig("json", [{ op: "remove", path: "/data/meshNetworks" }]);
-    return m;
+    kubectl(1, ["-n", "istio-system", "delete", "secret", "-l", "istio/multiCluster=true"]);
+    for (let cl = 2; cl <= n; cl++)
+        kubectl(cl, [
+            "-n",
+            "istio-system",
+            "delete",
+            "serviceaccount/istio-reader-service-account",
+            "secret/istio-reader-service-account-istio-remote-secret-token",
+        ]);
+    return { ...m, remoteSecretSeconds };
 }
 
 function plannerTiming(clusters: number): { clusters: number; ms: number } {
@@ -320,12 +343,13 @@ interface Row {
     noOpUpReadsPerCluster: number;
     noOpPreviewReadsPerCluster: number;
     guide: number;
+    guideRemoteSecrets: number;
     rss: Ours["istiodRssMiB"];
     restart: Convergence;
     hot: Convergence;
 }
 
-function printSize(n: number, o: Ours, guide: Measure, empty: { preview: number[]; up: number[] }): Row {
+function printSize(n: number, o: Ours, guide: Measure & { remoteSecretSeconds: number }, empty: { preview: number[]; up: number[] }): Row {
     const { series } = o;
     console.log(
         `   ${"step".padEnd(24)} ${"preview s".padStart(9)} ${"up s".padStart(7)}  ${"up requests (all clusters)".padEnd(36)} restarts  no-op writes/cluster`,
@@ -339,7 +363,8 @@ function printSize(n: number, o: Ours, guide: Measure, empty: { preview: number[
     }
     const guideTimes = `${"-".padStart(9)} ${f(guide.seconds).padStart(7)}`;
     console.log(
-        `   ${"kubectl guide (first)".padEnd(24)} ${guideTimes}  ${fmtReq(guide.requests).padEnd(36)} ${String(guide.restarts).padStart(8)}`,
+        `   ${"kubectl guide (first)".padEnd(24)} ${guideTimes}  ${fmtReq(guide.requests).padEnd(36)} ${String(guide.restarts).padStart(8)}  ` +
+            `(remote secrets: ${f(guide.remoteSecretSeconds)} s)`,
     );
     const row: Row = {
         n,
@@ -351,6 +376,7 @@ function printSize(n: number, o: Ours, guide: Measure, empty: { preview: number[
         noOpUpReadsPerCluster: sum(series["no-op"].up.requests.reads) / n,
         noOpPreviewReadsPerCluster: sum(series["no-op"].preview.requests.reads) / n,
         guide: guide.seconds,
+        guideRemoteSecrets: guide.remoteSecretSeconds,
         rss: o.istiodRssMiB,
         restart: series["one group joins"].convergence!,
         hot: series["joins, hot reload"].convergence!,
@@ -384,7 +410,7 @@ function printSize(n: number, o: Ours, guide: Measure, empty: { preview: number[
 /** The summary across sizes, as the README's table. */
 function printSummary(rows: Row[]): void {
     const lines = [
-        "| clusters | empty program preview / up | our preview | our first up | our no-op up (reads/cluster) | our no-op preview | no-op up, preview over empty | kubectl guide | istiod RSS (per remote) | a join: remotes unsynced, restart / hot reload |",
+        "| clusters | empty program preview / up | our preview | our first up | our no-op up (reads/cluster) | our no-op preview | no-op up, preview over empty | kubectl guide, with remote secrets | istiod RSS (per remote) | a join: remotes unsynced, restart / hot reload |",
         "|---|---|---|---|---|---|---|---|---|---|",
         ...rows
             .map((r) =>
@@ -396,7 +422,7 @@ function printSummary(rows: Row[]): void {
                     `${f(r.noOpUp)} s (${r.noOpUpReadsPerCluster.toFixed(1)})`,
                     `${f(r.noOpPreview)} s`,
                     `${over(r.noOpUp, r.empty.up)}, ${over(r.noOpPreview, r.empty.preview)}`,
-                    `${f(r.guide)} s`,
+                    `${f(r.guide)} s (${f(r.guideRemoteSecrets)} s of it remote secrets)`,
                     `${r.rss.withRemotes.toFixed(0)} MiB (+${r.rss.perRemote.toFixed(1)})`,
                     `${f(r.restart.unsyncedSeconds)} s (synced ${f(r.restart.restartToSyncedSeconds ?? 0)} s after its start) / ${f(r.hot.unsyncedSeconds)} s`,
                 ].join(" | "),
