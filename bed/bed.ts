@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { bedApply, Endpoint, kubeRequest } from "./kubeapi";
+import { bedApply, Endpoint, KubeError, kubeRequest } from "./kubeapi";
 import { backendDir, binDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
 import { pidOf, sleep, startProcess, stopAll, stopProcess } from "./procs";
 import {
@@ -349,14 +349,49 @@ async function startCluster(tools: Tools, state: BedState, cluster: BedCluster, 
     log(`${cluster.name} ready at ${cluster.server}`);
 }
 
+/**
+ * Retries one seeding request while the API server is loaded (a timeout, a reset or refused connection, 429 or
+ * 5xx), with a bounded backoff: API servers started together on few cores answer slowly for a while, not wrongly.
+ */
+async function whileLoaded<T>(what: string, attempt: () => Promise<T>, tries = 6): Promise<T> {
+    const started = Date.now();
+    for (let i = 1; ; i++) {
+        try {
+            return await attempt();
+        } catch (e) {
+            const status = e instanceof KubeError ? e.status : undefined;
+            const loaded = status === undefined || status === 429 || status >= 500;
+            if (!loaded || i >= tries) {
+                const after = loaded
+                    ? ` (tried ${i} times over ${((Date.now() - started) / 1000).toFixed(0)} s: the machine is overloaded; ` +
+                      `start fewer clusters, or smaller waves with MULTINET_BED_WAVE)`
+                    : "";
+                throw new Error(`${what}: ${(e as Error).message}${after}`, { cause: e });
+            }
+            await sleep(Math.min(500 * 2 ** (i - 1), 8000));
+        }
+    }
+}
+
+/** `work` on every item, at most `size` at a time. */
+async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
+    for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+/** How many clusters start together (`MULTINET_BED_WAVE`, default 4): more at once time out on 2 cores. */
+function waveSize(): number {
+    const n = Number(process.env.MULTINET_BED_WAVE ?? 4);
+    if (!Number.isInteger(n) || n < 1)
+        throw new Error(`MULTINET_BED_WAVE must be a positive integer, got ${process.env.MULTINET_BED_WAVE}`);
+    return n;
+}
+
 async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPlaneId: string): Promise<void> {
     const ep = bedEndpoint(state, cluster);
-    const apply = (obj: any, apiPath: string) =>
-        bedApply(ep, apiPath, obj).catch((e: Error) => {
-            throw new Error(`seeding ${cluster.name}: ${e.message}`);
-        });
+    const apply = (obj: any, apiPath: string) => whileLoaded(`seeding ${cluster.name}`, () => bedApply(ep, apiPath, obj));
     await apply(istioSystemNamespace, "/api/v1/namespaces");
-    await Promise.all(crds.map((crd) => apply(crd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")));
+    // A few at a time: each new CRD has the API server rebuild its OpenAPI and discovery, the costly part of seeding.
+    await inBatches(crds, 4, (crd) => apply(crd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"));
     await apply(injectorWebhook(), "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations");
     await apply(istiodService, "/api/v1/namespaces/istio-system/services");
     if (cluster.index !== 1) {
@@ -376,7 +411,7 @@ async function seed(state: BedState, cluster: BedCluster, crds: any[], controlPl
     }
     await waitFor(
         `Istio's CRDs on ${cluster.name}`,
-        30_000,
+        60_000,
         async () => (await kubeRequest(ep, "GET", "/apis/networking.istio.io/v1/gateways")).status === 200,
     );
 }
@@ -398,12 +433,16 @@ export async function healthy(state: BedState | undefined = readState()): Promis
     return true;
 }
 
+/** The most clusters a bed starts (in waves: see waveSize). */
+export const maxClusters = 32;
+
 /** Brings up a bed of `clusters` clusters, reusing a healthy one of the same shape. */
 export async function up(options: UpOptions = {}, log: Log = defaultLog): Promise<BedState> {
     const count = options.clusters ?? 3;
     const withIstiod = options.istiod ?? true;
     const controlPlaneId = options.controlPlaneId ?? "cluster-1";
-    if (!Number.isInteger(count) || count < 1 || count > 16) throw new Error(`--clusters must be an integer from 1 to 16, got ${count}`);
+    if (!Number.isInteger(count) || count < 1 || count > maxClusters)
+        throw new Error(`--clusters must be an integer from 1 to ${maxClusters}, got ${count}`);
     const idProblem = clusterIdProblem(controlPlaneId, true);
     if (idProblem) throw new Error(`--control-plane-id ${idProblem}, got "${controlPlaneId}"`);
     const tools = ensureTools(log);
@@ -508,9 +547,18 @@ export async function up(options: UpOptions = {}, log: Log = defaultLog): Promis
         path.join(runDir, "logs", "etcd.log"),
     );
 
-    await Promise.all(state.clusters.map((c) => startCluster(tools, state, c, log)));
     const crds = istioCrds(tools.istioCrds);
-    await Promise.all(state.clusters.map((c) => seed(state, c, crds, controlPlaneId)));
+    const wave = waveSize();
+    for (let i = 0; i < count; i += wave) {
+        const batch = state.clusters.slice(i, i + wave);
+        const waveStarted = Date.now();
+        if (count > wave) log(`starting ${batch.map((c) => c.name).join(", ")} (waves of ${wave}, MULTINET_BED_WAVE)`);
+        await Promise.all(batch.map((c) => startCluster(tools, state, c, log)));
+        await Promise.all(batch.map((c) => seed(state, c, crds, controlPlaneId)));
+        log(
+            `seeded ${batch.length === 1 ? batch[0].name : `${batch[0].name}..${batch.at(-1)!.name}`} in ${((Date.now() - waveStarted) / 1000).toFixed(1)} s`,
+        );
+    }
     fs.writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
     if (state.istiod && state.kubelet) {
         const ep = bedEndpoint(state, state.clusters[0]);

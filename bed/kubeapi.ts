@@ -57,6 +57,16 @@ export function kubeRequest(
     });
 }
 
+/** An answer of the API server other than success; `status` tells a loaded server (429, 5xx) from a refusal. */
+export class KubeError extends Error {
+    constructor(
+        message: string,
+        readonly status: number,
+    ) {
+        super(message);
+    }
+}
+
 /** Server-side apply of one object at `apiPath` (its collection) as the bed, which owns what it seeds. */
 export async function bedApply(ep: Endpoint, apiPath: string, obj: any): Promise<any> {
     const r = await kubeRequest(
@@ -66,6 +76,6 @@ export async function bedApply(ep: Endpoint, apiPath: string, obj: any): Promise
         obj,
         "application/apply-patch+yaml",
     );
-    if (r.status >= 300) throw new Error(`${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status >= 300) throw new KubeError(`${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`, r.status);
     return r.body;
 }

@@ -60,9 +60,10 @@ export function ourProcesses(dir: string = runDir): number[] {
     return [...pids];
 }
 
-export async function stopProcess(name: string): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopProcess(name: string, graceMs = 10_000): Promise<void> {
     const pid = pidOf(name);
-    if (pid !== undefined) await terminate([pid]);
+    if (pid !== undefined) await terminate([pid], graceMs);
     fs.rmSync(path.join(pidDir, `${name}.pid`), { force: true });
 }
 
@@ -71,7 +72,7 @@ export async function stopAll(): Promise<void> {
     fs.rmSync(pidDir, { recursive: true, force: true });
 }
 
-async function terminate(pids: number[]): Promise<void> {
+async function terminate(pids: number[], graceMs = 10_000): Promise<void> {
     const signal = (pid: number, sig: NodeJS.Signals) => {
         try {
             process.kill(pid, sig);
@@ -80,7 +81,7 @@ async function terminate(pids: number[]): Promise<void> {
         }
     };
     pids.forEach((pid) => signal(pid, "SIGTERM"));
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + graceMs;
     while (pids.some((p) => isOurs(p)) && Date.now() < deadline) await sleep(100);
     pids.filter((p) => isOurs(p)).forEach((pid) => signal(pid, "SIGKILL"));
     while (pids.some((p) => isOurs(p))) await sleep(50);

@@ -161,8 +161,13 @@ export function proxiesOf(adsz: any, syncz: any): ConnectedProxy[] {
  * kind), from its Prometheus text on the monitoring port: a change of a remote secret it has seen moves it.
  */
 export function secretEventsOf(metrics: string): number {
+    return metricTotal(metrics, "remote_cluster_secret_events_total");
+}
+
+/** A metric's value in Prometheus text, summed over its label sets (0 when absent). */
+export function metricTotal(metrics: string, name: string): number {
     let total = 0;
-    for (const m of metrics.matchAll(/^remote_cluster_secret_events_total(?:\{[^}]*\})? ([0-9.e+]+)$/gm)) total += Number(m[1]);
+    for (const m of metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, "gm"))) total += Number(m[1]);
     return total;
 }
 
