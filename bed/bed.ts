@@ -9,7 +9,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { bedApply, Endpoint, KubeError, kubeRequest } from "./kubeapi";
-import { backendDir, binDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
+import { backendDir, binDir, cacheDir, clusterDir, configPassphrase, lbPausedFlag, repoRoot, runDir, stateFile } from "./paths";
 import { pidOf, sleep, startProcess, stopAll, stopProcess } from "./procs";
 import {
     IstiodState,
@@ -108,6 +108,9 @@ export function toolEnv(): Record<string, string> {
         PULUMI_BACKEND_URL: `file://${backendDir}`,
         PULUMI_CONFIG_PASSPHRASE: configPassphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",
+        // Node's on-disk compile cache (Node >= 22.1): each preview and up starts two Node processes (the program and
+        // the dynamic provider) that compile the same modules; cached, each spends about 0.25 s less CPU.
+        NODE_COMPILE_CACHE: path.join(cacheDir, "node-compile-cache"),
     };
 }
 
