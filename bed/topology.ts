@@ -92,6 +92,19 @@ export class TopologyStack extends Stack {
 /** An interconnect of `groups`, each through its gateway `gw-<group>` (the suites' naming). */
 export const joined = (...groups: string[]) => ({ members: groups.map((g) => ({ group: g, gateways: [`gw-${g}`] })) });
 
+/** Groups "east" (clusters 1 and 2, its gateway on 2) and "west" (cluster 3), both joined: the quickstart's core. */
+export const eastWest = (): Pick<Topology, "groups" | "gateways" | "interconnect"> => ({
+    groups: [
+        { name: "east", clusters: [clusterName(1), clusterName(2)] },
+        { name: "west", clusters: [clusterName(3)] },
+    ],
+    gateways: [
+        { name: "gw-east", group: "east", cluster: clusterName(2) },
+        { name: "gw-west", group: "west", cluster: clusterName(3) },
+    ],
+    interconnect: joined("east", "west"),
+});
+
 export function warnings(p: PreviewJson): string[] {
     return (p.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message.trim());
 }

@@ -7,21 +7,10 @@ import * as os from "os";
 import * as path from "path";
 import { up } from "../bed/bed";
 import { Stack } from "../bed/stack";
-import { clusterName as c, Topology, TopologyStack } from "../bed/topology";
+import { TopologyStack } from "../bed/topology";
+import { benchTopology } from "./topology";
 
 const n = Number(process.argv[2] ?? 8);
-
-function topology(): Topology {
-    const groups = Array.from({ length: n / 2 }, (_, g) => ({ name: `g${g + 1}`, clusters: [c(2 * g + 1), c(2 * g + 2)] }));
-    return {
-        meshId: "bench",
-        controlPlane: { cluster: c(1) },
-        clusters: Array.from({ length: n }, (_, i) => ({ name: c(i + 1), podCidrs: [`10.${i + 1}.0.0/16`] })),
-        groups,
-        gateways: groups.map((g) => ({ name: `gw-${g.name}`, group: g.name, cluster: g.clusters[1] })),
-        interconnect: { members: groups.map((g) => ({ group: g.name, gateways: [`gw-${g.name}`] })) },
-    };
-}
 
 /**
  * Loaded into every Node process with NODE_OPTIONS=--require. Not --cpu-prof: the engine kills the provider
@@ -141,7 +130,7 @@ async function main(): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multinet-prof-"));
     try {
         await stack.create(n);
-        await stack.apply(topology());
+        await stack.apply(benchTopology(n));
         await stack.up(); // warm: the no-op measured below is the second
         await profiled(`no-op up at ${n} clusters`, stack, dir);
         const empty = new Stack(path.join(__dirname, "..", "bed", "programs", "empty"), "profile-empty");

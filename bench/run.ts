@@ -12,6 +12,7 @@ import { bedEnv, down, istiodDebug, readState, up } from "../bed/bed";
 import { istiodStarts, readStarts, settle } from "../bed/istiod";
 import { Stack } from "../bed/stack";
 import { clusterName as c, Live, Topology, TopologyStack } from "../bed/topology";
+import { benchTopology } from "./topology";
 import { metricTotal } from "../provider/istiod";
 import type { ClusterzEntry } from "../core/check";
 import { eastWestGatewayObjects, emptyLedger, gatewayRule, ledgerEntries, planMesh } from "../core";
@@ -53,26 +54,6 @@ async function measure(step: () => Promise<unknown>, live?: Live): Promise<Measu
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (live) await settle();
     return { seconds, requests: window.count(), restarts: live ? istiodStarts() - starts : undefined };
-}
-
-function topology(n: number, joined: number, lastAddress: string, controlPlaneRestart?: "never"): Topology {
-    const groups = Array.from({ length: n / 2 }, (_, g) => ({ name: `g${g + 1}`, clusters: [c(2 * g + 1), c(2 * g + 2)] }));
-    return {
-        meshId: "bench",
-        controlPlane: { cluster: c(1) },
-        clusters: Array.from({ length: n }, (_, i) => ({ name: c(i + 1), podCidrs: [`10.${i + 1}.0.0/16`] })),
-        groups,
-        gateways: groups.map((g, i) => ({
-            name: `gw-${g.name}`,
-            group: g.name,
-            cluster: g.clusters[1],
-            ...(i === groups.length - 1 ? { address: lastAddress } : {}),
-        })),
-        interconnect: {
-            members: groups.slice(0, joined).map((g) => ({ group: g.name, gateways: [`gw-${g.name}`] })),
-            ...(controlPlaneRestart ? { controlPlaneRestart } : {}),
-        },
-    };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -205,16 +186,16 @@ async function ours(n: number): Promise<Ours> {
     const before = await istiodRssMiB(); // no remote cluster yet
     let withRemotes: number;
     try {
-        await step("first deployment", topology(n, groups, "203.0.113.200"));
+        await step("first deployment", benchTopology(n, groups, "203.0.113.200"));
         await waitSynced(remotes);
         await sleep(2000); // its informers filled
         withRemotes = await istiodRssMiB();
-        await step("no-op", topology(n, groups, "203.0.113.200"));
-        await stack.apply(topology(n, groups - 1, "203.0.113.200")); // set-up: the last group leaves (not measured)
-        await step("one group joins", topology(n, groups, "203.0.113.200"), true);
-        await step("gateway address change", topology(n, groups, "203.0.113.201"));
-        await stack.apply(topology(n, groups - 1, "203.0.113.201", "never")); // set-up, as above
-        await step("joins, hot reload", topology(n, groups, "203.0.113.201", "never"), true);
+        await step("no-op", benchTopology(n, groups, "203.0.113.200"));
+        await stack.apply(benchTopology(n, groups - 1, "203.0.113.200")); // set-up: the last group leaves (not measured)
+        await step("one group joins", benchTopology(n, groups, "203.0.113.200"), true);
+        await step("gateway address change", benchTopology(n, groups, "203.0.113.201"));
+        await stack.apply(benchTopology(n, groups - 1, "203.0.113.201", "never")); // set-up, as above
+        await step("joins, hot reload", benchTopology(n, groups, "203.0.113.201", "never"), true);
     } finally {
         await stack.remove();
     }

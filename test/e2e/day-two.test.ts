@@ -5,7 +5,7 @@ import { auditOffset } from "../../bed/audit";
 import { istiodDebug, replaceCluster, startClusterAgain, stopCluster } from "../../bed/bed";
 import { kubeRequest } from "../../bed/kubeapi";
 import { sample } from "../../bed/sample";
-import { clusterName as c, istioNs, joined, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
+import { clusterName as c, eastWest, istioNs, joined, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
 import { annotations } from "../../core/names";
 import { clusterId, eventually, istiodClusters, istiodStarts, networkGateways, settle, sidecarView, summarize } from "../helpers/istio";
 
@@ -15,15 +15,7 @@ const base = (meshId: string, clusters: number[], over: Partial<Topology> = {}):
     meshId,
     controlPlane: { cluster: c(1) },
     clusters: clusters.map((n) => ({ name: c(n), clusterId: clusterId(n) })),
-    groups: [
-        { name: "east", clusters: [c(1), c(2)] },
-        { name: "west", clusters: [c(3)] },
-    ],
-    gateways: [
-        { name: "gw-east", group: "east", cluster: c(2) },
-        { name: "gw-west", group: "west", cluster: c(3) },
-    ],
-    interconnect: joined("east", "west"),
+    ...eastWest(),
     ...over,
 });
 

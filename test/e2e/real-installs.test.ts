@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import { BedCluster, pauseLoadBalancer } from "../../bed/bed";
 import { sample } from "../../bed/sample";
-import { clusterName as c, errors, istioNs, joined, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
+import { clusterName as c, eastWest, errors, istioNs, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
 import { clusterId, eventually, networkGateways, sidecarView, summarize } from "../helpers/istio";
 
 const live = new Live();
@@ -17,15 +17,7 @@ const base = (over: Partial<Topology> = {}): Topology => ({
     meshId: "mesh-real",
     controlPlane: { cluster: c(1) },
     clusters: [1, 2, 3].map((n) => ({ name: c(n), clusterId: clusterId(n) })),
-    groups: [
-        { name: "east", clusters: [c(1), c(2)] },
-        { name: "west", clusters: [c(3)] },
-    ],
-    gateways: [
-        { name: "gw-east", group: "east", cluster: c(2) },
-        { name: "gw-west", group: "west", cluster: c(3) },
-    ],
-    interconnect: joined("east", "west"),
+    ...eastWest(),
     ...over,
 });
 
