@@ -9,7 +9,7 @@ import { validate } from "./errors";
 import { warnBeforeChanges, known, previewReads } from "./previewReads";
 import type { ClusterAccess } from "../provider/kube";
 import type { AwaitIstiod } from "../provider/resources/common";
-import type { MeshCluster, MeshControlPlane } from "./mesh";
+import type { MeshCluster, MeshControlPlane } from "./args";
 import { MeshRegistry } from "./registry";
 
 /** One cluster of the mesh (the Mesh component's MeshCluster). */
