@@ -258,10 +258,35 @@ export class ValidationError extends Error {
 }
 
 /**
+ * The paths of a schema's fields as fieldValues names them ("controlPlane.cluster", "clusters[].podCidrs[]"): every
+ * field but an enum's, which its values word (see message), and the entries of a record, which its own path words.
+ */
+type FieldPaths<T, Prefix extends string = ""> = {
+    [K in keyof T & string]-?: PathsOf<NonNullable<T[K]>, Prefix extends "" ? K : `${Prefix}.${K}`>;
+}[keyof T & string];
+type PathsOf<V, P extends string> = V extends readonly (infer I)[]
+    ? P | PathsOf<NonNullable<I>, `${P}[]`>
+    : V extends string
+      ? string extends V
+          ? P
+          : never
+      : V extends object
+        ? string extends keyof V
+            ? P
+            : P | FieldPaths<V, P>
+        : P;
+type SchemaFieldPaths =
+    | FieldPaths<z.input<typeof multiNetworkingSchema>>
+    | FieldPaths<z.input<typeof networkGroupSchema>>
+    | FieldPaths<z.input<typeof eastWestGatewaySchema>>
+    | FieldPaths<z.input<typeof interconnectSchema>>;
+
+/**
  * What a field holds, with an example, for a value of the wrong type or a missing one: by its path, items of lists
  * as "[]". A NetworkGroup's clusters are names where a MultiNetworking's are objects: ":string[]" and ":string" say so.
+ * Every field of every schema has its entry (tsc names a missing one), so none falls back to a bare type name.
  */
-const fieldValues: Record<string, string> = {
+const fieldValues = {
     meshId: 'a string, e.g. "mesh1"',
     controlPlane: 'an object naming the control plane\'s cluster, e.g. { cluster: "hosted" }',
     "controlPlane.cluster": 'a cluster name, e.g. "hosted"',
@@ -291,7 +316,7 @@ const fieldValues: Record<string, string> = {
     port: "a port number, e.g. 15443",
     addressTimeoutSeconds: "a whole number of seconds, e.g. 300",
     proxyImage: 'a string, e.g. "docker.io/istio/proxyv2:1.31.0"',
-};
+} satisfies Record<SchemaFieldPaths, string> & Record<string, string> as Record<string, string>;
 
 const typeNames: Record<string, string> = {
     int: "a whole number",
