@@ -1,6 +1,7 @@
 // Pure rendering: the Kubernetes objects that realise each concept, as server-side-apply bodies.
 import * as YAML from "yaml";
 import { annotations, crossNetworkPort, eastWest, gatewayRuleName, labels, managedByValue, remoteAccess } from "./names";
+import type { ParsedGateway } from "./validate";
 
 export interface KubeObject {
     apiVersion: string;
@@ -73,25 +74,26 @@ export function networkLabelPatch(o: Ownership, namespace: string, network: stri
     };
 }
 
-export interface EastWestGatewaySpec {
+/** A gateway's arguments its objects do not carry: where it runs, and what the provider waits for and publishes. */
+export type UnrenderedGatewayArgs = "cluster" | "addressTimeoutSeconds" | "port";
+
+/**
+ * What a gateway's objects are rendered from: its parsed arguments (described once, in the SDK's MeshGateway), less
+ * those they do not carry, and where it runs. A new argument arrives here, and in the provider's inputs, by itself.
+ */
+export type EastWestGatewaySpec = Omit<ParsedGateway, UnrenderedGatewayArgs | "address" | "serviceType"> & {
     namespace: string;
     networkName: string;
     /** Istio cluster ID of the gateway's cluster (the proxy reports it when it is not injected). */
     clusterId: string;
-    replicas: number;
-    serviceAnnotations: Record<string, string>;
     /** How the gateway is exposed; states of releases before NodePort gateways lack it: "LoadBalancer". */
-    serviceType?: "LoadBalancer" | "NodePort";
+    serviceType?: ParsedGateway["serviceType"];
     /**
-     * The address the user gives: with a load balancer, the one it should assign (`spec.loadBalancerIP`); with
-     * node ports, where other networks reach the nodes.
+     * The argument `address`, the address the user gives: with a load balancer, the one it should assign
+     * (`spec.loadBalancerIP`); with node ports, where other networks reach the nodes.
      */
     requestedAddress?: string;
-    /** With node ports: the node port of the gateway's 15443 server (else Kubernetes picks one). */
-    nodePort?: number;
-    /** A proxy image to run without Istio's injector; default: `image: auto`, which the injector fills in. */
-    proxyImage?: string;
-}
+};
 
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 

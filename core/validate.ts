@@ -232,6 +232,9 @@ export const eastWestGatewaySchema = z
             });
     });
 
+/** A gateway's arguments as parsed, defaults filled in: what its provider inputs and objects derive from. */
+export type ParsedGateway = z.output<typeof eastWestGatewaySchema>;
+
 export const interconnectSchema = z.object({
     controlPlaneRestart: z.enum(restartPolicies).default(defaultRestartPolicy),
 });

@@ -3,9 +3,12 @@
 // derive from them (MultiNetworking's clusters and control plane are these types). They live apart from the Mesh
 // component so that the components below it import them without importing the component built on top of them.
 import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { eastWestGatewaySchema, interconnectSchema, multiNetworkingSchema, networkGroupSchema } from "../core/validate";
 
-// MeshCluster and MeshControlPlane are also MultiNetworking's ClusterArgs and ControlPlaneArgs. Their docs say each
-// default twice: in prose, which the component schema (and so YAML, Go and Python users) gets, and as @default.
+// MeshCluster and MeshControlPlane are also MultiNetworking's ClusterArgs and ControlPlaneArgs, and MeshGateway less
+// its name and group is EastWestGatewayArgs. Their docs say each default twice: in prose, which the component schema
+// (and so YAML, Go and Python users) gets, and as @default.
 
 /** One cluster of the mesh. */
 export interface MeshCluster {
@@ -82,7 +85,10 @@ export interface MeshGroup {
     clusters: string[];
 }
 
-/** An east-west gateway on one cluster of a group. */
+/**
+ * An east-west gateway on one cluster of a group. Its fields other than `name` and `group` are also the
+ * EastWestGateway component's arguments (EastWestGatewayArgs), described here once.
+ */
 export interface MeshGateway {
     /**
      * The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
@@ -91,10 +97,10 @@ export interface MeshGateway {
     name: string;
     /** The group the gateway serves, by name. */
     group: string;
-    /** The cluster it runs on: a member of the group; at most one gateway per cluster. */
+    /** The cluster it runs on: a member of the gateway's group; at most one gateway per cluster. */
     cluster: string;
     /**
-     * Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
+     * Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
      * @default 1
      */
     replicas?: number;
@@ -105,38 +111,41 @@ export interface MeshGateway {
      */
     serviceAnnotations?: { [key: string]: string };
     /**
-     * How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
-     * Service at `address` (required then). Default: LoadBalancer.
-     * @default LoadBalancer
+     * How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
+     * (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+     * "LoadBalancer".
+     * @default "LoadBalancer"
      */
     serviceType?: GatewayServiceType;
     /**
-     * Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
-     * (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
-     * IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
-     * @default the address the load balancer assigns
+     * Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
+     * they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
+     * node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
+     * prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+     * @default the address the load balancer assigns (required with "NodePort")
      */
     address?: string;
     /**
-     * With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
-     * Kubernetes picks.
+     * With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
+     * (30000-32767 by default). Default: one Kubernetes picks.
      * @default one Kubernetes picks
      */
     nodePort?: number;
     /**
-     * The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
-     * Default: 15443, or the node port with NodePort.
-     * @default 15443, or the node port with NodePort
+     * The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
+     * maps another one to it. Default: 15443, or the node port with "NodePort".
+     * @default 15443, or the node port with "NodePort"
      */
     port?: number;
     /**
-     * How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+     * How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
      * @default 300
      */
     addressTimeoutSeconds?: number;
     /**
-     * A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
-     * without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
+     * A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
+     * Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
+     * cluster that has no injector selecting them. Default: none (injected).
      * @default none: injected
      */
     proxyImage?: string;
@@ -190,3 +199,41 @@ export interface MeshInterconnect {
      */
     controlPlaneRestart?: ControlPlaneRestart;
 }
+
+/** An EastWestGateway's own arguments (the component's add the NetworkGroup it serves): a MeshGateway's. */
+export type GatewayArgs = Omit<MeshGateway, "name" | "group">;
+
+/**
+ * An argument type as TypeScript programs write it: an enum's field also takes the enum's values as strings
+ * (`serviceType: "NodePort"` as well as `GatewayServiceType.NodePort`). Each field keeps its doc.
+ */
+export type AsStrings<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] | `${NonNullable<T[K]>}` : T[K] };
+
+/**
+ * `true` when a schema's input (`z.input<typeof schema>`) has exactly the keys of an argument type, and each key
+ * takes exactly the values the type allows (optional where the type's is); otherwise the keys that differ, which
+ * tsc's error names.
+ */
+export type Describes<Args, Input> = [Exclude<keyof Args, keyof Input>, Exclude<keyof Input, keyof Args>] extends [never, never]
+    ? [DifferingValues<AsStrings<Args>, Input>] extends [never]
+        ? true
+        : { valuesDifferAt: DifferingValues<AsStrings<Args>, Input> }
+    : { describedButNotInTheSchema: Exclude<keyof Args, keyof Input>; inTheSchemaButNotDescribed: Exclude<keyof Input, keyof Args> };
+
+type DifferingValues<A, B> = { [K in keyof A & keyof B]-?: [A[K], B[K]] extends [B[K], A[K]] ? never : K }[keyof A & keyof B];
+
+/** @internal Compiles only for `true`: see ArgumentsParsed. */
+export type Holds<T extends true> = T;
+
+/**
+ * @internal Each core schema parses exactly the arguments described here (checked by tsc; nothing at run time), so an
+ * argument added here and not to its schema, or to its schema and not here, does not compile. `kubeconfig` is
+ * checked by MultiNetworking itself; a NetworkGroup's `networkName` reaches its schema filled in (the resource name).
+ */
+export type ArgumentsParsed = [
+    Holds<Describes<GatewayArgs, z.input<typeof eastWestGatewaySchema>>>,
+    Holds<Describes<Omit<MeshGroup, "name"> & { networkName: string }, z.input<typeof networkGroupSchema>>>,
+    Holds<Describes<Omit<MeshCluster, "kubeconfig">, z.input<typeof multiNetworkingSchema>["clusters"][number]>>,
+    Holds<Describes<MeshControlPlane, z.input<typeof multiNetworkingSchema>["controlPlane"]>>,
+    Holds<Describes<Omit<MeshInterconnect, "members">, z.input<typeof interconnectSchema>>>,
+];

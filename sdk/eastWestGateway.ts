@@ -4,59 +4,12 @@ import { gatewayProblems } from "../core/rules";
 import { EastWestGatewayResource } from "./dynamic";
 import { fail, validate } from "./errors";
 import { NetworkGroup } from "./networkGroup";
+import type { AsStrings, GatewayArgs } from "./args";
 
-export interface EastWestGatewayArgs {
+/** An EastWestGateway's arguments: a MeshGateway's (their docs are there), and the NetworkGroup it serves. */
+export interface EastWestGatewayArgs extends AsStrings<GatewayArgs> {
     /** The group the gateway serves. When its cluster moves to another group, point this at the new group: the gateway follows in place. */
     networkGroup: NetworkGroup;
-    /** The cluster to run on: a member of `networkGroup`. At most one gateway per cluster. */
-    cluster: string;
-    /**
-     * Gateway replicas, a whole number >= 1. A PodDisruptionBudget (minAvailable 1) is added above 1.
-     * @default 1
-     */
-    replicas?: number;
-    /**
-     * Annotations for the LoadBalancer Service (cloud load-balancer settings). Keys must be valid annotation keys.
-     * @default {}
-     */
-    serviceAnnotations?: Record<string, string>;
-    /**
-     * How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
-     * (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then).
-     * @default "LoadBalancer"
-     */
-    serviceType?: "LoadBalancer" | "NodePort";
-    /**
-     * Where other networks reach the gateway, as you set it (the output `address` is where they do): with a load
-     * balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a node's address or the NAT
-     * in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard prefix 100::/64.
-     * @default the address the load balancer assigns (required with "NodePort")
-     */
-    address?: string;
-    /**
-     * With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
-     * (30000-32767 by default).
-     * @default one Kubernetes picks
-     */
-    nodePort?: number;
-    /**
-     * The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
-     * maps another one to it.
-     * @default 15443, or the node port with "NodePort"
-     */
-    port?: number;
-    /**
-     * How long to wait for the load balancer's address before failing, in whole seconds >= 1.
-     * @default 300
-     */
-    addressTimeoutSeconds?: number;
-    /**
-     * A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
-     * Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
-     * cluster that has no injector selecting them.
-     * @default none: injected
-     */
-    proxyImage?: string;
 }
 
 /**
@@ -94,22 +47,17 @@ export class EastWestGateway extends pulumi.ComponentResource {
         this.networkGroup = group;
         mn.registry.gateways.push({ cluster: parsed.cluster, networkName: group.spec.networkName });
 
+        // Every parsed argument goes to the provider as it is, `address` as the requested one.
+        const { address, ...settings } = parsed;
         const gw = new EastWestGatewayResource(
             name,
             {
                 ...mn.commonInputs([parsed.cluster]),
-                cluster: parsed.cluster,
+                ...settings,
+                requestedAddress: address,
                 clusterId: mn.cluster(parsed.cluster).clusterId,
                 namespace: mn.controlPlane.namespace,
                 networkName: group.spec.networkName,
-                replicas: parsed.replicas,
-                serviceAnnotations: parsed.serviceAnnotations,
-                serviceType: parsed.serviceType,
-                requestedAddress: parsed.address,
-                nodePort: parsed.nodePort,
-                port: parsed.port,
-                proxyImage: parsed.proxyImage,
-                addressTimeoutSeconds: parsed.addressTimeoutSeconds,
             },
             { parent: this, dependsOn: [group.group] },
         );

@@ -122,16 +122,9 @@ export class Mesh extends pulumi.ComponentResource {
         }
         const gateways = new Map<string, EastWestGateway>();
         (args.gateways ?? []).forEach((gw, i) => {
-            const { name: gwName, group, serviceType, ...rest } = gw;
+            const { name: gwName, group, ...rest } = gw;
             const networkGroup = byName("group", groups, group, `gateways[${i}].group`);
-            gateways.set(
-                gwName,
-                new EastWestGateway(
-                    gwName,
-                    { networkGroup, serviceType: serviceType as `${GatewayServiceType}` | undefined, ...rest },
-                    { parent: this },
-                ),
-            );
+            gateways.set(gwName, new EastWestGateway(gwName, { networkGroup, ...rest }, { parent: this }));
         });
         const ic = args.interconnect
             ? new Interconnect(

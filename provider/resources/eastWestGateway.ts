@@ -5,7 +5,8 @@ import { Cluster, ClusterError } from "../kube";
 import { injectorFor, MutatingWebhookConfiguration } from "../../core/injection";
 import { crossNetworkPort, eastWest } from "../../core/names";
 import { permissions } from "../../core/permissions";
-import { eastWestGatewayObjects, EastWestGatewaySpec, KubeObject } from "../../core/render";
+import { eastWestGatewayObjects, EastWestGatewaySpec, KubeObject, UnrenderedGatewayArgs } from "../../core/render";
+import type { ParsedGateway } from "../../core/validate";
 import {
     missingPermissions,
     createOrUndo,
@@ -28,12 +29,8 @@ import {
     DiffKeys,
 } from "./common";
 
-export interface EastWestGatewayInputs extends CommonInputs, EastWestGatewaySpec {
-    cluster: string;
-    addressTimeoutSeconds: number;
-    /** The port other networks reach the gateway's 15443 server at (NAT); default: 15443, or the node port. */
-    port?: number;
-}
+/** The gateway's parsed arguments (see EastWestGatewaySpec) with what every resource of the mesh carries. */
+export interface EastWestGatewayInputs extends CommonInputs, EastWestGatewaySpec, Pick<ParsedGateway, UnrenderedGatewayArgs> {}
 
 export interface EastWestGatewayOutputs extends EastWestGatewayInputs {
     /**

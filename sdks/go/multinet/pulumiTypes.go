@@ -256,35 +256,38 @@ func (o MeshControlPlaneOutput) Namespace() pulumi.StringPtrOutput {
 }
 
 type MeshGateway struct {
-	// Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
-	// (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
-	// IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
+	// Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
+	// they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
+	// node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
+	// prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
 	Address *string `pulumi:"address"`
-	// How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+	// How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
 	AddressTimeoutSeconds *float64 `pulumi:"addressTimeoutSeconds"`
-	// The cluster it runs on: a member of the group; at most one gateway per cluster.
+	// The cluster it runs on: a member of the gateway's group; at most one gateway per cluster.
 	Cluster string `pulumi:"cluster"`
 	// The group the gateway serves, by name.
 	Group string `pulumi:"group"`
 	// The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
 	// name, like a group's).
 	Name string `pulumi:"name"`
-	// With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
-	// Kubernetes picks.
+	// With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
+	// (30000-32767 by default). Default: one Kubernetes picks.
 	NodePort *float64 `pulumi:"nodePort"`
-	// The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
-	// Default: 15443, or the node port with NodePort.
+	// The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
+	// maps another one to it. Default: 15443, or the node port with "NodePort".
 	Port *float64 `pulumi:"port"`
-	// A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
-	// without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
+	// A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
+	// Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
+	// cluster that has no injector selecting them. Default: none (injected).
 	ProxyImage *string `pulumi:"proxyImage"`
-	// Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
+	// Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
 	Replicas *float64 `pulumi:"replicas"`
 	// Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
 	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
-	// How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
-	// Service at `address` (required then). Default: LoadBalancer.
+	// How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
+	// (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+	// "LoadBalancer".
 	ServiceType *GatewayServiceType `pulumi:"serviceType"`
 }
 
@@ -300,35 +303,38 @@ type MeshGatewayInput interface {
 }
 
 type MeshGatewayArgs struct {
-	// Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
-	// (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
-	// IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
+	// Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
+	// they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
+	// node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
+	// prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
 	Address *string `pulumi:"address"`
-	// How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+	// How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
 	AddressTimeoutSeconds *float64 `pulumi:"addressTimeoutSeconds"`
-	// The cluster it runs on: a member of the group; at most one gateway per cluster.
+	// The cluster it runs on: a member of the gateway's group; at most one gateway per cluster.
 	Cluster string `pulumi:"cluster"`
 	// The group the gateway serves, by name.
 	Group string `pulumi:"group"`
 	// The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
 	// name, like a group's).
 	Name string `pulumi:"name"`
-	// With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
-	// Kubernetes picks.
+	// With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
+	// (30000-32767 by default). Default: one Kubernetes picks.
 	NodePort *float64 `pulumi:"nodePort"`
-	// The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
-	// Default: 15443, or the node port with NodePort.
+	// The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
+	// maps another one to it. Default: 15443, or the node port with "NodePort".
 	Port *float64 `pulumi:"port"`
-	// A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
-	// without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
+	// A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
+	// Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
+	// cluster that has no injector selecting them. Default: none (injected).
 	ProxyImage *string `pulumi:"proxyImage"`
-	// Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
+	// Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
 	Replicas *float64 `pulumi:"replicas"`
 	// Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
 	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
-	// How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
-	// Service at `address` (required then). Default: LoadBalancer.
+	// How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
+	// (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+	// "LoadBalancer".
 	ServiceType *GatewayServiceType `pulumi:"serviceType"`
 }
 
@@ -383,19 +389,20 @@ func (o MeshGatewayOutput) ToMeshGatewayOutputWithContext(ctx context.Context) M
 	return o
 }
 
-// Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
-// (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
-// IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
+// Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
+// they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
+// node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
+// prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
 func (o MeshGatewayOutput) Address() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshGateway) *string { return v.Address }).(pulumi.StringPtrOutput)
 }
 
-// How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+// How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
 func (o MeshGatewayOutput) AddressTimeoutSeconds() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v MeshGateway) *float64 { return v.AddressTimeoutSeconds }).(pulumi.Float64PtrOutput)
 }
 
-// The cluster it runs on: a member of the group; at most one gateway per cluster.
+// The cluster it runs on: a member of the gateway's group; at most one gateway per cluster.
 func (o MeshGatewayOutput) Cluster() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshGateway) string { return v.Cluster }).(pulumi.StringOutput)
 }
@@ -411,25 +418,26 @@ func (o MeshGatewayOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshGateway) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
-// Kubernetes picks.
+// With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
+// (30000-32767 by default). Default: one Kubernetes picks.
 func (o MeshGatewayOutput) NodePort() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v MeshGateway) *float64 { return v.NodePort }).(pulumi.Float64PtrOutput)
 }
 
-// The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
-// Default: 15443, or the node port with NodePort.
+// The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
+// maps another one to it. Default: 15443, or the node port with "NodePort".
 func (o MeshGatewayOutput) Port() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v MeshGateway) *float64 { return v.Port }).(pulumi.Float64PtrOutput)
 }
 
-// A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
-// without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
+// A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
+// Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
+// cluster that has no injector selecting them. Default: none (injected).
 func (o MeshGatewayOutput) ProxyImage() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshGateway) *string { return v.ProxyImage }).(pulumi.StringPtrOutput)
 }
 
-// Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
+// Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
 func (o MeshGatewayOutput) Replicas() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v MeshGateway) *float64 { return v.Replicas }).(pulumi.Float64PtrOutput)
 }
@@ -440,8 +448,9 @@ func (o MeshGatewayOutput) ServiceAnnotations() pulumi.StringMapOutput {
 	return o.ApplyT(func(v MeshGateway) map[string]string { return v.ServiceAnnotations }).(pulumi.StringMapOutput)
 }
 
-// How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
-// Service at `address` (required then). Default: LoadBalancer.
+// How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
+// (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+// "LoadBalancer".
 func (o MeshGatewayOutput) ServiceType() GatewayServiceTypePtrOutput {
 	return o.ApplyT(func(v MeshGateway) *GatewayServiceType { return v.ServiceType }).(GatewayServiceTypePtrOutput)
 }

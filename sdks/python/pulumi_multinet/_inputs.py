@@ -269,7 +269,7 @@ class MeshControlPlaneArgs:
 class MeshGatewayArgsDict(TypedDict):
     cluster: _builtins.str
     """
-    The cluster it runs on: a member of the group; at most one gateway per cluster.
+    The cluster it runs on: a member of the gateway's group; at most one gateway per cluster.
     """
     group: _builtins.str
     """
@@ -282,32 +282,34 @@ class MeshGatewayArgsDict(TypedDict):
     """
     address: NotRequired[_builtins.str]
     """
-    Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
-    (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
-    IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
+    Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
+    they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
+    node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
+    prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
     """
     address_timeout_seconds: NotRequired[_builtins.float]
     """
-    How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+    How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
     """
     node_port: NotRequired[_builtins.float]
     """
-    With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
-    Kubernetes picks.
+    With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
+    (30000-32767 by default). Default: one Kubernetes picks.
     """
     port: NotRequired[_builtins.float]
     """
-    The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
-    Default: 15443, or the node port with NodePort.
+    The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
+    maps another one to it. Default: 15443, or the node port with "NodePort".
     """
     proxy_image: NotRequired[_builtins.str]
     """
-    A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
-    without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
+    A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
+    Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
+    cluster that has no injector selecting them. Default: none (injected).
     """
     replicas: NotRequired[_builtins.float]
     """
-    Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
+    Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
     """
     service_annotations: NotRequired[Mapping[str, _builtins.str]]
     """
@@ -316,8 +318,9 @@ class MeshGatewayArgsDict(TypedDict):
     """
     service_type: NotRequired['GatewayServiceType']
     """
-    How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
-    Service at `address` (required then). Default: LoadBalancer.
+    How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
+    (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+    "LoadBalancer".
     """
 
 @pulumi.input_type
@@ -335,25 +338,28 @@ class MeshGatewayArgs:
                  service_annotations: Optional[Mapping[str, _builtins.str]] = None,
                  service_type: Optional['GatewayServiceType'] = None):
         """
-        :param _builtins.str cluster: The cluster it runs on: a member of the group; at most one gateway per cluster.
+        :param _builtins.str cluster: The cluster it runs on: a member of the gateway's group; at most one gateway per cluster.
         :param _builtins.str group: The group the gateway serves, by name.
         :param _builtins.str name: The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
                name, like a group's).
-        :param _builtins.str address: Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
-               (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
-               IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
-        :param _builtins.float address_timeout_seconds: How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
-        :param _builtins.float node_port: With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
-               Kubernetes picks.
-        :param _builtins.float port: The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
-               Default: 15443, or the node port with NodePort.
-        :param _builtins.str proxy_image: A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
-               without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
-        :param _builtins.float replicas: Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
+        :param _builtins.str address: Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
+               they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
+               node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
+               prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+        :param _builtins.float address_timeout_seconds: How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
+        :param _builtins.float node_port: With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
+               (30000-32767 by default). Default: one Kubernetes picks.
+        :param _builtins.float port: The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
+               maps another one to it. Default: 15443, or the node port with "NodePort".
+        :param _builtins.str proxy_image: A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
+               Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
+               cluster that has no injector selecting them. Default: none (injected).
+        :param _builtins.float replicas: Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
         :param Mapping[str, _builtins.str] service_annotations: Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
                Default: none.
-        :param 'GatewayServiceType' service_type: How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
-               Service at `address` (required then). Default: LoadBalancer.
+        :param 'GatewayServiceType' service_type: How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
+               (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+               "LoadBalancer".
         """
         pulumi.set(__self__, "cluster", cluster)
         pulumi.set(__self__, "group", group)
@@ -379,7 +385,7 @@ class MeshGatewayArgs:
     @pulumi.getter
     def cluster(self) -> _builtins.str:
         """
-        The cluster it runs on: a member of the group; at most one gateway per cluster.
+        The cluster it runs on: a member of the gateway's group; at most one gateway per cluster.
         """
         return pulumi.get(self, "cluster")
 
@@ -416,9 +422,10 @@ class MeshGatewayArgs:
     @pulumi.getter
     def address(self) -> Optional[_builtins.str]:
         """
-        Where other networks reach the gateway, as you set it: with a load balancer, the address it should assign
-        (`spec.loadBalancerIP`); with NodePort, a node's address or the NAT in front of the nodes. Dotted-quad IPv4 or
-        IPv6, not in 100::/64. Default: the address the load balancer assigns (required with NodePort).
+        Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
+        they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
+        node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
+        prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
         """
         return pulumi.get(self, "address")
 
@@ -430,7 +437,7 @@ class MeshGatewayArgs:
     @pulumi.getter(name="addressTimeoutSeconds")
     def address_timeout_seconds(self) -> Optional[_builtins.float]:
         """
-        How long to wait for the load balancer's address, in whole seconds >= 1. Default: 300.
+        How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
         """
         return pulumi.get(self, "address_timeout_seconds")
 
@@ -442,8 +449,8 @@ class MeshGatewayArgs:
     @pulumi.getter(name="nodePort")
     def node_port(self) -> Optional[_builtins.float]:
         """
-        With NodePort: the node port of the gateway's 15443 server (within the cluster's node-port range). Default: one
-        Kubernetes picks.
+        With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
+        (30000-32767 by default). Default: one Kubernetes picks.
         """
         return pulumi.get(self, "node_port")
 
@@ -455,8 +462,8 @@ class MeshGatewayArgs:
     @pulumi.getter
     def port(self) -> Optional[_builtins.float]:
         """
-        The port other networks reach the gateway's 15443 server at, when a NAT or firewall maps another one to it.
-        Default: 15443, or the node port with NodePort.
+        The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
+        maps another one to it. Default: 15443, or the node port with "NodePort".
         """
         return pulumi.get(self, "port")
 
@@ -468,8 +475,9 @@ class MeshGatewayArgs:
     @pulumi.getter(name="proxyImage")
     def proxy_image(self) -> Optional[_builtins.str]:
         """
-        A proxy image (e.g. "docker.io/istio/proxyv2:1.31.0") to run the gateway without Istio's sidecar injector;
-        without it the preview refuses a cluster with no injector selecting the gateway pods. Default: injected.
+        A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
+        Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
+        cluster that has no injector selecting them. Default: none (injected).
         """
         return pulumi.get(self, "proxy_image")
 
@@ -481,7 +489,7 @@ class MeshGatewayArgs:
     @pulumi.getter
     def replicas(self) -> Optional[_builtins.float]:
         """
-        Gateway replicas, a whole number >= 1 (a PodDisruptionBudget above 1). Default: 1.
+        Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
         """
         return pulumi.get(self, "replicas")
 
@@ -506,8 +514,9 @@ class MeshGatewayArgs:
     @pulumi.getter(name="serviceType")
     def service_type(self) -> Optional['GatewayServiceType']:
         """
-        How other networks reach the gateway: a LoadBalancer Service, or where no load balancer exists a NodePort
-        Service at `address` (required then). Default: LoadBalancer.
+        How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
+        (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+        "LoadBalancer".
         """
         return pulumi.get(self, "service_type")
 
