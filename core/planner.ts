@@ -4,13 +4,22 @@
 import { classifyInterconnect, InterconnectChange, movesInto } from "./changes";
 import { emptyLedger, gatewayEndpointText, InterconnectMember, ledgerEntries, NetworkEntry } from "./meshNetworks";
 import { crossNetworkPort, defaultRestartPolicy, RestartPolicy } from "./names";
-import { eastWestGatewayObjects, gatewayRule, KubeObject, networkLabelPatch, ownership, readerAccessObjects } from "./render";
+import {
+    eastWestGatewayObjects,
+    EastWestGatewaySpec,
+    gatewayRule,
+    KubeObject,
+    networkLabelPatch,
+    ownership,
+    readerAccessObjects,
+} from "./render";
 import {
     eastWestGatewaySchema,
     interconnectSchema,
     multiNetworkingSchema,
     networkGroupSchema,
     parseArgs,
+    ParsedGateway,
     ValidationError,
 } from "./validate";
 import { gatewayProblems, GatewayView, groupProblems, GroupView, memberProblems } from "./rules";
@@ -23,17 +32,8 @@ export interface MeshTopology {
     /** `clusterId`: Istio's cluster ID, the name unless given. */
     clusters: { name: string; clusterId?: string; podCidrs: string[] }[];
     groups: GroupView[];
-    gateways: {
-        name: string;
-        cluster: string;
-        networkName: string;
-        replicas: number;
-        serviceAnnotations: Record<string, string>;
-        serviceType?: "LoadBalancer" | "NodePort";
-        requestedAddress?: string;
-        nodePort?: number;
-        port?: number;
-    }[];
+    /** What each gateway's objects are rendered from (its parsed arguments, `address` as `requestedAddress`). */
+    gateways: (Omit<EastWestGatewaySpec, "namespace" | "clusterId"> & Pick<ParsedGateway, "cluster" | "port"> & { name: string })[];
     /** Members name their gateways; `addresses` defaults to the gateways' (known only when user-set). */
     interconnect?: { members: { networkName: string; gateways: string[]; addresses?: string[] }[]; controlPlaneRestart: RestartPolicy };
 }
@@ -95,14 +95,10 @@ function problemsOf(t: MeshTopology): string[] {
     const gateways: GatewayView[] = [];
     for (const gw of t.gateways) {
         const label = `EastWestGateway "${gw.name}"`;
-        const { cluster, replicas, serviceAnnotations, serviceType, requestedAddress, nodePort, port } = gw;
-        problems.push(
-            ...schemaProblems(
-                eastWestGatewaySchema,
-                { cluster, replicas, serviceAnnotations, serviceType, address: requestedAddress, nodePort, port },
-                label,
-            ),
-        );
+        // Every argument the gateway has is checked as the component checks it.
+        const { name: _name, networkName: _networkName, requestedAddress, ...args } = gw;
+        const cluster = gw.cluster;
+        problems.push(...schemaProblems(eastWestGatewaySchema, { ...args, address: requestedAddress }, label));
         const group = t.groups.find((g) => g.networkName === gw.networkName);
         if (!group) {
             problems.push(`${label}: networkGroup: no network group "${gw.networkName}" is declared`);
