@@ -45,6 +45,14 @@ export const annotations = {
     serviceAccountName: "kubernetes.io/service-account.name",
 } as const;
 
+/** Istio: the pod annotations that decide a pod's injection; a gateway's pod template sets them itself. */
+export const injectionAnnotations = {
+    /** "true" or "false": whether the injector adds the proxy. */
+    inject: "sidecar.istio.io/inject",
+    /** Which injection template; a gateway's is "gateway". */
+    templates: "inject.istio.io/templates",
+} as const;
+
 export const managedByValue = "pulumi-multinet";
 
 export const gatewayRuleName = "cross-network-gateway";

@@ -1,6 +1,15 @@
 // Pure rendering: the Kubernetes objects that realise each concept, as server-side-apply bodies.
 import * as YAML from "yaml";
-import { annotations, crossNetworkPort, eastWest, gatewayRuleName, labels, managedByValue, remoteAccess } from "./names";
+import {
+    annotations,
+    crossNetworkPort,
+    eastWest,
+    gatewayRuleName,
+    injectionAnnotations,
+    labels,
+    managedByValue,
+    remoteAccess,
+} from "./names";
 import type { ParsedGateway } from "./validate";
 
 export interface KubeObject {
@@ -192,7 +201,11 @@ export function eastWestGatewayObjects(o: Ownership, spec: EastWestGatewaySpec):
                 template: {
                     metadata: {
                         labels: { ...gwLabels, "sidecar.istio.io/inject": inject },
-                        annotations: { "inject.istio.io/templates": "gateway", "sidecar.istio.io/inject": inject },
+                        annotations: {
+                            ...spec.podAnnotations,
+                            [injectionAnnotations.templates]: "gateway",
+                            [injectionAnnotations.inject]: inject,
+                        },
                     },
                     spec: {
                         serviceAccountName: eastWest.serviceAccount,

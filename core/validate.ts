@@ -4,7 +4,7 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { isolationAddress } from "./meshNetworks";
-import { defaultRestartPolicy, restartPolicies } from "./names";
+import { defaultRestartPolicy, injectionAnnotations, restartPolicies } from "./names";
 
 const dns1123Label = z
     .string()
@@ -45,6 +45,17 @@ const annotations = z.record(z.string(), z.string()).superRefine((record, ctx) =
                     'then a name of at most 63 characters (e.g. "service.beta.kubernetes.io/aws-load-balancer-type")',
             });
         }
+    }
+});
+
+/** A gateway's pod annotations: valid keys, but not those of its injection, which the gateway sets itself. */
+const podAnnotations = annotations.superRefine((record, ctx) => {
+    for (const key of Object.values(injectionAnnotations).filter((k) => k in record)) {
+        ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: "is set by the gateway itself (it decides the gateway's Istio injection; see proxyImage); remove it",
+        });
     }
 });
 
@@ -201,6 +212,7 @@ export const eastWestGatewaySchema = z
         cluster: z.string(),
         replicas: z.number().int().min(1, "must be at least 1").default(1),
         serviceAnnotations: annotations.default({}),
+        podAnnotations: podAnnotations.optional(),
         serviceType: z.enum(["LoadBalancer", "NodePort"]).default("LoadBalancer"),
         address: gatewayAddress.optional(),
         nodePort: portNumber.optional(),
@@ -313,6 +325,7 @@ const fieldValues = {
     cluster: 'a cluster name, e.g. "east-1"',
     replicas: "a whole number, e.g. 2",
     serviceAnnotations: 'an object of annotation keys and values, e.g. { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" }',
+    podAnnotations: 'an object of annotation keys and values, e.g. { "prometheus.io/scrape": "true" }',
     address: 'a string, e.g. "203.0.113.7"',
     serviceType: '"LoadBalancer" or "NodePort"',
     nodePort: "a port number, e.g. 31443",

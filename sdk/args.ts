@@ -111,6 +111,14 @@ export interface MeshGateway {
      */
     serviceAnnotations?: { [key: string]: string };
     /**
+     * Annotations for the gateway's pods (its Deployment's pod template), as Istio's gateway chart's `podAnnotations`:
+     * e.g. a metrics scraper's. Keys must be valid annotation keys, other than the two the gateway sets itself for its
+     * Istio injection (`sidecar.istio.io/inject`, `inject.istio.io/templates`). A change rolls the gateway's pods.
+     * Default: none.
+     * @default none
+     */
+    podAnnotations?: { [key: string]: string };
+    /**
      * How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
      * (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
      * "LoadBalancer".

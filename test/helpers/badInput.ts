@@ -113,6 +113,11 @@ export const sdkCases: [string, Topology, string[]][] = [
         [`EastWestGateway "gw-east"`, `serviceAnnotations["lb type"]`, "not a valid annotation key"],
     ],
     [
+        "a pod annotation the gateway's injection sets",
+        edit((t) => (t.gateways[0].podAnnotations = { "sidecar.istio.io/inject": "false" })),
+        [`EastWestGateway "gw-east"`, `podAnnotations["sidecar.istio.io/inject"]`, "set by the gateway itself", "remove it"],
+    ],
+    [
         "an invalid user address",
         edit((t) => (t.gateways[1].address = "203.0.113.256")),
         [`EastWestGateway "gw-west"`, "address", "not a valid IPv4 or IPv6 address"],

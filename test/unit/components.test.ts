@@ -200,6 +200,36 @@ describe("the quickstart's resources", () => {
         ]);
     });
 
+    test("every gateway argument reaches its provider as given, from an EastWestGateway and from the Mesh component", async () => {
+        const { Mesh, EastWestGateway, GatewayServiceType } = sdk();
+        const { east } = quickstart();
+        const args = {
+            cluster: "hosted",
+            replicas: 3,
+            podAnnotations: { "prometheus.io/scrape": "true" },
+            serviceAnnotations: { "example.com/lb": "nlb" },
+            address: "192.0.2.10",
+            nodePort: 31443,
+            port: 443,
+            addressTimeoutSeconds: 60,
+            proxyImage: "docker.io/istio/proxyv2:1.31.0",
+        };
+        const { address, ...rest } = args;
+        const expected = { ...rest, requestedAddress: address, serviceType: "NodePort" };
+        await value(new EastWestGateway("gw-hosted", { networkGroup: east, serviceType: "NodePort", ...args }).address);
+        expect(named("EastWestGateway", "gw-hosted").inputs).toMatchObject(expected);
+
+        const mesh = new Mesh("m", {
+            meshId: "m",
+            controlPlane: { cluster: "a" },
+            clusters: [{ name: "a", kubeconfig: "x" }],
+            groups: [{ name: "g", clusters: ["a"] }],
+            gateways: [{ name: "gw-a", group: "g", serviceType: GatewayServiceType.NodePort, ...args, cluster: "a" }],
+        });
+        await value(mesh.gatewayAddresses);
+        expect(named("EastWestGateway", "gw-a").inputs).toMatchObject({ ...expected, cluster: "a" });
+    });
+
     test('remoteSecrets "external" makes none', async () => {
         const { MultiNetworking } = sdk();
         const mn = new MultiNetworking("m", {

@@ -45,6 +45,7 @@ describe("EastWestGateway", () => {
         ["nodePort", { nodePort: 31443 }, "update"],
         ["port", { port: 8443 }, "update"],
         ["proxyImage", { proxyImage: "docker.io/istio/proxyv2:1.31.0" }, "update"],
+        ["podAnnotations", { podAnnotations: { "prometheus.io/scrape": "true" } }, "update"],
         ["addressTimeoutSeconds", { addressTimeoutSeconds: 60 }, "update"],
         ["kubeconfigs (rotated credentials, or the cluster rebuilt)", { kubeconfigs: { "east-1": "new" } }, "update"],
         ["owner (the stack renamed)", { owner: "proj/prod" }, "update"],
@@ -58,6 +59,7 @@ describe("EastWestGateway", () => {
         ["a state without fingerprints (a release before them)", { applied: undefined as any }, "update"],
         ["a state without a namespace (an older release) and the same inputs", { namespace: undefined as any }, "none"],
         ["a proxyImage the program no longer gives", { proxyImage: "docker.io/istio/proxyv2:1.31.0" }, "update"],
+        ["podAnnotations the program no longer gives", { podAnnotations: { "prometheus.io/scrape": "true" } }, "update"],
     ])("%s: %s", async (_name, change, expected) => {
         expect(verdict(await eastWestGatewayProvider.diff("id", apply(state, change), inputs))).toBe(expected);
     });

@@ -48,3 +48,25 @@ test("network label patch carries only our labels", () => {
         "multinet.pulumi.io/network-group": "east",
     });
 });
+
+test("east-west gateway: podAnnotations go on the pods beside the injection's own, injected or not; none, none", () => {
+    const spec = { namespace: "istio-system", networkName: "east", clusterId: "east-1", replicas: 1, serviceAnnotations: {} };
+    const podAnnotations = (s: Parameters<typeof eastWestGatewayObjects>[1]) =>
+        (eastWestGatewayObjects(o, s).find((x) => x.kind === "Deployment") as any).spec.template.metadata.annotations;
+    const scrape = { "prometheus.io/scrape": "true", "example.com/team": "net" };
+    expect(podAnnotations({ ...spec, podAnnotations: scrape })).toEqual({
+        ...scrape,
+        "inject.istio.io/templates": "gateway",
+        "sidecar.istio.io/inject": "true",
+    });
+    expect(podAnnotations({ ...spec, podAnnotations: scrape, proxyImage: "docker.io/istio/proxyv2:1.31.0" })).toEqual({
+        ...scrape,
+        "inject.istio.io/templates": "gateway",
+        "sidecar.istio.io/inject": "false",
+    });
+    // Without them the pod template is what it was before the argument existed (so no gateway rolls on upgrade).
+    expect(podAnnotations(spec)).toEqual({ "inject.istio.io/templates": "gateway", "sidecar.istio.io/inject": "true" });
+    // Only the Deployment's pods carry them: the Service keeps serviceAnnotations.
+    const svc = eastWestGatewayObjects(o, { ...spec, podAnnotations: scrape }).find((x) => x.kind === "Service")!;
+    expect(Object.keys(svc.metadata.annotations!)).not.toContain("prometheus.io/scrape");
+});

@@ -198,6 +198,19 @@ describe("gateways", () => {
             port: 443,
         });
     });
+    test("podAnnotations: valid annotation keys with string values, but not the two the gateway's injection sets", () => {
+        const gw = (podAnnotations: unknown) => parseArgs(eastWestGatewaySchema, { cluster: "a", podAnnotations }, "gw");
+        expect(gw({ "prometheus.io/scrape": "true" }).podAnnotations).toEqual({ "prometheus.io/scrape": "true" });
+        expect(parseArgs(eastWestGatewaySchema, { cluster: "a" }, "gw")).not.toHaveProperty("podAnnotations");
+        expect(() => gw({ "bad key!": "x" })).toThrow(/gw: podAnnotations\["bad key!"\]: is not a valid annotation key/);
+        expect(() => gw({ "sidecar.istio.io/inject": "false" })).toThrow(
+            /gw: podAnnotations\["sidecar\.istio\.io\/inject"\]: is set by the gateway itself .*; remove it/,
+        );
+        expect(() => gw({ "inject.istio.io/templates": "sidecar" })).toThrow(
+            /gw: podAnnotations\["inject\.istio\.io\/templates"\]: is set by the gateway itself/,
+        );
+        expect(() => gw({ "example.com/n": 1 })).toThrow(/gw: podAnnotations\["example\.com\/n"\]: must be a string/);
+    });
     test("cluster outside its group, two gateways on one cluster", () => {
         expect(gatewayProblems({ cluster: "x", networkName: "g" }, { networkName: "g", clusters: ["a"] }, [])).toEqual([
             expect.stringContaining(`"x" is not a member of network group "g"`),
@@ -299,6 +312,9 @@ describe("messages", () => {
                 [{ ...gw, addressTimeoutSeconds: Infinity }, "addressTimeoutSeconds"],
                 [{ ...gw, addressTimeoutSeconds: 1e300 }, "addressTimeoutSeconds"],
                 [{ ...gw, proxyImage: ["proxyv2"] }, "proxyImage"],
+                [{ ...gw, podAnnotations: "scrape" }, "podAnnotations"],
+                [{ ...gw, podAnnotations: { "example.com/n": 1 } }, `podAnnotations["example.com/n"]`],
+                [{ ...gw, podAnnotations: { "sidecar.istio.io/inject": "false" } }, `podAnnotations["sidecar.istio.io/inject"]`],
             ],
         ],
         [
@@ -324,6 +340,9 @@ describe("messages", () => {
             "addressTimeoutSeconds: must be a whole number of seconds, e.g. 300",
         ]);
         expect(problems(eastWestGatewaySchema, { ...gw, replicas: "2" })).toEqual(["replicas: must be a whole number, e.g. 2"]);
+        expect(problems(eastWestGatewaySchema, { ...gw, podAnnotations: "scrape" })).toEqual([
+            'podAnnotations: must be an object of annotation keys and values, e.g. { "prometheus.io/scrape": "true" }',
+        ]);
         expect(problems(interconnectSchema, { controlPlaneRestart: "always" })).toEqual([
             'controlPlaneRestart: must be one of "onMembershipChange" or "never"',
         ]);

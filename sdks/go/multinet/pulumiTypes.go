@@ -273,6 +273,11 @@ type MeshGateway struct {
 	// With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
 	// (30000-32767 by default). Default: one Kubernetes picks.
 	NodePort *float64 `pulumi:"nodePort"`
+	// Annotations for the gateway's pods (its Deployment's pod template), as Istio's gateway chart's `podAnnotations`:
+	// e.g. a metrics scraper's. Keys must be valid annotation keys, other than the two the gateway sets itself for its
+	// Istio injection (`sidecar.istio.io/inject`, `inject.istio.io/templates`). A change rolls the gateway's pods.
+	// Default: none.
+	PodAnnotations map[string]string `pulumi:"podAnnotations"`
 	// The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
 	// maps another one to it. Default: 15443, or the node port with "NodePort".
 	Port *float64 `pulumi:"port"`
@@ -320,6 +325,11 @@ type MeshGatewayArgs struct {
 	// With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
 	// (30000-32767 by default). Default: one Kubernetes picks.
 	NodePort *float64 `pulumi:"nodePort"`
+	// Annotations for the gateway's pods (its Deployment's pod template), as Istio's gateway chart's `podAnnotations`:
+	// e.g. a metrics scraper's. Keys must be valid annotation keys, other than the two the gateway sets itself for its
+	// Istio injection (`sidecar.istio.io/inject`, `inject.istio.io/templates`). A change rolls the gateway's pods.
+	// Default: none.
+	PodAnnotations map[string]string `pulumi:"podAnnotations"`
 	// The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
 	// maps another one to it. Default: 15443, or the node port with "NodePort".
 	Port *float64 `pulumi:"port"`
@@ -422,6 +432,14 @@ func (o MeshGatewayOutput) Name() pulumi.StringOutput {
 // (30000-32767 by default). Default: one Kubernetes picks.
 func (o MeshGatewayOutput) NodePort() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v MeshGateway) *float64 { return v.NodePort }).(pulumi.Float64PtrOutput)
+}
+
+// Annotations for the gateway's pods (its Deployment's pod template), as Istio's gateway chart's `podAnnotations`:
+// e.g. a metrics scraper's. Keys must be valid annotation keys, other than the two the gateway sets itself for its
+// Istio injection (`sidecar.istio.io/inject`, `inject.istio.io/templates`). A change rolls the gateway's pods.
+// Default: none.
+func (o MeshGatewayOutput) PodAnnotations() pulumi.StringMapOutput {
+	return o.ApplyT(func(v MeshGateway) map[string]string { return v.PodAnnotations }).(pulumi.StringMapOutput)
 }
 
 // The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)

@@ -296,6 +296,13 @@ class MeshGatewayArgsDict(TypedDict):
     With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
     (30000-32767 by default). Default: one Kubernetes picks.
     """
+    pod_annotations: NotRequired[Mapping[str, _builtins.str]]
+    """
+    Annotations for the gateway's pods (its Deployment's pod template), as Istio's gateway chart's `podAnnotations`:
+    e.g. a metrics scraper's. Keys must be valid annotation keys, other than the two the gateway sets itself for its
+    Istio injection (`sidecar.istio.io/inject`, `inject.istio.io/templates`). A change rolls the gateway's pods.
+    Default: none.
+    """
     port: NotRequired[_builtins.float]
     """
     The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
@@ -332,6 +339,7 @@ class MeshGatewayArgs:
                  address: Optional[_builtins.str] = None,
                  address_timeout_seconds: Optional[_builtins.float] = None,
                  node_port: Optional[_builtins.float] = None,
+                 pod_annotations: Optional[Mapping[str, _builtins.str]] = None,
                  port: Optional[_builtins.float] = None,
                  proxy_image: Optional[_builtins.str] = None,
                  replicas: Optional[_builtins.float] = None,
@@ -349,6 +357,10 @@ class MeshGatewayArgs:
         :param _builtins.float address_timeout_seconds: How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
         :param _builtins.float node_port: With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
                (30000-32767 by default). Default: one Kubernetes picks.
+        :param Mapping[str, _builtins.str] pod_annotations: Annotations for the gateway's pods (its Deployment's pod template), as Istio's gateway chart's `podAnnotations`:
+               e.g. a metrics scraper's. Keys must be valid annotation keys, other than the two the gateway sets itself for its
+               Istio injection (`sidecar.istio.io/inject`, `inject.istio.io/templates`). A change rolls the gateway's pods.
+               Default: none.
         :param _builtins.float port: The port other networks reach the gateway's 15443 server at, when something in between (a NAT, a firewall)
                maps another one to it. Default: 15443, or the node port with "NodePort".
         :param _builtins.str proxy_image: A proxy image (e.g. `"docker.io/istio/proxyv2:1.31.0"`) to run the gateway without Istio's sidecar injector.
@@ -370,6 +382,8 @@ class MeshGatewayArgs:
             pulumi.set(__self__, "address_timeout_seconds", address_timeout_seconds)
         if node_port is not None:
             pulumi.set(__self__, "node_port", node_port)
+        if pod_annotations is not None:
+            pulumi.set(__self__, "pod_annotations", pod_annotations)
         if port is not None:
             pulumi.set(__self__, "port", port)
         if proxy_image is not None:
@@ -457,6 +471,21 @@ class MeshGatewayArgs:
     @node_port.setter
     def node_port(self, value: Optional[_builtins.float]):
         pulumi.set(self, "node_port", value)
+
+    @_builtins.property
+    @pulumi.getter(name="podAnnotations")
+    def pod_annotations(self) -> Optional[Mapping[str, _builtins.str]]:
+        """
+        Annotations for the gateway's pods (its Deployment's pod template), as Istio's gateway chart's `podAnnotations`:
+        e.g. a metrics scraper's. Keys must be valid annotation keys, other than the two the gateway sets itself for its
+        Istio injection (`sidecar.istio.io/inject`, `inject.istio.io/templates`). A change rolls the gateway's pods.
+        Default: none.
+        """
+        return pulumi.get(self, "pod_annotations")
+
+    @pod_annotations.setter
+    def pod_annotations(self, value: Optional[Mapping[str, _builtins.str]]):
+        pulumi.set(self, "pod_annotations", value)
 
     @_builtins.property
     @pulumi.getter
