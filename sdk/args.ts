@@ -68,7 +68,10 @@ export interface MeshControlPlane {
     istiodDebug?: string;
 }
 
-/** Clusters whose Pods reach each other directly. */
+/**
+ * Clusters whose Pods reach each other directly. Its fields other than `name` are also the NetworkGroup component's
+ * arguments (NetworkGroupArgs), described here once.
+ */
 export interface MeshGroup {
     /**
      * The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
@@ -76,12 +79,15 @@ export interface MeshGroup {
      */
     name: string;
     /**
-     * Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
-     * group). Default: the group's name.
-     * @default the group's `name`
+     * Istio network name of the group (the `topology.istio.io/network` label value): a DNS-1123 label. Immutable: a
+     * change replaces the group, and moves its clusters to the new network. Default: the group's (resource) name.
+     * @default the group's (resource) name
      */
     networkName?: string;
-    /** Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap. */
+    /**
+     * Member clusters, by name (clusters of the mesh). At least one; a cluster is in one group only; members' Pod
+     * CIDRs must not overlap. Adding, removing and moving clusters are in-place updates.
+     */
     clusters: string[];
 }
 
@@ -218,15 +224,15 @@ export type GatewayArgs = Omit<MeshGateway, "name" | "group">;
 export type AsStrings<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] | `${NonNullable<T[K]>}` : T[K] };
 
 /**
- * `true` when a schema's input (`z.input<typeof schema>`) has exactly the keys of an argument type, and each key
- * takes exactly the values the type allows (optional where the type's is); otherwise the keys that differ, which
- * tsc's error names.
+ * `true` when what takes an argument type (a schema's input, `z.input<typeof schema>`, or a component's arguments)
+ * has exactly its keys, and each key takes exactly the values the type allows (optional where the type's is);
+ * otherwise the keys that differ, which tsc's error names.
  */
 export type Describes<Args, Input> = [Exclude<keyof Args, keyof Input>, Exclude<keyof Input, keyof Args>] extends [never, never]
     ? [DifferingValues<AsStrings<Args>, Input>] extends [never]
         ? true
         : { valuesDifferAt: DifferingValues<AsStrings<Args>, Input> }
-    : { describedButNotInTheSchema: Exclude<keyof Args, keyof Input>; inTheSchemaButNotDescribed: Exclude<keyof Input, keyof Args> };
+    : { onlyInTheArguments: Exclude<keyof Args, keyof Input>; onlyInWhatTakesThem: Exclude<keyof Input, keyof Args> };
 
 type DifferingValues<A, B> = { [K in keyof A & keyof B]-?: [A[K], B[K]] extends [B[K], A[K]] ? never : K }[keyof A & keyof B];
 

@@ -6,21 +6,12 @@ import { NetworkGroupResource } from "./dynamic";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
 import { previewReads, warnBeforeChanges } from "./previewReads";
+import type { MeshGroup } from "./args";
 
-export interface NetworkGroupArgs {
+/** A NetworkGroup's arguments: a MeshGroup's but its name (their docs are there), and the mesh's multi-networking. */
+export interface NetworkGroupArgs extends Omit<MeshGroup, "name"> {
     /** The mesh's multi-networking this group belongs to. */
     multiNetworking: MultiNetworking;
-    /**
-     * Istio network name of the group (the `topology.istio.io/network` label value). DNS-1123 label. Immutable: a
-     * change replaces the group, and moves its clusters to the new network.
-     * @default the resource name
-     */
-    networkName?: string;
-    /**
-     * Member clusters, by name (declared in the MultiNetworking). At least one; a cluster is in one group only;
-     * members' Pod CIDRs must not overlap. Adding, removing and moving clusters are in-place updates.
-     */
-    clusters: string[];
 }
 
 /**
@@ -48,7 +39,7 @@ export class NetworkGroup extends pulumi.ComponentResource {
         if (!(mn instanceof MultiNetworking))
             throw new pulumi.ResourceError(`${label}: multiNetworking: pass the MultiNetworking resource of the mesh`, this, true);
         this.spec = validate(this, () =>
-            parseArgs(networkGroupSchema, { networkName: args.networkName ?? name, clusters: args.clusters }, label),
+            parseArgs(networkGroupSchema, { ...args, multiNetworking: undefined, networkName: args.networkName ?? name }, label),
         );
         fail(this, label, groupProblems(this.spec, mn.clusters, mn.registry.groups));
         this.multiNetworking = mn;

@@ -494,13 +494,14 @@ func (o MeshGatewayArrayOutput) Index(i pulumi.IntInput) MeshGatewayOutput {
 }
 
 type MeshGroup struct {
-	// Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap.
+	// Member clusters, by name (clusters of the mesh). At least one; a cluster is in one group only; members' Pod
+	// CIDRs must not overlap. Adding, removing and moving clusters are in-place updates.
 	Clusters []string `pulumi:"clusters"`
 	// The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
 	// group's resource name: two Mesh components in one stack need distinct group names.
 	Name string `pulumi:"name"`
-	// Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
-	// group). Default: the group's name.
+	// Istio network name of the group (the `topology.istio.io/network` label value): a DNS-1123 label. Immutable: a
+	// change replaces the group, and moves its clusters to the new network. Default: the group's (resource) name.
 	NetworkName *string `pulumi:"networkName"`
 }
 
@@ -516,13 +517,14 @@ type MeshGroupInput interface {
 }
 
 type MeshGroupArgs struct {
-	// Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap.
+	// Member clusters, by name (clusters of the mesh). At least one; a cluster is in one group only; members' Pod
+	// CIDRs must not overlap. Adding, removing and moving clusters are in-place updates.
 	Clusters []string `pulumi:"clusters"`
 	// The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
 	// group's resource name: two Mesh components in one stack need distinct group names.
 	Name string `pulumi:"name"`
-	// Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
-	// group). Default: the group's name.
+	// Istio network name of the group (the `topology.istio.io/network` label value): a DNS-1123 label. Immutable: a
+	// change replaces the group, and moves its clusters to the new network. Default: the group's (resource) name.
 	NetworkName *string `pulumi:"networkName"`
 }
 
@@ -577,7 +579,8 @@ func (o MeshGroupOutput) ToMeshGroupOutputWithContext(ctx context.Context) MeshG
 	return o
 }
 
-// Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap.
+// Member clusters, by name (clusters of the mesh). At least one; a cluster is in one group only; members' Pod
+// CIDRs must not overlap. Adding, removing and moving clusters are in-place updates.
 func (o MeshGroupOutput) Clusters() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v MeshGroup) []string { return v.Clusters }).(pulumi.StringArrayOutput)
 }
@@ -588,8 +591,8 @@ func (o MeshGroupOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v MeshGroup) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
-// group). Default: the group's name.
+// Istio network name of the group (the `topology.istio.io/network` label value): a DNS-1123 label. Immutable: a
+// change replaces the group, and moves its clusters to the new network. Default: the group's (resource) name.
 func (o MeshGroupOutput) NetworkName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshGroup) *string { return v.NetworkName }).(pulumi.StringPtrOutput)
 }

@@ -557,7 +557,8 @@ class MeshGatewayArgs:
 class MeshGroupArgsDict(TypedDict):
     clusters: Sequence[_builtins.str]
     """
-    Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap.
+    Member clusters, by name (clusters of the mesh). At least one; a cluster is in one group only; members' Pod
+    CIDRs must not overlap. Adding, removing and moving clusters are in-place updates.
     """
     name: _builtins.str
     """
@@ -566,8 +567,8 @@ class MeshGroupArgsDict(TypedDict):
     """
     network_name: NotRequired[_builtins.str]
     """
-    Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
-    group). Default: the group's name.
+    Istio network name of the group (the `topology.istio.io/network` label value): a DNS-1123 label. Immutable: a
+    change replaces the group, and moves its clusters to the new network. Default: the group's (resource) name.
     """
 
 @pulumi.input_type
@@ -577,11 +578,12 @@ class MeshGroupArgs:
                  name: _builtins.str,
                  network_name: Optional[_builtins.str] = None):
         """
-        :param Sequence[_builtins.str] clusters: Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap.
+        :param Sequence[_builtins.str] clusters: Member clusters, by name (clusters of the mesh). At least one; a cluster is in one group only; members' Pod
+               CIDRs must not overlap. Adding, removing and moving clusters are in-place updates.
         :param _builtins.str name: The group's name in the mesh, unique; gateways and interconnect members name the group by it. It is also the
                group's resource name: two Mesh components in one stack need distinct group names.
-        :param _builtins.str network_name: Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
-               group). Default: the group's name.
+        :param _builtins.str network_name: Istio network name of the group (the `topology.istio.io/network` label value): a DNS-1123 label. Immutable: a
+               change replaces the group, and moves its clusters to the new network. Default: the group's (resource) name.
         """
         pulumi.set(__self__, "clusters", clusters)
         pulumi.set(__self__, "name", name)
@@ -592,7 +594,8 @@ class MeshGroupArgs:
     @pulumi.getter
     def clusters(self) -> Sequence[_builtins.str]:
         """
-        Member clusters, by name: at least one; a cluster is in one group only; Pod CIDRs must not overlap.
+        Member clusters, by name (clusters of the mesh). At least one; a cluster is in one group only; members' Pod
+        CIDRs must not overlap. Adding, removing and moving clusters are in-place updates.
         """
         return pulumi.get(self, "clusters")
 
@@ -617,8 +620,8 @@ class MeshGroupArgs:
     @pulumi.getter(name="networkName")
     def network_name(self) -> Optional[_builtins.str]:
         """
-        Istio network name (the `topology.istio.io/network` label): a DNS-1123 label; immutable (a change replaces the
-        group). Default: the group's name.
+        Istio network name of the group (the `topology.istio.io/network` label value): a DNS-1123 label. Immutable: a
+        change replaces the group, and moves its clusters to the new network. Default: the group's (resource) name.
         """
         return pulumi.get(self, "network_name")
 
