@@ -4,8 +4,10 @@
 // here, since a component schema can only carry plain values.
 import * as pulumi from "@pulumi/pulumi";
 import { EastWestGateway } from "./eastWestGateway";
-import { Interconnect } from "./interconnect";
-import { MultiNetworking } from "./multiNetworking";
+import type { z } from "zod";
+import type { multiNetworkingSchema } from "../core/validate";
+import { Interconnect, InterconnectArgs, InterconnectMemberArgs } from "./interconnect";
+import { MultiNetworking, MultiNetworkingArgs } from "./multiNetworking";
 import { NetworkGroup } from "./networkGroup";
 import {
     ControlPlaneRestart,
@@ -18,6 +20,7 @@ import {
     MeshMember,
     RemoteSecrets,
 } from "./args";
+import type { Describes, Holds } from "./args";
 
 export {
     ControlPlaneRestart,
@@ -70,6 +73,23 @@ export interface MeshArgs {
 }
 
 /**
+ * @internal The Mesh component passes its arguments on to the components it is made of without listing them, so tsc
+ * holds each part to the arguments of the component that takes it (keys and values; see Describes), and
+ * MultiNetworking's own to their schema. The gateway's, group's and cluster's are one type each (sdk/args.ts).
+ */
+export type MeshArgsPassedOn = [
+    Holds<Describes<Omit<MeshArgs, "groups" | "gateways" | "interconnect">, MultiNetworkingArgs>>,
+    Holds<Describes<Omit<MeshInterconnect, "members">, Omit<InterconnectArgs, "multiNetworking" | "members">>>,
+    Holds<Describes<Omit<MeshMember, "group" | "gateways">, Omit<InterconnectMemberArgs, "networkGroup" | "gateways">>>,
+    Holds<
+        Describes<
+            Omit<MultiNetworkingArgs, "clusters" | "controlPlane">,
+            Omit<z.input<typeof multiNetworkingSchema>, "clusters" | "controlPlane">
+        >
+    >,
+];
+
+/**
  * A whole multi-network mesh from plain data: multi-networking enabled (the Gateway Rule, remote secrets), its
  * network groups, east-west gateways and interconnect. Built from the package's components, with their rules,
  * errors and preview warnings.
@@ -88,20 +108,9 @@ export class Mesh extends pulumi.ComponentResource {
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("multinet:index:Mesh", name, {}, opts);
-        const mn = new MultiNetworking(
-            args.meshId,
-            // The enums' values are the strings the components take.
-            {
-                meshId: args.meshId,
-                controlPlane: args.controlPlane,
-                clusters: args.clusters,
-                remoteSecrets: args.remoteSecrets as `${RemoteSecrets}` | undefined,
-                skipAwait: args.skipAwait,
-                remoteSecretRotation: args.remoteSecretRotation,
-                awaitTimeoutSeconds: args.awaitTimeoutSeconds,
-            },
-            { parent: this },
-        );
+        // Each component takes its part of the arguments as it is (tsc holds them to one another: MeshArgsPassedOn).
+        const { groups: groupArgs, gateways: gatewayArgs, interconnect, ...multiNetworking } = args;
+        const mn = new MultiNetworking(args.meshId, multiNetworking, { parent: this });
         const byName = <T>(kind: string, map: Map<string, T>, key: string, where: string): T => {
             const found = map.get(key);
             if (!found) {
@@ -114,28 +123,24 @@ export class Mesh extends pulumi.ComponentResource {
             return found;
         };
         const groups = new Map<string, NetworkGroup>();
-        for (const g of args.groups ?? []) {
-            groups.set(
-                g.name,
-                new NetworkGroup(g.name, { multiNetworking: mn, networkName: g.networkName, clusters: g.clusters }, { parent: this }),
-            );
-        }
+        for (const { name: groupName, ...rest } of groupArgs ?? [])
+            groups.set(groupName, new NetworkGroup(groupName, { multiNetworking: mn, ...rest }, { parent: this }));
         const gateways = new Map<string, EastWestGateway>();
-        (args.gateways ?? []).forEach((gw, i) => {
+        (gatewayArgs ?? []).forEach((gw, i) => {
             const { name: gwName, group, ...rest } = gw;
             const networkGroup = byName("group", groups, group, `gateways[${i}].group`);
             gateways.set(gwName, new EastWestGateway(gwName, { networkGroup, ...rest }, { parent: this }));
         });
-        const ic = args.interconnect
+        const ic = interconnect
             ? new Interconnect(
                   args.meshId,
                   {
                       multiNetworking: mn,
-                      controlPlaneRestart: args.interconnect.controlPlaneRestart as `${ControlPlaneRestart}` | undefined,
-                      members: args.interconnect.members.map((m, i) => ({
-                          networkGroup: byName("group", groups, m.group, `interconnect.members[${i}].group`),
-                          gateways: m.gateways.map((g, j) => byName("gateway", gateways, g, `interconnect.members[${i}].gateways[${j}]`)),
-                          addresses: m.addresses,
+                      ...interconnect,
+                      members: interconnect.members.map(({ group, gateways: names, ...rest }, i) => ({
+                          networkGroup: byName("group", groups, group, `interconnect.members[${i}].group`),
+                          gateways: names.map((g, j) => byName("gateway", gateways, g, `interconnect.members[${i}].gateways[${j}]`)),
+                          ...rest,
                       })),
                   },
                   { parent: this },
