@@ -121,7 +121,7 @@ function problemsOf(t: MeshTopology): string[] {
         networkName: m.networkName,
         gateways: t.gateways
             .filter((g) => m.gateways.includes(g.name))
-            .map((g) => ({ name: g.name, networkName: g.networkName, address: g.requestedAddress })),
+            .map((g) => ({ name: g.name, networkName: g.networkName, requestedAddress: g.requestedAddress })),
         addresses: m.addresses,
     }));
     problems.push(...memberProblems(members).map((p) => `Interconnect: ${p}`));

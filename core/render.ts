@@ -90,6 +90,7 @@ export type UnrenderedGatewayArgs = "cluster" | "addressTimeoutSeconds" | "port"
  * What a gateway's objects are rendered from: its parsed arguments (described once, in the SDK's MeshGateway), less
  * those they do not carry, and where it runs. A new argument arrives here, and in the provider's inputs, by itself.
  */
+// `address` is requestedAddress's former name: the SDK passes the one given as requestedAddress.
 export type EastWestGatewaySpec = Omit<ParsedGateway, UnrenderedGatewayArgs | "address" | "serviceType"> & {
     namespace: string;
     networkName: string;
@@ -97,11 +98,6 @@ export type EastWestGatewaySpec = Omit<ParsedGateway, UnrenderedGatewayArgs | "a
     clusterId: string;
     /** How the gateway is exposed; states of releases before NodePort gateways lack it: "LoadBalancer". */
     serviceType?: ParsedGateway["serviceType"];
-    /**
-     * The argument `address`, the address the user gives: with a load balancer, the one it should assign
-     * (`spec.loadBalancerIP`); with node ports, where other networks reach the nodes.
-     */
-    requestedAddress?: string;
 };
 
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });

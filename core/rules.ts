@@ -71,7 +71,8 @@ export function gatewayProblems(gateway: GatewayView, group: GroupView, others: 
 
 export interface MemberView {
     networkName: string;
-    gateways: { name: string; networkName: string; address?: string }[];
+    /** `requestedAddress`: the address the gateway's arguments request, if any. */
+    gateways: { name: string; networkName: string; requestedAddress?: string }[];
     addresses?: string[];
 }
 
@@ -93,7 +94,7 @@ export function memberProblems(members: MemberView[]): string[] {
                         `not "${m.networkName}"; list it under its own group`,
                 );
         });
-        const known = m.gateways.map((g) => g.address);
+        const known = m.gateways.map((g) => g.requestedAddress);
         // Addresses assigned by the cloud are unknown until the gateways exist: the SDK checks them then, with
         // addressProblems too.
         if (known.every((a) => a !== undefined)) problems.push(...addressProblems(at, m.addresses ?? [], known as string[]));

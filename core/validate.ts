@@ -214,6 +214,8 @@ export const eastWestGatewaySchema = z
         serviceAnnotations: annotations.default({}),
         podAnnotations: podAnnotations.optional(),
         serviceType: z.enum(["LoadBalancer", "NodePort"]).default("LoadBalancer"),
+        requestedAddress: gatewayAddress.optional(),
+        /** requestedAddress's former name: one of the two (see requestedAddressOf). */
         address: gatewayAddress.optional(),
         nodePort: portNumber.optional(),
         port: portNumber.optional(),
@@ -227,11 +229,17 @@ export const eastWestGatewaySchema = z
             .optional(),
     })
     .superRefine((v, ctx) => {
-        // Without a load balancer nothing tells where peers reach the nodes: the user does (istio/istio#38908).
-        if (v.serviceType === "NodePort" && v.address === undefined)
+        if (v.requestedAddress !== undefined && v.address !== undefined)
             ctx.addIssue({
                 code: "custom",
                 path: ["address"],
+                message: "is the former name of requestedAddress; give requestedAddress only",
+            });
+        // Without a load balancer nothing tells where peers reach the nodes: the user does (istio/istio#38908).
+        if (v.serviceType === "NodePort" && requestedAddressOf(v) === undefined)
+            ctx.addIssue({
+                code: "custom",
+                path: ["requestedAddress"],
                 message:
                     'is required with serviceType "NodePort": give the address other networks reach the gateway at ' +
                     '(a node\'s address, or the NAT or firewall in front of the nodes), e.g. "192.0.2.10"',
@@ -246,6 +254,11 @@ export const eastWestGatewaySchema = z
 
 /** A gateway's arguments as parsed, defaults filled in: what its provider inputs and objects derive from. */
 export type ParsedGateway = z.output<typeof eastWestGatewaySchema>;
+
+/** The address a gateway's arguments request, under its name or its former one (`address`). */
+export function requestedAddressOf(args: { requestedAddress?: string; address?: string }): string | undefined {
+    return args.requestedAddress ?? args.address;
+}
 
 export const interconnectSchema = z.object({
     controlPlaneRestart: z.enum(restartPolicies).default(defaultRestartPolicy),
@@ -326,6 +339,7 @@ const fieldValues = {
     replicas: "a whole number, e.g. 2",
     serviceAnnotations: 'an object of annotation keys and values, e.g. { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" }',
     podAnnotations: 'an object of annotation keys and values, e.g. { "prometheus.io/scrape": "true" }',
+    requestedAddress: 'a string, e.g. "203.0.113.7"',
     address: 'a string, e.g. "203.0.113.7"',
     serviceType: '"LoadBalancer" or "NodePort"',
     nodePort: "a port number, e.g. 31443",

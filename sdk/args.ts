@@ -132,11 +132,16 @@ export interface MeshGateway {
      */
     serviceType?: GatewayServiceType;
     /**
-     * Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
-     * they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
-     * node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
-     * prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+     * Where other networks should reach the gateway, as you request it (the gateway's output `address` is where they
+     * do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a node's
+     * address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard prefix
+     * 100::/64. Default: the address the load balancer assigns (required with "NodePort").
      * @default the address the load balancer assigns (required with "NodePort")
+     */
+    requestedAddress?: string;
+    /**
+     * The former name of `requestedAddress`, still taken in its place: give one of the two. Default: none.
+     * @deprecated Use `requestedAddress`: `address` is also the output where other networks reach the gateway.
      */
     address?: string;
     /**

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { eastWestGatewaySchema, parseArgs } from "../core/validate";
+import { eastWestGatewaySchema, parseArgs, requestedAddressOf } from "../core/validate";
 import { gatewayProblems } from "../core/rules";
 import { EastWestGatewayResource } from "./dynamic";
 import { fail, validate } from "./errors";
@@ -18,7 +18,7 @@ export interface EastWestGatewayArgs extends AsStrings<GatewayArgs> {
  * address) or NodePort (at the address you give). Other groups reach the gateway's group through it once the Interconnect joins it.
  */
 export class EastWestGateway extends pulumi.ComponentResource {
-    /** Where other networks reach the gateway: the load balancer's address (IP or hostname), or the `address` given with "NodePort". */
+    /** Where other networks reach the gateway: the load balancer's address (IP or hostname), or `requestedAddress` with "NodePort". */
     readonly address: pulumi.Output<string>;
     /** The port other networks reach it at: `port` if given, else 15443, or the node port with "NodePort". */
     readonly port: pulumi.Output<number>;
@@ -26,7 +26,7 @@ export class EastWestGateway extends pulumi.ComponentResource {
     readonly cluster: pulumi.Output<string>;
 
     /** @internal plain values for the cross-resource rules */
-    readonly spec: { name: string; cluster: string; networkName: string; address?: string };
+    readonly spec: { name: string; cluster: string; networkName: string; requestedAddress?: string };
     /** @internal */
     readonly networkGroup: NetworkGroup;
 
@@ -38,7 +38,10 @@ export class EastWestGateway extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`${label}: networkGroup: pass the NetworkGroup this gateway serves`, this, true);
         const parsed = validate(this, () => parseArgs(eastWestGatewaySchema, { ...args, networkGroup: undefined }, label));
         const mn = group.multiNetworking;
-        this.spec = { name, cluster: parsed.cluster, networkName: group.spec.networkName, address: parsed.address };
+        // Every parsed argument goes to the provider as it is, `address` (requestedAddress's former name) as requestedAddress.
+        const { address: _formerName, ...settings } = parsed;
+        const requestedAddress = requestedAddressOf(parsed);
+        this.spec = { name, cluster: parsed.cluster, networkName: group.spec.networkName, requestedAddress };
         fail(
             this,
             label,
@@ -47,14 +50,12 @@ export class EastWestGateway extends pulumi.ComponentResource {
         this.networkGroup = group;
         mn.registry.gateways.push({ cluster: parsed.cluster, networkName: group.spec.networkName });
 
-        // Every parsed argument goes to the provider as it is, `address` as the requested one.
-        const { address, ...settings } = parsed;
         const gw = new EastWestGatewayResource(
             name,
             {
                 ...mn.commonInputs([parsed.cluster]),
                 ...settings,
-                requestedAddress: address,
+                requestedAddress,
                 clusterId: mn.cluster(parsed.cluster).clusterId,
                 namespace: mn.controlPlane.namespace,
                 networkName: group.spec.networkName,

@@ -78,7 +78,11 @@ export class Interconnect extends pulumi.ComponentResource {
             memberProblems(
                 members.map((m) => ({
                     networkName: m.networkGroup.spec.networkName,
-                    gateways: m.gateways.map((g) => ({ name: g.spec.name, networkName: g.spec.networkName, address: g.spec.address })),
+                    gateways: m.gateways.map((g) => ({
+                        name: g.spec.name,
+                        networkName: g.spec.networkName,
+                        requestedAddress: g.spec.requestedAddress,
+                    })),
                     addresses: m.addresses,
                 })),
             ),

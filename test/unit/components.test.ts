@@ -208,14 +208,13 @@ describe("the quickstart's resources", () => {
             replicas: 3,
             podAnnotations: { "prometheus.io/scrape": "true" },
             serviceAnnotations: { "example.com/lb": "nlb" },
-            address: "192.0.2.10",
+            requestedAddress: "192.0.2.10",
             nodePort: 31443,
             port: 443,
             addressTimeoutSeconds: 60,
             proxyImage: "docker.io/istio/proxyv2:1.31.0",
         };
-        const { address, ...rest } = args;
-        const expected = { ...rest, requestedAddress: address, serviceType: "NodePort" };
+        const expected = { ...args, serviceType: "NodePort" };
         await value(new EastWestGateway("gw-hosted", { networkGroup: east, serviceType: "NodePort", ...args }).address);
         expect(named("EastWestGateway", "gw-hosted").inputs).toMatchObject(expected);
 
@@ -228,6 +227,23 @@ describe("the quickstart's resources", () => {
         });
         await value(mesh.gatewayAddresses);
         expect(named("EastWestGateway", "gw-a").inputs).toMatchObject({ ...expected, cluster: "a" });
+    });
+
+    test("address, requestedAddress's former name, still requests the address: from an EastWestGateway and from Mesh", async () => {
+        const { Mesh } = sdk();
+        const { gwWest } = quickstart(); // it gives address: "203.0.113.7"
+        expect(await value(gwWest.address)).toBe("203.0.113.7");
+        expect(named("EastWestGateway", "west-1").inputs).toMatchObject({ requestedAddress: "203.0.113.7" });
+        expect(named("EastWestGateway", "west-1").inputs).not.toHaveProperty("address");
+        const mesh = new Mesh("m", {
+            meshId: "m",
+            controlPlane: { cluster: "a" },
+            clusters: [{ name: "a", kubeconfig: "x" }],
+            groups: [{ name: "g", clusters: ["a"] }],
+            gateways: [{ name: "gw-a", group: "g", cluster: "a", address: "192.0.2.10" }],
+        });
+        expect(await value(mesh.gatewayAddresses)).toEqual({ "gw-a": "192.0.2.10" });
+        expect(named("EastWestGateway", "gw-a").inputs).toMatchObject({ requestedAddress: "192.0.2.10" });
     });
 
     test('remoteSecrets "external" makes none', async () => {

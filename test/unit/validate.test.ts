@@ -6,6 +6,7 @@ import {
     eastWestGatewaySchema,
     networkGroupSchema,
     interconnectSchema,
+    requestedAddressOf,
     ValidationError,
 } from "../../core/validate";
 import { gatewayProblems, groupProblems, memberProblems } from "../../core/rules";
@@ -186,7 +187,7 @@ describe("gateways", () => {
     test("a NodePort gateway needs the address peers reach; a node port only with NodePort; ports are port numbers", () => {
         const gw = (over: object) => parseArgs(eastWestGatewaySchema, { cluster: "a", ...over }, "gw");
         expect(() => gw({ serviceType: "NodePort" })).toThrow(
-            /gw: address: is required with serviceType "NodePort": give the address other networks reach/,
+            /gw: requestedAddress: is required with serviceType "NodePort": give the address other networks reach/,
         );
         expect(() => gw({ nodePort: 31443 })).toThrow(/gw: nodePort: applies to serviceType "NodePort" only/);
         expect(() => gw({ serviceType: "ClusterIP" })).toThrow(/serviceType: must be one of "LoadBalancer" or "NodePort"/);
@@ -197,6 +198,19 @@ describe("gateways", () => {
             nodePort: 31443,
             port: 443,
         });
+        expect(gw({ serviceType: "NodePort", requestedAddress: "192.0.2.10" })).toMatchObject({ requestedAddress: "192.0.2.10" });
+    });
+    test("requestedAddress is the argument; address, its former name, is still taken, but not both", () => {
+        const gw = (over: object) => parseArgs(eastWestGatewaySchema, { cluster: "a", ...over }, "gw");
+        expect(requestedAddressOf(gw({ requestedAddress: "203.0.113.7" }))).toBe("203.0.113.7");
+        expect(requestedAddressOf(gw({ address: "203.0.113.7" }))).toBe("203.0.113.7");
+        expect(requestedAddressOf(gw({}))).toBeUndefined();
+        expect(() => gw({ requestedAddress: "203.0.113.7", address: "203.0.113.7" })).toThrow(
+            /^gw: address: is the former name of requestedAddress; give requestedAddress only$/,
+        );
+        // Each name is checked as the other: the message names the one given.
+        expect(() => gw({ requestedAddress: "203.0.113.300" })).toThrow(/gw: requestedAddress: is not a valid IPv4 or IPv6 address/);
+        expect(() => gw({ requestedAddress: "100::1" })).toThrow(/gw: requestedAddress: is in 100::\/64/);
     });
     test("podAnnotations: valid annotation keys with string values, but not the two the gateway's injection sets", () => {
         const gw = (podAnnotations: unknown) => parseArgs(eastWestGatewaySchema, { cluster: "a", podAnnotations }, "gw");
@@ -224,7 +238,7 @@ describe("gateways", () => {
 });
 
 describe("interconnect members", () => {
-    const gw = (name: string, networkName: string, address?: string) => ({ name, networkName, address });
+    const gw = (name: string, networkName: string, requestedAddress?: string) => ({ name, networkName, requestedAddress });
     test("each rule names the member", () => {
         expect(
             memberProblems([
@@ -307,6 +321,7 @@ describe("messages", () => {
                 [{ ...gw, serviceAnnotations: "nlb" }, "serviceAnnotations"],
                 [{ ...gw, serviceAnnotations: { "example.com/lb": 1 } }, `serviceAnnotations["example.com/lb"]`],
                 [{ ...gw, address: 7 }, "address"],
+                [{ ...gw, requestedAddress: 7 }, "requestedAddress"],
                 [{ ...gw, addressTimeoutSeconds: 1.5 }, "addressTimeoutSeconds"],
                 [{ ...gw, addressTimeoutSeconds: "300" }, "addressTimeoutSeconds"],
                 [{ ...gw, addressTimeoutSeconds: Infinity }, "addressTimeoutSeconds"],

@@ -256,10 +256,7 @@ func (o MeshControlPlaneOutput) Namespace() pulumi.StringPtrOutput {
 }
 
 type MeshGateway struct {
-	// Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
-	// they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
-	// node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
-	// prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+	// The former name of `requestedAddress`, still taken in its place: give one of the two. Default: none.
 	Address *string `pulumi:"address"`
 	// How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
 	AddressTimeoutSeconds *float64 `pulumi:"addressTimeoutSeconds"`
@@ -287,6 +284,11 @@ type MeshGateway struct {
 	ProxyImage *string `pulumi:"proxyImage"`
 	// Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
 	Replicas *float64 `pulumi:"replicas"`
+	// Where other networks should reach the gateway, as you request it (the gateway's output `address` is where they
+	// do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a node's
+	// address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard prefix
+	// 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+	RequestedAddress *string `pulumi:"requestedAddress"`
 	// Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
 	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
@@ -308,10 +310,7 @@ type MeshGatewayInput interface {
 }
 
 type MeshGatewayArgs struct {
-	// Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
-	// they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
-	// node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
-	// prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+	// The former name of `requestedAddress`, still taken in its place: give one of the two. Default: none.
 	Address *string `pulumi:"address"`
 	// How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
 	AddressTimeoutSeconds *float64 `pulumi:"addressTimeoutSeconds"`
@@ -339,6 +338,11 @@ type MeshGatewayArgs struct {
 	ProxyImage *string `pulumi:"proxyImage"`
 	// Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
 	Replicas *float64 `pulumi:"replicas"`
+	// Where other networks should reach the gateway, as you request it (the gateway's output `address` is where they
+	// do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a node's
+	// address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard prefix
+	// 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+	RequestedAddress *string `pulumi:"requestedAddress"`
 	// Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
 	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
@@ -399,10 +403,7 @@ func (o MeshGatewayOutput) ToMeshGatewayOutputWithContext(ctx context.Context) M
 	return o
 }
 
-// Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
-// they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
-// node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
-// prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+// The former name of `requestedAddress`, still taken in its place: give one of the two. Default: none.
 func (o MeshGatewayOutput) Address() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MeshGateway) *string { return v.Address }).(pulumi.StringPtrOutput)
 }
@@ -458,6 +459,14 @@ func (o MeshGatewayOutput) ProxyImage() pulumi.StringPtrOutput {
 // Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
 func (o MeshGatewayOutput) Replicas() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v MeshGateway) *float64 { return v.Replicas }).(pulumi.Float64PtrOutput)
+}
+
+// Where other networks should reach the gateway, as you request it (the gateway's output `address` is where they
+// do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a node's
+// address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard prefix
+// 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+func (o MeshGatewayOutput) RequestedAddress() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MeshGateway) *string { return v.RequestedAddress }).(pulumi.StringPtrOutput)
 }
 
 // Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.

@@ -282,10 +282,7 @@ class MeshGatewayArgsDict(TypedDict):
     """
     address: NotRequired[_builtins.str]
     """
-    Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
-    they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
-    node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
-    prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+    The former name of `requestedAddress`, still taken in its place: give one of the two. Default: none.
     """
     address_timeout_seconds: NotRequired[_builtins.float]
     """
@@ -318,6 +315,13 @@ class MeshGatewayArgsDict(TypedDict):
     """
     Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
     """
+    requested_address: NotRequired[_builtins.str]
+    """
+    Where other networks should reach the gateway, as you request it (the gateway's output `address` is where they
+    do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a node's
+    address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard prefix
+    100::/64. Default: the address the load balancer assigns (required with "NodePort").
+    """
     service_annotations: NotRequired[Mapping[str, _builtins.str]]
     """
     Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
@@ -343,6 +347,7 @@ class MeshGatewayArgs:
                  port: Optional[_builtins.float] = None,
                  proxy_image: Optional[_builtins.str] = None,
                  replicas: Optional[_builtins.float] = None,
+                 requested_address: Optional[_builtins.str] = None,
                  service_annotations: Optional[Mapping[str, _builtins.str]] = None,
                  service_type: Optional['GatewayServiceType'] = None):
         """
@@ -350,10 +355,7 @@ class MeshGatewayArgs:
         :param _builtins.str group: The group the gateway serves, by name.
         :param _builtins.str name: The gateway's name in the mesh, unique; interconnect members name their gateways by it (also its resource
                name, like a group's).
-        :param _builtins.str address: Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
-               they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
-               node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
-               prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+        :param _builtins.str address: The former name of `requestedAddress`, still taken in its place: give one of the two. Default: none.
         :param _builtins.float address_timeout_seconds: How long to wait for the load balancer's address before failing, in whole seconds >= 1. Default: 300.
         :param _builtins.float node_port: With `"NodePort"`: the node port of the gateway's 15443 server, within the cluster's node-port range
                (30000-32767 by default). Default: one Kubernetes picks.
@@ -367,6 +369,10 @@ class MeshGatewayArgs:
                Without it the pods use `image: auto`, which only the injector turns into a proxy; the preview refuses a
                cluster that has no injector selecting them. Default: none (injected).
         :param _builtins.float replicas: Gateway replicas, a whole number >= 1; a PodDisruptionBudget (minAvailable 1) is added above 1. Default: 1.
+        :param _builtins.str requested_address: Where other networks should reach the gateway, as you request it (the gateway's output `address` is where they
+               do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a node's
+               address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard prefix
+               100::/64. Default: the address the load balancer assigns (required with "NodePort").
         :param Mapping[str, _builtins.str] service_annotations: Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
                Default: none.
         :param 'GatewayServiceType' service_type: How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
@@ -390,6 +396,8 @@ class MeshGatewayArgs:
             pulumi.set(__self__, "proxy_image", proxy_image)
         if replicas is not None:
             pulumi.set(__self__, "replicas", replicas)
+        if requested_address is not None:
+            pulumi.set(__self__, "requested_address", requested_address)
         if service_annotations is not None:
             pulumi.set(__self__, "service_annotations", service_annotations)
         if service_type is not None:
@@ -436,10 +444,7 @@ class MeshGatewayArgs:
     @pulumi.getter
     def address(self) -> Optional[_builtins.str]:
         """
-        Where other networks reach the gateway, as you set it (the gateway's published address, an output, is where
-        they do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a
-        node's address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard
-        prefix 100::/64. Default: the address the load balancer assigns (required with "NodePort").
+        The former name of `requestedAddress`, still taken in its place: give one of the two. Default: none.
         """
         return pulumi.get(self, "address")
 
@@ -525,6 +530,21 @@ class MeshGatewayArgs:
     @replicas.setter
     def replicas(self, value: Optional[_builtins.float]):
         pulumi.set(self, "replicas", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requestedAddress")
+    def requested_address(self) -> Optional[_builtins.str]:
+        """
+        Where other networks should reach the gateway, as you request it (the gateway's output `address` is where they
+        do): with a load balancer, the address it should assign (`spec.loadBalancerIP`); with `"NodePort"`, a node's
+        address or the NAT in front of the nodes. A dotted-quad IPv4 or an IPv6 address, not in the discard prefix
+        100::/64. Default: the address the load balancer assigns (required with "NodePort").
+        """
+        return pulumi.get(self, "requested_address")
+
+    @requested_address.setter
+    def requested_address(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "requested_address", value)
 
     @_builtins.property
     @pulumi.getter(name="serviceAnnotations")
