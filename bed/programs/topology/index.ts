@@ -31,15 +31,29 @@ const gateways = new Map(
         return [name, new multinet.EastWestGateway(name, { networkGroup: groups.get(group)!, ...rest })];
     }),
 );
+// A hub stack's groups that group stacks manage.
+const references = new Map(
+    (t.references ?? []).map((r) => [
+        r.name,
+        new multinet.NetworkGroupReference(r.name, {
+            multiNetworking: mn,
+            group: new pulumi.StackReference(r.stack).requireOutput("groupExports").apply((e) => e[r.name]),
+        }),
+    ]),
+);
 const ic = t.interconnect
     ? new multinet.Interconnect(t.meshId, {
           multiNetworking: mn,
           controlPlaneRestart: t.interconnect.controlPlaneRestart,
-          members: t.interconnect.members.map((m) => ({
-              networkGroup: groups.get(m.group)!,
-              gateways: m.gateways.map((g) => gateways.get(g)!),
-              addresses: m.addresses,
-          })),
+          members: t.interconnect.members.map((m) =>
+              references.has(m.group)
+                  ? { networkGroup: references.get(m.group)!, addresses: m.addresses }
+                  : {
+                        networkGroup: groups.get(m.group)!,
+                        gateways: m.gateways.map((g) => gateways.get(g)!),
+                        addresses: m.addresses,
+                    },
+          ),
       })
     : undefined;
 
@@ -57,3 +71,10 @@ export const addresses = Object.fromEntries([...gateways].map(([n, g]) => [n, g.
 export const interconnected = ic?.networks ?? null;
 export const meshNetworks = ic?.meshNetworks ?? null;
 export const controlPlaneRestarts = ic?.controlPlaneRestarts ?? null;
+// A group stack's groups as the hub references them.
+export const groupExports =
+    t.controlPlane.cluster === undefined
+        ? Object.fromEntries(
+              [...groups].map(([n, g]) => [n, g.export(t.gateways.filter((gw) => gw.group === n).map((gw) => gateways.get(gw.name)!))]),
+          )
+        : null;
