@@ -3,7 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as multinet from "pulumi-multinet";
 import type { Topology } from "../../topology";
-import { buildTopology } from "./build";
+// With its extension: the bed runs the program with Node's own TypeScript support (ES module resolution).
+import { buildTopology } from "./build.ts";
 
 const cfg = new pulumi.Config();
 const t = cfg.requireObject<Topology>("topology");
