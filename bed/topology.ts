@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { auditCounts } from "./audit";
-import { BedCluster, bedEndpoint, BedState, readState } from "./bed";
+import { BedCluster, bedEndpoint, BedState, readState } from "./state";
 import { kubeRequest } from "./kubeapi";
 import { istioMeshConfig, istiodDeployment } from "./seed";
 import { PreviewJson, RunResult, Stack } from "./stack";
