@@ -151,3 +151,15 @@ export function unnetworkedWarning(cluster: string, network: string): string {
         `and restart its workloads.`
     );
 }
+
+/**
+ * In a group stack, a cluster a hub stack reads (`hub`, as part of `network`) that this update takes out of that
+ * network (`next`: the network the program now gives it, none when no group has it): the update will be refused.
+ */
+export function hubOrderWarning(cluster: string, hub: string, network: string, next: string | undefined): string {
+    const change = next === undefined ? `takes it out of network "${network}"` : `moves it from network "${network}" to "${next}"`;
+    return (
+        `cluster "${cluster}": the hub stack "${hub}" reads it, and this update ${change}; the update will be refused, ` +
+        `since the hub would lose the cluster. Remove the group's NetworkGroupReference from the hub stack and run pulumi up there first`
+    );
+}

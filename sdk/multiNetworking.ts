@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isLoopbackServer, kubeconfigServer, loopbackWarning } from "../core/apiServer";
-import { planRestart, restartWarning, rotationWarning } from "../core/changes";
+import { hubOrderWarning, planRestart, restartWarning, rotationWarning } from "../core/changes";
 import type { RestartPolicy } from "../core/names";
 import { ownerValue } from "../core/render";
 import { multiNetworkingSchema, parseArgs } from "../core/validate";
@@ -154,6 +154,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
                     ).kubeconfig;
                 }
             this.registerOutputs({ gatewayRule: this.gatewayRule, remoteSecrets: this.remoteSecrets });
+            warnBeforeChanges(() => this.warnHubOrder());
             return;
         }
         const cpName = cp.cluster;
@@ -261,6 +262,20 @@ export class MultiNetworking extends pulumi.ComponentResource {
         if (this.registry.interconnects > 0) return;
         const message = await this.restartWarning("removed");
         if (message) pulumi.log.warn(message, this);
+    }
+
+    /**
+     * In a group stack: each cluster a hub stack reads that the program takes out of its network (its group gone,
+     * or another network) is named before the update is refused for it.
+     */
+    private async warnHubOrder(): Promise<void> {
+        await new Promise((r) => setImmediate(r)); // the program's groups register first (see warnIfInterconnectRemoved)
+        const accesses = (await Promise.all(this.clusters.map((c) => this.knownAccess(c.name)))).filter((a) => a !== undefined);
+        const read = await previewReads().hubReaders(accesses, this.controlPlane.namespace, this.meshId);
+        for (const [cluster, { hub, network }] of Object.entries(read)) {
+            const next = this.registry.groups.find((g) => g.clusters.includes(cluster))?.networkName;
+            if (network !== undefined && next !== network) pulumi.log.warn(hubOrderWarning(cluster, hub, network, next), this);
+        }
     }
 
     /** Each cluster whose remote secret would name an API server only this machine reaches is named before anything happens. */

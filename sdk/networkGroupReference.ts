@@ -74,6 +74,7 @@ export class NetworkGroupReference extends pulumi.ComponentResource {
                 controlPlaneCluster: cpCluster,
                 configMap: cp.configMap,
                 clusters: this.clusters,
+                clusterIds: this.export.apply((e) => Object.fromEntries(e.clusters.map((c) => [c.name, c.clusterId]))),
                 manages: "entry",
             },
             { parent: this, dependsOn: mn.rule ? [mn.rule] : [] },

@@ -42,6 +42,8 @@ export interface NetworkGroupInputs extends CommonInputs, MeshConfigRef {
      * Absent: both.
      */
     manages?: "labels" | "entry";
+    /** With "entry": each member's Istio cluster ID (the hub's MultiNetworking does not declare them), for the check. */
+    clusterIds?: Record<string, string>;
 }
 
 const writesLabels = (i: NetworkGroupInputs) => i.manages !== "entry";
@@ -158,13 +160,20 @@ async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroup
         ...l,
         groups: [...new Set([...l.groups, news.networkName])],
         groupClusters: { ...l.groupClusters, [news.networkName]: [...news.clusters].sort() },
+        ...(news.clusterIds ? { referencedClusters: { ...l.referencedClusters, [news.networkName]: news.clusterIds } } : {}),
     }));
     return { ...news, live, liveEntry: true };
 }
 
 function withoutGroup(l: Ledger, networkName: string): Ledger {
     const { [networkName]: _gone, ...groupClusters } = l.groupClusters ?? {};
-    return { ...l, groups: l.groups.filter((g) => g !== networkName), groupClusters };
+    const { [networkName]: _ids, ...referencedClusters } = l.referencedClusters ?? {};
+    return {
+        ...l,
+        groups: l.groups.filter((g) => g !== networkName),
+        groupClusters,
+        ...(Object.keys(referencedClusters).length ? { referencedClusters } : { referencedClusters: undefined }),
+    };
 }
 
 /** Releases every member's namespace and takes the group's entry out of meshNetworks. */

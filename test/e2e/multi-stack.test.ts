@@ -6,6 +6,7 @@
 import { auditCounts, auditOffset } from "../../bed/audit";
 import { clusterName as c, errors, Live, Topology, TopologyStack, warnings } from "../../bed/topology";
 import { annotations, labels, remoteAccess } from "../../core/names";
+import { runCheck } from "../helpers/cli";
 import { clusterId, eventually, istiodClusters, networkGateways, settle, sidecarView, summarize } from "../helpers/istio";
 
 const live = new Live();
@@ -137,6 +138,12 @@ describe("a mesh split across a hub stack and two group stacks", () => {
             const record = await live.get(n, `/api/v1/namespaces/istio-system/configmaps/${remoteAccess.hubRecord(meshId)}`);
             expect(record.metadata.annotations[annotations.hub]).toBe(`multinet-topology/${hub.name}/${meshId}`);
         }
+        // The platform team checks the split mesh with the hub's kubeconfigs alone: istiod reads the group clusters
+        // (their IDs come from the hub's record) and serves their gateways; what needs the group clusters is skipped.
+        const { code, report } = await runCheck(live, [], [1, 2]);
+        const status = Object.fromEntries(report.checks.map((x) => [x.id, x.status]));
+        expect([code, status["remote-clusters"], status.gateways, status["control-plane"]]).toEqual([0, "pass", "pass", "pass"]);
+        expect(report.checks.flatMap((x) => x.findings).filter((f) => f.severity === "fail" || f.severity === "warn")).toEqual([]);
         // Nothing changes: no step, no warning, on either side.
         const again = await hub.previewOf(t);
         expect([again.changeSummary, warnings(again)]).toEqual([{ same: expect.any(Number) }, []]);
@@ -145,6 +152,12 @@ describe("a mesh split across a hub stack and two group stacks", () => {
     });
 
     test("destroying a group's stack while the hub reads it is refused with the fix, and nothing of it goes", async () => {
+        // A preview that takes the cluster out of its group already says so.
+        expect(warnings(await west.previewOf({ ...groupStack("west", 3), groups: [], gateways: [] }))).toEqual([
+            `warning: cluster "${c(3)}": the hub stack "multinet-topology/${hub.name}/${meshId}" reads it, and this update takes it ` +
+                `out of network "west"; the update will be refused, since the hub would lose the cluster. Remove the group's ` +
+                `NetworkGroupReference from the hub stack and run pulumi up there first`,
+        ]);
         const r = await west.run(["destroy", "--yes", "--skip-preview"]);
         expect(r.code).not.toBe(0);
         expect(r.stdout + r.stderr).toContain(
