@@ -33,6 +33,7 @@ import {
     stateToRead,
     changedInputs,
     DiffKeys,
+    hubReading,
 } from "./common";
 
 export interface RemoteSecretInputs extends CommonInputs {
@@ -203,7 +204,7 @@ async function takenProblems(inputs: RemoteSecretInputs): Promise<string[]> {
     const cp = cluster(inputs, inputs.controlPlaneCluster);
     const [secret, reader] = await Promise.all([
         cp.get<Secret>("v1", "Secret", secretName(inputs), inputs.namespace),
-        inputs.reader === "group" ? [] : readerTaken(inputs),
+        inputs.reader === "group" ? otherHub(inputs) : readerTaken(inputs),
     ]);
     const problem = notOwned(
         cp,
@@ -264,22 +265,33 @@ async function givenReader(inputs: RemoteSecretInputs): Promise<Reader> {
     return { server, token, caData: await usableCa(remote, inputs, server, token, "") };
 }
 
+/** Why this hub may not read a group's cluster: another hub of the mesh marked its hub record. Read with the reader. */
+async function otherHub(inputs: RemoteSecretInputs): Promise<string[]> {
+    const marked = await hubReading(cluster(inputs, inputs.cluster), inputs.namespace, inputs.meshId);
+    return marked && marked !== ownerValue(inputs)
+        ? [
+              `cluster "${inputs.cluster}": the hub stack "${marked}" already reads it for mesh "${inputs.meshId}"; a group joins ` +
+                  `one hub: remove its NetworkGroupReference from one of the two stacks`,
+          ]
+        : [];
+}
+
 /** Marks (or, with null, clears) the cluster's hub record with this stack, with the group's reader's own token. */
 async function markHubRecord(inputs: RemoteSecretInputs, hub: string | null): Promise<void> {
     const remote = cluster(inputs, inputs.cluster);
-    const name = remoteAccess.hubRecord(inputs.meshId);
-    if (
-        hub === null &&
-        (await remote.get<KubeObject>("v1", "ConfigMap", name, inputs.namespace))?.metadata.annotations?.[annotations.hub] !==
-            ownerValue(inputs)
-    )
-        return;
+    const marked = await hubReading(remote, inputs.namespace, inputs.meshId);
+    if (marked !== undefined && marked !== ownerValue(inputs)) {
+        if (hub === null) return; // another hub's mark stays
+        throw new UserError((await otherHub(inputs)).join("\n"));
+    }
+    if (hub === null && marked === undefined) return;
+    const patch = { metadata: { annotations: { [annotations.hub]: hub } } };
     await remote.mergePatch(
         "v1",
         "ConfigMap",
-        name,
+        remoteAccess.hubRecord(inputs.meshId),
         inputs.namespace,
-        { metadata: { annotations: { [annotations.hub]: hub } } },
+        patch,
         fieldManagerOf(ownerValue(inputs)),
     );
 }

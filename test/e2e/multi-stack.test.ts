@@ -151,6 +151,24 @@ describe("a mesh split across a hub stack and two group stacks", () => {
         expect([groupAgain.changeSummary, warnings(groupAgain)]).toEqual([{ same: expect.any(Number) }, []]);
     });
 
+    test("a group stack rotates its reader: the hub's next update switches istiod to it, nothing restarts, the old token stays till the next rotation", async () => {
+        const tokens = `/api/v1/namespaces/istio-system/secrets`;
+        const oldToken = `${tokens}/${remoteAccess.tokenSecret(meshId)}`;
+        await south.apply({ ...groupStack("south", 4), remoteSecretRotation: "2026-12" });
+        const reader = (await south.outputs()).groupExports.south.clusters[0].reader;
+        const preview = await hub.previewOf(hubTopology(["west", "south"]));
+        expect(warnings(preview)).toEqual([]);
+        expect(preview.steps.filter((st) => st.op !== "same").map((st) => [st.op, st.urn.split("::").pop()])).toEqual([
+            ["update", `south-remote-secret-${c(4)}`],
+        ]);
+        await hub.up();
+        const secret = await live.get(1, `${tokens}/${remoteAccess.remoteSecret(clusterId(4))}`);
+        const written = Buffer.from(secret.data[clusterId(4)], "base64").toString();
+        expect(written).toContain(reader.match(/token: (\S+)/)[1]);
+        expect((await istiodClusters())[clusterId(4)]).toBe("synced");
+        expect(await live.get(4, oldToken)).toBeDefined();
+    });
+
     test("destroying a group's stack while the hub reads it is refused with the fix, and nothing of it goes", async () => {
         // A preview that takes the cluster out of its group already says so.
         expect(warnings(await west.previewOf({ ...groupStack("west", 3), groups: [], gateways: [] }))).toEqual([
