@@ -1,6 +1,7 @@
 // npm run bed -- <command>: the test bed as a command-line tool (see `usage`).
 import { bedEndpoint, bedEnv, down, pauseLoadBalancer, proxyView, readState, startClusterAgain, status, stopCluster, up } from "./bed";
 import { putSample } from "./sample";
+import { requireState } from "./state";
 
 const usage = `usage: npm run bed -- <command>
   up [--clusters N] [--no-istiod] [--control-plane-id ID]
@@ -40,8 +41,7 @@ async function main(argv: string[]): Promise<void> {
             for (const [k, v] of Object.entries(bedEnv())) console.log(`export ${k}=${JSON.stringify(v)}`);
             return;
         case "sample": {
-            const state = readState();
-            if (!state) throw new Error("the bed is not up: run `npm run bed -- up`");
+            const state = requireState(readState());
             await putSample(state, (c) => bedEndpoint(state, c));
             console.error(`bed: sample helloworld in ${state.clusters.length} clusters`);
             return;

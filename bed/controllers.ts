@@ -14,7 +14,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { BedState } from "./bed";
+import type { BedState } from "./state";
 import { istiodReady, processName as istiodProcess, readStarts, restartIstiod, templateHash } from "./istiod";
 import { Endpoint, kubeRequest } from "./kubeapi";
 import { reportIstiodPod } from "./kubelet";

@@ -79,3 +79,11 @@ export async function bedApply(ep: Endpoint, apiPath: string, obj: any): Promise
     if (r.status >= 300) throw new KubeError(`${apiPath}/${obj.metadata.name}: ${r.status} ${JSON.stringify(r.body)}`, r.status);
     return r.body;
 }
+
+/** Whether an API server answers its readiness check (false also when it cannot be reached). */
+export function apiServerReady(ep: Endpoint): Promise<boolean> {
+    return kubeRequest(ep, "GET", "/readyz").then(
+        (r) => r.status === 200,
+        () => false,
+    );
+}

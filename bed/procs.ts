@@ -1,17 +1,20 @@
-// Background processes of the bed: started detached with a pid file; stopped by pid, or all at once by a scan of
-// /proc for command lines that name the bed's run folder, so leftovers of a crashed run are found and stopped too.
+// Background processes of the bed: started detached with a pid file on a free port; awaited until they answer;
+// stopped by pid, or all at once by a scan of /proc for command lines that name the bed's run folder, so leftovers
+// of a crashed run are found and stopped too.
 import { spawn } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import { pidDir, runDir } from "./paths";
 
 export function startProcess(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): number {
     fs.mkdirSync(pidDir, { recursive: true });
-    const logDir = path.join(runDir, "logs");
-    fs.mkdirSync(logDir, { recursive: true });
-    const log = fs.openSync(path.join(logDir, `${name}.log`), "a");
-    const child = spawn(bin, args, { detached: true, stdio: ["ignore", log, log], env, cwd });
-    fs.closeSync(log);
+    const log = logFileOf(name);
+    fs.mkdirSync(path.dirname(log), { recursive: true });
+    const out = fs.openSync(log, "a");
+    const child = spawn(bin, args, { detached: true, stdio: ["ignore", out, out], env, cwd });
+    fs.closeSync(out);
     child.on("error", () => undefined); // reported below: no pid
     if (child.pid === undefined) throw new Error(`could not start ${name} (${bin})`);
     fs.writeFileSync(path.join(pidDir, `${name}.pid`), String(child.pid));
@@ -88,3 +91,45 @@ async function terminate(pids: number[], graceMs = 10_000): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A free port below the kernel's ephemeral range (32768 and up): a server the bed restarts (istiod) binds its port
+ * again, and an outgoing connection's ephemeral port there would make that fail with "address already in use".
+ */
+export async function freePort(): Promise<number> {
+    const tryPort = (port: number) =>
+        new Promise<boolean>((resolve) => {
+            const srv = net.createServer();
+            srv.unref();
+            srv.on("error", () => resolve(false));
+            srv.listen(port, "0.0.0.0", () => srv.close(() => resolve(true)));
+        });
+    for (let i = 0; i < 200; i++) {
+        const port = 10000 + crypto.randomInt(22000);
+        if (!usedPorts.has(port) && (await tryPort(port))) {
+            usedPorts.add(port);
+            return port;
+        }
+    }
+    throw new Error("no free port below 32000");
+}
+const usedPorts = new Set<number>();
+
+/** Polls `probe` (a failure counts as "not yet") until it holds; else an error with the last lines of `logFile`. */
+export async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>, logFile?: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (await probe().catch(() => false)) return;
+        await sleep(200);
+    }
+    const tail =
+        logFile && fs.existsSync(logFile)
+            ? `\n--- last lines of ${logFile}:\n${fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n")}`
+            : "";
+    throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s${tail}`);
+}
+
+/** The log file of the bed process `name` (startProcess writes its output there). */
+export function logFileOf(name: string): string {
+    return path.join(runDir, "logs", `${name}.log`);
+}

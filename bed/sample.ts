@@ -2,7 +2,7 @@
 // controller would leave it. Service `helloworld` (namespace `sample`, port 5000) with two Ready Pods per cluster
 // (label security.istio.io/tlsMode=istio, as injected Pods carry) and their EndpointSlice. Pod IPs are distinct per
 // cluster: cluster N's Pods are 10.N.0.10 and 10.N.0.11.
-import type { BedCluster, BedState } from "./bed";
+import type { BedCluster, BedState } from "./state";
 import { bedApply, Endpoint, kubeRequest } from "./kubeapi";
 
 export const sample = { namespace: "sample", service: "helloworld", port: 5000, host: "helloworld.sample.svc.cluster.local" } as const;

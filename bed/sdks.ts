@@ -5,7 +5,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { toolEnv, writeBinDir } from "./bed";
+import { toolEnv, writeBinDir } from "./env";
 import { binDir, repoRoot } from "./paths";
 import { ensureSdkGenerator, ensureTools } from "./tools";
 

@@ -1,9 +1,11 @@
 // What every bed cluster holds before a test starts: Istio as if installed. Every cluster gets the Istio
 // namespace, Istio's real CRDs (from the same istio.io/istio module as the bed's istiod) and the sidecar
 // injector's webhook configuration as the default revision renders it; cluster 1 hosts the control plane (the
-// mesh ConfigMap and the `istiod` Deployment whose pod template the bed watches).
+// mesh ConfigMap and the `istiod` Deployment whose pod template the bed watches). seedCluster puts it there.
 import * as fs from "fs";
 import * as YAML from "yaml";
+import { bedApply, Endpoint, KubeError, kubeRequest } from "./kubeapi";
+import { sleep, waitFor } from "./procs";
 
 export const istioSystemNamespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "istio-system" } };
 
@@ -213,3 +215,71 @@ export function remoteProfileObjects(controlPlaneId: string) {
 
 /** The bed's own knob: a load balancer that reports this hostname (a cloud's DNS name) rather than an address. */
 export const hostnameAnnotation = "bed.multinet.example/load-balancer-hostname";
+
+/**
+ * Retries one seeding request while the API server is loaded (a timeout, a reset or refused connection, 429 or
+ * 5xx), with a bounded backoff: API servers started together on few cores answer slowly for a while, not wrongly.
+ */
+async function whileLoaded<T>(what: string, attempt: () => Promise<T>, tries = 6): Promise<T> {
+    const started = Date.now();
+    for (let i = 1; ; i++) {
+        try {
+            return await attempt();
+        } catch (e) {
+            const status = e instanceof KubeError ? e.status : undefined;
+            const loaded = status === undefined || status === 429 || status >= 500;
+            if (!loaded || i >= tries) {
+                const after = loaded
+                    ? ` (tried ${i} times over ${((Date.now() - started) / 1000).toFixed(0)} s: the machine is overloaded; ` +
+                      `start fewer clusters, or smaller waves with MULTINET_BED_WAVE)`
+                    : "";
+                throw new Error(`${what}: ${(e as Error).message}${after}`, { cause: e });
+            }
+            await sleep(Math.min(500 * 2 ** (i - 1), 8000));
+        }
+    }
+}
+
+/** `work` on every item, at most `size` at a time. */
+async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
+    for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+/**
+ * Seeds bed cluster `cluster` (reached at `ep` as the bed) as an Istio install: `crds` (istioCrds) and the injector
+ * everywhere, the remote profile on clusters other than 1, the control plane (istiod with CLUSTER_ID
+ * `controlPlaneId`) on cluster 1; done when the API server serves Istio's kinds.
+ */
+export async function seedCluster(
+    ep: Endpoint,
+    cluster: { index: number; name: string },
+    crds: any[],
+    controlPlaneId: string,
+): Promise<void> {
+    const apply = (obj: any, apiPath: string) => whileLoaded(`seeding ${cluster.name}`, () => bedApply(ep, apiPath, obj));
+    await apply(istioSystemNamespace, "/api/v1/namespaces");
+    // A few at a time: each new CRD has the API server rebuild its OpenAPI and discovery, the costly part of seeding.
+    await inBatches(crds, 4, (crd) => apply(crd, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"));
+    await apply(injectorWebhook(), "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations");
+    await apply(istiodService, "/api/v1/namespaces/istio-system/services");
+    if (cluster.index !== 1) {
+        const remote = remoteProfileObjects(controlPlaneId);
+        await apply(remote.role, "/apis/rbac.authorization.k8s.io/v1/clusterroles");
+        await apply(remote.binding, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings");
+        await apply(
+            { ...istioSystemNamespace, metadata: { ...istioSystemNamespace.metadata, annotations: remote.namespaceAnnotation } },
+            "/api/v1/namespaces",
+        );
+    }
+    if (cluster.index === 1) {
+        await apply(injectorConfigMap(controlPlaneId), "/api/v1/namespaces/istio-system/configmaps");
+        await apply(istioMeshConfig, "/api/v1/namespaces/istio-system/configmaps");
+        await apply(istiodServiceAccount, "/api/v1/namespaces/istio-system/serviceaccounts");
+        await apply(istiodDeployment(controlPlaneId), "/apis/apps/v1/namespaces/istio-system/deployments");
+    }
+    await waitFor(
+        `Istio's CRDs on ${cluster.name}`,
+        60_000,
+        async () => (await kubeRequest(ep, "GET", "/apis/networking.istio.io/v1/gateways")).status === 200,
+    );
+}

@@ -3,7 +3,7 @@ import { execFile } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { bedEnv } from "./bed";
+import { bedEnv } from "./env";
 
 export interface RunResult {
     code: number;

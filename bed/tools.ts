@@ -7,6 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { defaultLog, Log } from "./log";
 import { binDir, repoRoot, toolsDir } from "./paths";
 
 export interface Tools {
@@ -171,7 +172,7 @@ function sourceHash(module: string): string {
 }
 
 /** Builds (once) the packages of a wrapper module into the cache; returns the folder holding the binaries. */
-function goBuild(build: GoBuild, log: (msg: string) => void): string {
+function goBuild(build: GoBuild, log: Log): string {
     const version = goModuleVersion(build);
     const outDir = path.join(toolsDir, `${build.module}-${version}-${sourceHash(build.module)}`);
     const names = build.binary ? [build.binary] : build.packages.map((p) => p.split("/").pop()!);
@@ -222,12 +223,12 @@ function moduleDir(build: GoBuild, module: string): string {
 }
 
 /** The SDK generator (bed/go/gensdk), built on first use: only `npm run sdks` and the SDK test need it. */
-export function ensureSdkGenerator(log: (msg: string) => void = (m) => process.stderr.write(`bed: ${m}\n`)): string {
+export function ensureSdkGenerator(log: Log = defaultLog): string {
     return path.join(goBuild(builds.gensdk, log), "gensdk");
 }
 
 /** Resolves every tool, building what is missing. */
-export function ensureTools(log: (msg: string) => void = (m) => process.stderr.write(`bed: ${m}\n`)): Tools {
+export function ensureTools(log: Log = defaultLog): Tools {
     const wantPulumi = `v${pulumiNpmVersion()}`;
     const pulumiBuildVersion = goModuleVersion(builds.pulumi);
     if (pulumiBuildVersion !== wantPulumi) {

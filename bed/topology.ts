@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { auditCounts } from "./audit";
-import { BedCluster, bedEndpoint, BedState, readState } from "./bed";
+import { BedCluster, bedEndpoint, BedState, readState } from "./state";
 import { kubeRequest } from "./kubeapi";
 import { istioMeshConfig, istiodDeployment } from "./seed";
 import { PreviewJson, RunResult, Stack } from "./stack";
@@ -21,7 +21,8 @@ import type {
 /** A mesh as the Mesh component takes it, minus kubeconfigs (the program takes the bed's), plus more meshes. */
 export interface Topology {
     meshId: string;
-    controlPlane: { cluster: string };
+    /** No cluster: a group stack of a mesh split across stacks (it exports `groupExports`). */
+    controlPlane: { cluster?: string };
     clusters: Omit<MeshCluster, "kubeconfig">[];
     remoteSecrets?: `${RemoteSecrets}`;
     skipAwait?: boolean;
@@ -32,6 +33,11 @@ export interface Topology {
     groups: MeshGroup[];
     gateways: (Omit<MeshGateway, "serviceType"> & { serviceType?: `${GatewayServiceType}` })[];
     interconnect?: Omit<MeshInterconnect, "controlPlaneRestart"> & { controlPlaneRestart?: `${ControlPlaneRestart}` };
+    /**
+     * In a hub stack: groups other stacks manage, each a NetworkGroupReference to the group `name` that the stack
+     * `stack` (fully qualified) exports; an interconnect member names it as a group (its gateways are ignored).
+     */
+    references?: { name: string; stack: string }[];
 }
 
 export const topologyProgram = path.join(__dirname, "programs", "topology");
@@ -58,9 +64,24 @@ export class TopologyStack extends Stack {
         clusterCount = readState()!.clusters.length,
         kubeconfigOf = (c: BedCluster) => fs.readFileSync(c.kubeconfig, "utf8"),
     ): Promise<void> {
+        await this.createFor(
+            readState()!
+                .clusters.slice(0, clusterCount)
+                .map((c) => c.index),
+            kubeconfigOf,
+        );
+    }
+
+    /** A stack holding the kubeconfigs of bed clusters `clusters` (numbers) only. */
+    async createFor(clusters: number[], kubeconfigOf = (c: BedCluster) => fs.readFileSync(c.kubeconfig, "utf8")): Promise<void> {
         const state = readState()!;
-        const kubeconfigs = Object.fromEntries(state.clusters.slice(0, clusterCount).map((c) => [c.name, kubeconfigOf(c)]));
+        const kubeconfigs = Object.fromEntries(clusters.map((n) => state.clusters[n - 1]).map((c) => [c.name, kubeconfigOf(c)]));
         await this.init({ kubeconfigs: { value: JSON.stringify(kubeconfigs), secret: true } });
+    }
+
+    /** The fully qualified name other stacks reference it by (a StackReference on the bed's backend). */
+    get qualifiedName(): string {
+        return `organization/multinet-topology/${this.name}`;
     }
 
     async setTopology(t: Topology): Promise<void> {

@@ -164,6 +164,7 @@ export function declaration(ledgers: Ledger[]): Declaration {
         for (const [name, id] of Object.entries(l.mesh?.clusters ?? {})) d.clusters.set(name, id);
         if (l.mesh?.remoteSecrets === "external") d.remoteSecrets = "external";
         for (const n of ledgerNetworks(l)) d.groups.set(n, l.groupClusters?.[n] ?? d.groups.get(n));
+        for (const ids of Object.values(l.referencedClusters ?? {})) for (const [name, id] of Object.entries(ids)) d.clusters.set(name, id);
         for (const [n, endpoints] of Object.entries(l.joined)) d.joined.set(n, endpoints.map(parseGatewayEndpoint));
     }
     return d;

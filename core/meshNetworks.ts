@@ -76,6 +76,11 @@ export interface Ledger {
     mesh?: DeclaredMesh;
     /** The member clusters of each of the owner's groups, by name (absent before 0.3). */
     groupClusters?: Record<string, string[]>;
+    /**
+     * For groups another stack manages (a hub's NetworkGroupReference): network -> member cluster name -> Istio
+     * cluster ID, which the owner's MultiNetworking does not declare.
+     */
+    referencedClusters?: Record<string, Record<string, string>>;
 }
 
 /** What a MultiNetworking declares of its mesh, recorded in its ledger so that a check can read it back. */

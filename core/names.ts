@@ -43,6 +43,8 @@ export const annotations = {
     rotation: "multinet.pulumi.io/rotation",
     /** Kubernetes: the ServiceAccount a token Secret is for. */
     serviceAccountName: "kubernetes.io/service-account.name",
+    /** On a hub record: the hub stack (`<project>/<stack>/<mesh>`) that reads the cluster through its reader. */
+    hub: "multinet.pulumi.io/hub",
 } as const;
 
 /** Istio: the pod annotations that decide a pod's injection; a gateway's pod template sets them itself. */
@@ -68,6 +70,11 @@ export const remoteAccess = {
     /** The reader's token; a rotation (MultiNetworking's remoteSecretRotation) gives it a new name, so a new token. */
     tokenSecret: (meshId: string, rotation = "") => `istio-reader-${meshId}-token${rotation ? `-${fnv1a(rotation)}` : ""}`,
     remoteSecret: (clusterId: string) => `istio-remote-secret-${clusterId}`,
+    /**
+     * In a cluster of a group stack (a mesh split across stacks): the ConfigMap where the hub stack that reads the
+     * cluster through the group's reader says so, and the Role that lets the reader write it and nothing else.
+     */
+    hubRecord: (meshId: string) => `multinet-hub-${meshId}`,
 } as const;
 
 export const eastWest = {

@@ -53,4 +53,10 @@ export const permissions = {
         cl("rbac.authorization.k8s.io", "clusterroles", rw),
         cl("rbac.authorization.k8s.io", "clusterrolebindings", rw),
     ],
+    /** A cluster of a group stack (no control plane in the stack): the hub record, and the Role that lets the reader write it. */
+    hubRecord: [
+        ns("", "configmaps", rw),
+        ns("rbac.authorization.k8s.io", "roles", rw),
+        ns("rbac.authorization.k8s.io", "rolebindings", rw),
+    ],
 } as const;

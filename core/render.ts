@@ -351,6 +351,31 @@ export function remoteKubeconfig(clusterId: string, server: string, caData: stri
     });
 }
 
+/**
+ * In a cluster of a group stack: the hub record (an empty ConfigMap the hub annotates while it reads the cluster),
+ * and a Role and binding that let the reader update that one object. Made with the reader, so that the group stack
+ * can refuse to take the cluster away while a hub still reads it.
+ */
+export function hubRecordObjects(o: Ownership, namespace: string): KubeObject[] {
+    const name = remoteAccess.hubRecord(o.meshId);
+    return [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: ownedMetadata(o, name, namespace) },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "Role",
+            metadata: ownedMetadata(o, name, namespace),
+            rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [name], verbs: ["get", "patch", "update"] }],
+        },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata: ownedMetadata(o, name, namespace),
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+            subjects: [{ kind: "ServiceAccount", name: remoteAccess.serviceAccount, namespace }],
+        },
+    ];
+}
+
 /** On the control-plane cluster: the remote secret istiod discovers the cluster `clusterId` by. */
 export function remoteSecret(o: Ownership, namespace: string, clusterId: string, kubeconfig: string, rotation = ""): KubeObject {
     const meta = ownedMetadata(o, remoteAccess.remoteSecret(clusterId), namespace, { [labels.multiCluster]: "true" });

@@ -76,11 +76,17 @@ export interface MemberView {
     addresses?: string[];
 }
 
-export function memberProblems(members: MemberView[]): string[] {
+/** A member whose group another stack manages (a NetworkGroupReference): checked once its export is known. */
+export interface ReferenceView {
+    reference: true;
+}
+
+export function memberProblems(members: (MemberView | ReferenceView)[]): string[] {
     const problems: string[] = [];
     members.forEach((m, i) => {
+        if ("reference" in m) return;
         const at = `members[${i}] ("${m.networkName}")`;
-        if (members.findIndex((o) => o.networkName === m.networkName) !== i)
+        if (members.findIndex((o) => "networkName" in o && o.networkName === m.networkName) !== i)
             problems.push(`${at}: network group "${m.networkName}" is listed twice; list each group once`);
         if (m.gateways.length === 0)
             problems.push(
@@ -112,4 +118,70 @@ export function addressProblems(at: string, addresses: string[], gatewayAddresse
                       `pick one of them or leave addresses out`,
               ],
     );
+}
+
+/**
+ * A network group as its group stack exports it (NetworkGroup.export) for the hub stack's NetworkGroupReference.
+ * Secret as a whole: `clusters[].reader` is a credential.
+ */
+export interface NetworkGroupExport {
+    /** The mesh's id; the hub's MultiNetworking must have the same. */
+    meshId: string;
+    /** The group's Istio network name. */
+    networkName: string;
+    /** Istio's system namespace on the group's clusters. */
+    namespace: string;
+    /** The group stack, `<project>/<stack>`. */
+    owner: string;
+    /** The member clusters. */
+    clusters: {
+        name: string;
+        /** Istio cluster ID: the remote secret's name and key on the control plane. */
+        clusterId: string;
+        podCidrs: string[];
+        /** The API server address istiod reaches the cluster at, when it is not the reader's. */
+        remoteSecretServer?: string;
+        /** The kubeconfig istiod reads the cluster with (the group's reader; absent with remoteSecrets "external"). */
+        reader?: string;
+    }[];
+    /** Where other networks reach the group's east-west gateways. */
+    gateways: { address: string; port: number }[];
+}
+
+/** The hub's side of a reference: its mesh, declared clusters, remote-secret mode and groups so far. */
+export interface HubView {
+    meshId: string;
+    namespace: string;
+    clusters: { name: string; clusterId: string }[];
+    remoteSecrets: "managed" | "external";
+    groups: GroupView[];
+}
+
+/** Why a group stack's export cannot be part of the hub's mesh (field paths under `group`). */
+export function referenceProblems(e: NetworkGroupExport | undefined, hub: HubView): string[] {
+    if (!e || typeof e.networkName !== "string" || !Array.isArray(e.clusters) || !Array.isArray(e.gateways))
+        return ["group: is not a group's export; pass the output of NetworkGroup.export from the group stack"];
+    const problems: string[] = [];
+    if (e.meshId !== hub.meshId)
+        problems.push(`group.meshId: "${e.meshId}" is not this mesh's ("${hub.meshId}"); reference a group of this mesh`);
+    if (e.namespace !== hub.namespace)
+        problems.push(
+            `group.namespace: the group's Istio namespace "${e.namespace}" is not this mesh's ("${hub.namespace}"); ` +
+                `give both stacks the same controlPlane.namespace`,
+        );
+    for (const [i, c] of e.clusters.entries()) {
+        if (hub.clusters.some((d) => d.name === c.name || d.clusterId === c.clusterId))
+            problems.push(
+                `group.clusters[${i}]: "${c.name}" (cluster ID "${c.clusterId}") is also declared in this stack's MultiNetworking; ` +
+                    `a cluster belongs to one stack: declare it in one of them`,
+            );
+        if (hub.remoteSecrets === "managed" && !c.reader)
+            problems.push(
+                `group.clusters[${i}].reader: the group stack exported no reader for "${c.name}" (its remoteSecrets is "external"); ` +
+                    `set remoteSecrets: "managed" there, or "external" here and make its remote secret yourself`,
+            );
+    }
+    if (hub.groups.some((g) => g.networkName === e.networkName))
+        problems.push(`group.networkName: "${e.networkName}" is already a group of this mesh in this stack; each network once`);
+    return problems;
 }

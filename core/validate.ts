@@ -140,7 +140,7 @@ export const multiNetworkingSchema = z
     .object({
         meshId: dns1123Label,
         controlPlane: z.object({
-            cluster: z.string(),
+            cluster: z.string().optional(),
             namespace: dns1123Label.default("istio-system"),
             deployment: dns1123Label.default("istiod"),
             configMap: dns1123Label.default("istio"),
@@ -182,7 +182,7 @@ export const multiNetworkingSchema = z
             }
             ids.set(c.clusterId, c.name);
         });
-        if (!seen.has(v.controlPlane.cluster)) {
+        if (v.controlPlane.cluster !== undefined && !seen.has(v.controlPlane.cluster)) {
             ctx.addIssue({
                 code: "custom",
                 path: ["controlPlane", "cluster"],

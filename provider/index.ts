@@ -7,3 +7,4 @@ export { gatewayRuleProvider } from "./resources/gatewayRule";
 export { interconnectProvider } from "./resources/interconnect";
 export { networkGroupProvider } from "./resources/networkGroup";
 export { remoteSecretProvider } from "./resources/remoteSecret";
+export { readerCredentialProvider } from "./resources/readerCredential";

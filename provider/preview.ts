@@ -6,7 +6,7 @@ import { ControlPlaneState } from "../core/changes";
 import type { RestartPolicy } from "../core/names";
 import { annotations, labels } from "../core/names";
 import type { KubeObject } from "../core/render";
-import { CommonInputs } from "./resources/common";
+import { CommonInputs, hubReading } from "./resources/common";
 import { controlPlaneState } from "./resources/interconnect";
 import { readInjectorNetworks } from "./inspect";
 
@@ -77,4 +77,26 @@ export async function remoteSecretClusterIds(access: ClusterAccess, namespace: s
         namespace,
     );
     return secrets.flatMap((s) => Object.keys(s.data ?? {}));
+}
+
+/**
+ * In a group stack: for each cluster a hub stack reads (its hub record marked), the hub and the network the cluster
+ * has now. Unreadable clusters are left out.
+ */
+export async function hubReaders(
+    accesses: ClusterAccess[],
+    namespace: string,
+    meshId: string,
+): Promise<Record<string, { hub: string; network?: string }>> {
+    const entries = await Promise.all(
+        accesses.map(async (a) => {
+            const c = Cluster.connect(a);
+            const [hub, ns] = await Promise.all([
+                hubReading(c, namespace, meshId).catch(() => undefined),
+                c.get<KubeObject>("v1", "Namespace", namespace).catch(() => undefined),
+            ]);
+            return hub ? [[a.name, { hub, network: ns?.metadata.labels?.[labels.network] }] as const] : [];
+        }),
+    );
+    return Object.fromEntries(entries.flat());
 }

@@ -41,8 +41,12 @@ export interface MeshCluster {
 
 /** Where the mesh's control plane runs. */
 export interface MeshControlPlane {
-    /** The cluster that runs the mesh control plane (istiod): one of the clusters' names. */
-    cluster: string;
+    /**
+     * The cluster that runs the mesh control plane (istiod): one of the clusters' names. Leave it out in a group
+     * stack of a mesh split across stacks (groups and gateways only): the hub stack, which holds the control plane,
+     * joins the group through a NetworkGroupReference to the group's export (NetworkGroup.export).
+     */
+    cluster?: string;
     /**
      * Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
      * @default "istio-system"

@@ -8,10 +8,16 @@ import type { InterconnectMember } from "../core/meshNetworks";
 import type { InterconnectInputs, InterconnectOutputs } from "../provider/resources/interconnect";
 import type { NetworkGroupInputs, NetworkGroupOutputs } from "../provider/resources/networkGroup";
 import type { RemoteSecretInputs, RemoteSecretOutputs } from "../provider/resources/remoteSecret";
+import type { ReaderCredentialInputs, ReaderCredentialOutputs } from "../provider/resources/readerCredential";
 import type { OutputOnly } from "../provider/resources/common";
 
 type ProviderName =
-    "gatewayRuleProvider" | "networkGroupProvider" | "eastWestGatewayProvider" | "interconnectProvider" | "remoteSecretProvider";
+    | "gatewayRuleProvider"
+    | "networkGroupProvider"
+    | "eastWestGatewayProvider"
+    | "interconnectProvider"
+    | "remoteSecretProvider"
+    | "readerCredentialProvider";
 
 const installedProviderPath = require.resolve("../provider");
 
@@ -52,6 +58,7 @@ const providers = {
     eastWestGateway: shim("eastWestGatewayProvider"),
     interconnect: shim("interconnectProvider"),
     remoteSecret: shim("remoteSecretProvider"),
+    readerCredential: shim("readerCredentialProvider"),
 };
 
 /** A provider's inputs as the SDK passes them: every field may be an Input. */
@@ -103,6 +110,21 @@ export class RemoteSecretResource extends pulumi.dynamic.Resource {
             options(opts),
             "multinet",
             "RemoteSecret",
+        );
+    }
+}
+
+/** In a group stack: the reader istiod will read one cluster with, its kubeconfig a secret output for the hub. */
+export class ReaderCredentialResource extends pulumi.dynamic.Resource {
+    declare readonly kubeconfig: pulumi.Output<ReaderCredentialOutputs["kubeconfig"]>;
+    constructor(name: string, args: Args<ReaderCredentialInputs>, opts: pulumi.CustomResourceOptions) {
+        super(
+            providers.readerCredential,
+            name,
+            { ...args, ...unset<ReaderCredentialOutputs, ReaderCredentialInputs>({ kubeconfig: true, previousRotation: true }) },
+            { ...options(opts), additionalSecretOutputs: ["kubeconfigs", "kubeconfig"] },
+            "multinet",
+            "ReaderCredential",
         );
     }
 }

@@ -4,17 +4,24 @@ import { gatewayEndpointText } from "../core/meshNetworks";
 import { interconnectSchema, parseArgs } from "../core/validate";
 import { addressProblems, memberProblems } from "../core/rules";
 import { InterconnectResource } from "./dynamic";
-import { warnBeforeChanges } from "./previewReads";
+import { known, warnBeforeChanges } from "./previewReads";
+import { NetworkGroupReference } from "./networkGroupReference";
 import { EastWestGateway } from "./eastWestGateway";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
 import { NetworkGroup } from "./networkGroup";
 
 export interface InterconnectMemberArgs {
-    /** A group of this Interconnect's MultiNetworking that joins the interconnect; each group at most once. */
-    networkGroup: NetworkGroup;
-    /** The group's east-west gateways through which other groups reach it: at least one, all of this group. */
-    gateways: EastWestGateway[];
+    /**
+     * A group of this Interconnect's MultiNetworking that joins the interconnect, each group at most once: a
+     * NetworkGroup of this stack, or a NetworkGroupReference to one a group stack manages.
+     */
+    networkGroup: NetworkGroup | NetworkGroupReference;
+    /**
+     * The group's east-west gateways through which other groups reach it: at least one, all of this group. Leave it
+     * out for a NetworkGroupReference: its gateways are those the group stack exported.
+     */
+    gateways?: EastWestGateway[];
     /**
      * Which of those gateways' addresses to publish; each must be an address of one of them.
      * @default all of them
@@ -61,12 +68,25 @@ export class Interconnect extends pulumi.ComponentResource {
             parseArgs(interconnectSchema, { controlPlaneRestart: args.controlPlaneRestart }, label),
         );
         const members = args.members ?? [];
+        const cpCluster = mn.controlPlaneCluster(this, label, "the interconnect");
         members.forEach((m, i) => {
-            if (!(m?.networkGroup instanceof NetworkGroup)) fail(this, label, [`members[${i}].networkGroup: pass a NetworkGroup`]);
+            if (m?.networkGroup instanceof NetworkGroupReference) {
+                if (m.networkGroup.multiNetworking !== mn)
+                    fail(this, label, [
+                        `members[${i}].networkGroup: a NetworkGroupReference of another MultiNetworking; reference the group from this mesh's`,
+                    ]);
+                if (m.gateways !== undefined)
+                    fail(this, label, [
+                        `members[${i}].gateways: a NetworkGroupReference brings the gateways its group stack exported; leave gateways out`,
+                    ]);
+                return;
+            }
+            if (!(m?.networkGroup instanceof NetworkGroup))
+                fail(this, label, [`members[${i}].networkGroup: pass a NetworkGroup or a NetworkGroupReference`]);
             if (!Array.isArray(m.gateways) || m.gateways.some((g) => !(g instanceof EastWestGateway)))
                 fail(this, label, [`members[${i}].gateways: pass a list of EastWestGateway resources`]);
             // Groups and gateways of another mesh would be joined into this mesh's meshNetworks.
-            if (m.networkGroup.multiNetworking !== mn || m.gateways.some((g) => g.networkGroup.multiNetworking !== mn))
+            if (m.networkGroup.multiNetworking !== mn || m.gateways!.some((g) => g.networkGroup.multiNetworking !== mn))
                 fail(this, label, [
                     `members[${i}] ("${m.networkGroup.spec.networkName}"): belongs to another MultiNetworking (mesh ` +
                         `"${m.networkGroup.multiNetworking.meshId}"); an Interconnect joins groups and gateways of its own mesh only`,
@@ -76,41 +96,71 @@ export class Interconnect extends pulumi.ComponentResource {
             this,
             label,
             memberProblems(
-                members.map((m) => ({
-                    networkName: m.networkGroup.spec.networkName,
-                    gateways: m.gateways.map((g) => ({
-                        name: g.spec.name,
-                        networkName: g.spec.networkName,
-                        requestedAddress: g.spec.requestedAddress,
-                    })),
-                    addresses: m.addresses,
-                })),
+                members.map((m) =>
+                    m.networkGroup instanceof NetworkGroup
+                        ? {
+                              networkName: m.networkGroup.spec.networkName,
+                              gateways: m.gateways!.map((g) => ({
+                                  name: g.spec.name,
+                                  networkName: g.spec.networkName,
+                                  requestedAddress: g.spec.requestedAddress,
+                              })),
+                              addresses: m.addresses,
+                          }
+                        : { reference: true },
+                ),
             ),
         );
 
-        // Only `addresses` waits for the gateways; names stay known, so a preview can compare them.
-        const memberInputs = members.map((m, i) => ({
-            networkName: m.networkGroup.spec.networkName,
-            addresses: pulumi.all(m.gateways.map((g) => pulumi.all([g.address, g.port]))).apply((endpoints) => {
-                const gatewayAddresses = endpoints.map(([address]) => address);
-                const chosen = m.addresses ?? gatewayAddresses;
-                fail(this, label, addressProblems(`members[${i}] ("${m.networkGroup.spec.networkName}")`, chosen, gatewayAddresses));
-                return endpoints
-                    .filter(([address]) => chosen.includes(address))
-                    .map(([address, port]) => gatewayEndpointText({ address, port }));
-            }),
-        }));
+        // Only `addresses` waits for the gateways; names of this stack's groups stay known, so a preview can compare them.
+        const memberInputs = members.map((m, i) => {
+            const group = m.networkGroup;
+            if (group instanceof NetworkGroup)
+                return {
+                    networkName: group.spec.networkName,
+                    addresses: pulumi
+                        .all(m.gateways!.map((g) => pulumi.all([g.address, g.port])))
+                        .apply((endpoints) => this.published(label, i, group.spec.networkName, endpoints, m.addresses)),
+                };
+            return {
+                networkName: group.networkName,
+                addresses: group.export.apply((e) => {
+                    if (e.gateways.length === 0)
+                        fail(this, label, [
+                            `members[${i}] ("${e.networkName}"): the group stack exported no gateway; a network group joins the ` +
+                                `interconnect only through at least one EastWestGateway: pass it to NetworkGroup.export there`,
+                        ]);
+                    return this.published(
+                        label,
+                        i,
+                        e.networkName,
+                        e.gateways.map((g) => [g.address, g.port] as [string, number]),
+                        m.addresses,
+                    );
+                }),
+            };
+        });
+        const networks = pulumi.all(memberInputs.map((m) => m.networkName)).apply((names) => {
+            fail(
+                this,
+                label,
+                names.flatMap((n, i) =>
+                    names.indexOf(n) !== i ? [`members[${i}] ("${n}"): network group "${n}" is listed twice; list each group once`] : [],
+                ),
+            );
+            return [...names].sort();
+        });
         const cp = mn.controlPlane;
-        const networks = members.map((m) => m.networkGroup.spec.networkName).sort();
         warnBeforeChanges(async () => {
-            const message = await mn.restartWarning({ networks, policy: controlPlaneRestart });
+            const joined = await known(networks);
+            const message = joined && (await mn.restartWarning({ networks: joined, policy: controlPlaneRestart }));
             if (message) pulumi.log.warn(message, this);
         });
         const ic = new InterconnectResource(
             name,
             {
-                ...mn.commonInputs([cp.cluster]),
-                controlPlaneCluster: cp.cluster,
+                ...mn.commonInputs([cpCluster]),
+                controlPlaneCluster: cpCluster,
                 namespace: cp.namespace,
                 configMap: cp.configMap,
                 deployment: cp.deployment,
@@ -119,11 +169,19 @@ export class Interconnect extends pulumi.ComponentResource {
                 networks,
                 istiod: mn.awaitIstiod,
             },
-            { parent: this, dependsOn: [mn.rule, ...members.map((m) => m.networkGroup.group)] },
+            { parent: this, dependsOn: [...(mn.rule ? [mn.rule] : []), ...members.map((m) => m.networkGroup.group)] },
         );
         this.networks = ic.networks;
         this.meshNetworks = ic.meshNetworks;
         this.controlPlaneRestarts = ic.controlPlaneRestarts;
         this.registerOutputs({ networks: this.networks, meshNetworks: this.meshNetworks, controlPlaneRestarts: this.controlPlaneRestarts });
+    }
+
+    /** A member's published endpoints: its gateways' endpoints at the chosen addresses (all of them by default). */
+    private published(label: string, i: number, networkName: string, endpoints: [string, number][], addresses?: string[]): string[] {
+        const gatewayAddresses = endpoints.map(([address]) => address);
+        const chosen = addresses ?? gatewayAddresses;
+        fail(this, label, addressProblems(`members[${i}] ("${networkName}")`, chosen, gatewayAddresses));
+        return endpoints.filter(([address]) => chosen.includes(address)).map(([address, port]) => gatewayEndpointText({ address, port }));
     }
 }

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isLoopbackServer, kubeconfigServer, loopbackWarning } from "../core/apiServer";
-import { planRestart, restartWarning, rotationWarning } from "../core/changes";
+import { hubOrderWarning, planRestart, restartWarning, rotationWarning } from "../core/changes";
 import type { RestartPolicy } from "../core/names";
 import { ownerValue } from "../core/render";
 import { multiNetworkingSchema, parseArgs } from "../core/validate";
-import { GatewayRuleResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
+import { GatewayRuleResource, ownerIdentity, ReaderCredentialResource, RemoteSecretResource } from "./dynamic";
 import { validate } from "./errors";
 import { warnBeforeChanges, known, previewReads } from "./previewReads";
 import type { ClusterAccess } from "../provider/kube";
@@ -70,14 +70,19 @@ export class MultiNetworking extends pulumi.ComponentResource {
     /** `namespace/name` of each remote secret this stack made on the control-plane cluster. */
     readonly remoteSecrets: pulumi.Output<string[]>;
     readonly meshId: string;
-    readonly controlPlane: Required<Omit<ControlPlaneArgs, "istiodDebug">> & Pick<ControlPlaneArgs, "istiodDebug">;
+    /** Where the control plane runs; `cluster` is undefined in a group stack (see ControlPlaneArgs.cluster). */
+    readonly controlPlane: Required<Omit<ControlPlaneArgs, "istiodDebug" | "cluster">> & Pick<ControlPlaneArgs, "istiodDebug" | "cluster">;
     /** Declared clusters, defaults filled in. */
     readonly clusters: DeclaredCluster[];
 
     /** @internal cluster name -> kubeconfig (secret). */
     readonly kubeconfigs: Record<string, pulumi.Input<string>>;
-    /** @internal the dynamic resource that network groups depend on (so they are deleted first). */
-    readonly rule: pulumi.Resource;
+    /** @internal the dynamic resource that network groups depend on (so they are deleted first); none in a group stack. */
+    readonly rule: pulumi.Resource | undefined;
+    /** @internal In a group stack with managed remote secrets: each cluster's reader kubeconfig for istiod (secret). */
+    readonly readers: Record<string, pulumi.Output<string>> = {};
+    /** @internal Who gives istiod the credentials to read the clusters (remoteSecrets). */
+    readonly remoteSecretMode: "managed" | "external";
     /** @internal groups and gateways declared so far, for the cross-resource rules. */
     readonly registry = new MeshRegistry();
     /** @internal how resources wait for istiod (undefined: they do not). */
@@ -114,14 +119,47 @@ export class MultiNetworking extends pulumi.ComponentResource {
         this.meshId = parsed.meshId;
         this.controlPlane = parsed.controlPlane;
         this.clusters = parsed.clusters;
+        this.remoteSecretMode = parsed.remoteSecrets;
         this.kubeconfigs = Object.fromEntries(args.clusters.map((c) => [c.name, c.kubeconfig]));
         const cp = this.controlPlane;
-        const cpCluster = this.cluster(cp.cluster);
-        this.awaitIstiod = parsed.skipAwait
-            ? undefined
-            : { deployment: cp.deployment, debugUrl: cp.istiodDebug, timeoutSeconds: parsed.awaitTimeoutSeconds };
+        this.awaitIstiod =
+            parsed.skipAwait || cp.cluster === undefined
+                ? undefined
+                : { deployment: cp.deployment, debugUrl: cp.istiodDebug, timeoutSeconds: parsed.awaitTimeoutSeconds };
+        const managed = parsed.remoteSecrets === "managed";
+        const remote = this.clusters.filter((c) => c.name !== cp.cluster);
+        if (managed) warnBeforeChanges(() => this.warnLoopbackServers(remote));
 
-        this.rule = new GatewayRuleResource(
+        if (cp.cluster === undefined) {
+            // A group stack: nothing on the control plane. Its clusters' readers are made here, for the hub to use.
+            this.gatewayRule = pulumi.output("");
+            this.remoteSecrets = pulumi.output([]);
+            if (managed)
+                for (const c of this.clusters) {
+                    const { meshId, owner, kubeconfigs } = this.commonInputs([c.name]);
+                    this.readers[c.name] = new ReaderCredentialResource(
+                        `${name}-reader-${c.name}`,
+                        {
+                            meshId,
+                            owner,
+                            kubeconfigs,
+                            cluster: c.name,
+                            clusterId: c.clusterId,
+                            server: c.remoteSecretServer ?? "",
+                            namespace: cp.namespace,
+                            tokenTimeoutSeconds: 60,
+                            rotation: parsed.remoteSecretRotation,
+                        },
+                        { parent: this },
+                    ).kubeconfig;
+                }
+            this.registerOutputs({ gatewayRule: this.gatewayRule, remoteSecrets: this.remoteSecrets });
+            warnBeforeChanges(() => this.warnHubOrder());
+            return;
+        }
+        const cpName = cp.cluster;
+        const cpCluster = this.cluster(cpName);
+        const rule = new GatewayRuleResource(
             `${name}-gateway-rule`,
             {
                 ...this.commonInputs(this.clusters.map((c) => c.name)),
@@ -137,39 +175,51 @@ export class MultiNetworking extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.gatewayRule = (this.rule as GatewayRuleResource).gatewayRule;
+        this.rule = rule;
+        this.gatewayRule = rule.gatewayRule;
 
-        const remote = this.clusters.filter((c) => c.name !== cp.cluster);
-        const secrets =
-            parsed.remoteSecrets === "managed"
-                ? remote.map(
-                      (c) =>
-                          new RemoteSecretResource(
-                              `${name}-remote-secret-${c.name}`,
-                              {
-                                  ...this.commonInputs([c.name, cp.cluster]),
-                                  cluster: c.name,
-                                  clusterId: c.clusterId,
-                                  server: c.remoteSecretServer ?? "",
-                                  controlPlaneCluster: cp.cluster,
-                                  namespace: cp.namespace,
-                                  tokenTimeoutSeconds: 60,
-                                  istiod: this.awaitIstiod,
-                                  rotation: parsed.remoteSecretRotation,
-                              },
-                              // After the rule: its preview check of every cluster and of istiod gates all writes.
-                              { parent: this, dependsOn: [this.rule] },
-                          ).remoteSecret,
-                  )
-                : [];
+        const secrets = managed
+            ? remote.map(
+                  (c) =>
+                      new RemoteSecretResource(
+                          `${name}-remote-secret-${c.name}`,
+                          {
+                              ...this.commonInputs([c.name, cpName]),
+                              cluster: c.name,
+                              clusterId: c.clusterId,
+                              server: c.remoteSecretServer ?? "",
+                              controlPlaneCluster: cpName,
+                              namespace: cp.namespace,
+                              tokenTimeoutSeconds: 60,
+                              istiod: this.awaitIstiod,
+                              rotation: parsed.remoteSecretRotation,
+                          },
+                          // After the rule: its preview check of every cluster and of istiod gates all writes.
+                          { parent: this, dependsOn: [rule] },
+                      ).remoteSecret,
+              )
+            : [];
         this.remoteSecrets = pulumi.all(secrets);
         this.registerOutputs({ gatewayRule: this.gatewayRule, remoteSecrets: this.remoteSecrets });
         warnBeforeChanges(() => this.warnIfInterconnectRemoved());
-        if (parsed.remoteSecrets === "managed") {
-            warnBeforeChanges(() => this.warnLoopbackServers(remote));
-            warnBeforeChanges(() => this.warnRotation(remote, parsed.remoteSecretRotation));
-        }
-        if (parsed.remoteSecrets === "external") warnBeforeChanges(() => this.warnMissingRemoteSecrets(remote));
+        if (managed) warnBeforeChanges(() => this.warnRotation(remote, parsed.remoteSecretRotation));
+        else warnBeforeChanges(() => this.warnMissingRemoteSecrets(remote));
+    }
+
+    /**
+     * @internal The control-plane cluster, for a component that writes there; a group stack has none, so `label`'s
+     * component is refused with the fix.
+     */
+    controlPlaneCluster(resource: pulumi.Resource, label: string, what: string): string {
+        const cluster = this.controlPlane.cluster;
+        if (cluster === undefined)
+            throw new pulumi.ResourceError(
+                `${label}: multiNetworking: has no controlPlane.cluster (a group stack), and ${what} lives on the control plane; ` +
+                    `declare it in the hub stack, which holds the control plane, or give controlPlane.cluster here`,
+                resource,
+                true,
+            );
+        return cluster;
     }
 
     /** @internal A declared cluster by name (the rules have checked it exists). */
@@ -185,13 +235,20 @@ export class MultiNetworking extends pulumi.ComponentResource {
      */
     async restartWarning(next: { networks: string[]; policy: RestartPolicy } | "removed"): Promise<string | undefined> {
         const cp = this.controlPlane;
-        const access = await this.knownAccess(cp.cluster);
+        const access = cp.cluster === undefined ? undefined : await this.knownAccess(cp.cluster);
         if (!access) return undefined;
         const state = await previewReads().interconnectOnControlPlane(access, cp, { owner: ownerIdentity(), meshId: this.meshId });
         const removed = next === "removed";
         const policy = removed ? state.policy : next.policy;
         if (!policy) return undefined; // removed, and this stack has no ledger there: nothing was joined
-        return restartWarning(planRestart(state, removed ? [] : next.networks, policy), cp.deployment, cp.namespace, cp.cluster, removed);
+        const plan = planRestart(state, removed ? [] : next.networks, policy);
+        if (!plan.restartsControlPlane) return undefined;
+        // Those istiod reads now, or those this stack declares (a first update has made no remote secret yet).
+        const remoteClusters = Math.max(
+            (await previewReads().remoteSecretClusterIds(access, cp.namespace)).length,
+            this.clusters.length - 1,
+        );
+        return restartWarning(plan, cp.deployment, cp.namespace, access.name, removed, remoteClusters);
     }
 
     /**
@@ -207,6 +264,20 @@ export class MultiNetworking extends pulumi.ComponentResource {
         if (message) pulumi.log.warn(message, this);
     }
 
+    /**
+     * In a group stack: each cluster a hub stack reads that the program takes out of its network (its group gone,
+     * or another network) is named before the update is refused for it.
+     */
+    private async warnHubOrder(): Promise<void> {
+        await new Promise((r) => setImmediate(r)); // the program's groups register first (see warnIfInterconnectRemoved)
+        const accesses = (await Promise.all(this.clusters.map((c) => this.knownAccess(c.name)))).filter((a) => a !== undefined);
+        const read = await previewReads().hubReaders(accesses, this.controlPlane.namespace, this.meshId);
+        for (const [cluster, { hub, network }] of Object.entries(read)) {
+            const next = this.registry.groups.find((g) => g.clusters.includes(cluster))?.networkName;
+            if (network !== undefined && next !== network) pulumi.log.warn(hubOrderWarning(cluster, hub, network, next), this);
+        }
+    }
+
     /** Each cluster whose remote secret would name an API server only this machine reaches is named before anything happens. */
     private async warnLoopbackServers(remote: DeclaredCluster[]): Promise<void> {
         for (const c of remote.filter((c) => !c.remoteSecretServer)) {
@@ -218,7 +289,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
 
     /** A new remoteSecretRotation: what it does, for each cluster whose remote secret has another rotation now. */
     private async warnRotation(remote: DeclaredCluster[], rotation: string): Promise<void> {
-        const access = await this.knownAccess(this.controlPlane.cluster);
+        const access = await this.knownAccess(this.controlPlane.cluster!);
         if (!access) return;
         const current = await previewReads().remoteSecretRotations(
             access,
@@ -234,7 +305,7 @@ export class MultiNetworking extends pulumi.ComponentResource {
     /** With remoteSecrets "external": each cluster istiod has no credentials for is named before anything happens. */
     private async warnMissingRemoteSecrets(remote: DeclaredCluster[]): Promise<void> {
         const cp = this.controlPlane;
-        const access = await this.knownAccess(cp.cluster);
+        const access = await this.knownAccess(cp.cluster!);
         if (!access || remote.length === 0) return;
         const ids = await previewReads().remoteSecretClusterIds(access, cp.namespace);
         for (const c of remote.filter((c) => !ids.includes(c.clusterId))) {
@@ -249,9 +320,9 @@ export class MultiNetworking extends pulumi.ComponentResource {
     }
 
     /** @internal A cluster's name and kubeconfig for a read before changes; undefined while the kubeconfig is unknown. */
-    async knownAccess(cluster: string): Promise<ClusterAccess | undefined> {
-        const kubeconfig = await known(this.kubeconfigs[cluster]);
-        return kubeconfig ? { name: cluster, kubeconfig } : undefined;
+    async knownAccess(cluster: string | undefined): Promise<ClusterAccess | undefined> {
+        const kubeconfig = cluster === undefined ? undefined : await known(this.kubeconfigs[cluster]);
+        return kubeconfig ? { name: cluster!, kubeconfig } : undefined;
     }
 
     /**

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { movesInto, moveWarning, unnetworkedWarning } from "../core/changes";
 import { networkGroupSchema, parseArgs } from "../core/validate";
-import { groupProblems, GroupView } from "../core/rules";
-import { NetworkGroupResource } from "./dynamic";
+import { groupProblems, GroupView, NetworkGroupExport } from "../core/rules";
+import { NetworkGroupResource, ownerIdentity } from "./dynamic";
+import { EastWestGateway } from "./eastWestGateway";
 import { fail, validate } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
 import { previewReads, warnBeforeChanges } from "./previewReads";
@@ -68,21 +69,62 @@ export class NetworkGroup extends pulumi.ComponentResource {
                 if (message) pulumi.log.warn(message, this);
             }
         });
+        // In a group stack (no control plane) the group's meshNetworks entry is the hub's (NetworkGroupReference).
+        const groupStack = cp.cluster === undefined;
         const group = new NetworkGroupResource(
             name,
             {
-                ...mn.commonInputs([...clusters, cp.cluster]),
+                ...mn.commonInputs(groupStack ? clusters : [...clusters, cp.cluster!]),
                 networkName,
                 namespace: cp.namespace,
-                controlPlaneCluster: cp.cluster,
-                configMap: cp.configMap,
+                controlPlaneCluster: cp.cluster ?? "",
+                configMap: groupStack ? "" : cp.configMap,
                 clusters,
+                ...(groupStack ? { manages: "labels" as const } : {}),
             },
-            { parent: this, dependsOn: [mn.rule] },
+            { parent: this, dependsOn: mn.rule ? [mn.rule] : [] },
         );
         this.group = group;
         this.networkName = group.networkName;
         this.clusters = group.clusters;
         this.registerOutputs({ networkName: this.networkName, clusters: this.clusters });
+    }
+
+    /**
+     * What the hub stack needs to join this group, for a mesh split across stacks: export it from the group stack
+     * (`export const group = networkGroup.export([gateway])`) and pass it to the hub's NetworkGroupReference (e.g.
+     * through a `pulumi.StackReference`). Secret: it holds each cluster's reader kubeconfig for istiod.
+     * @param gateways the group's east-west gateways other groups reach it through (all of this group)
+     */
+    export(gateways: EastWestGateway[]): pulumi.Output<NetworkGroupExport> {
+        const mn = this.multiNetworking;
+        const label = `NetworkGroup "${this.spec.networkName}"`;
+        (gateways ?? []).forEach((g, i) => {
+            if (!(g instanceof EastWestGateway) || g.networkGroup !== this)
+                fail(this, label, [`export: gateways[${i}]: pass an EastWestGateway of this group`]);
+        });
+        const declared = this.spec.clusters.map((n) => mn.cluster(n));
+        return pulumi.secret(
+            pulumi
+                .all([
+                    pulumi.all(declared.map((c) => mn.readers[c.name] ?? pulumi.output(undefined))),
+                    pulumi.all(gateways.map((g) => pulumi.all([g.address, g.port]))),
+                    (this.group as pulumi.CustomResource).id,
+                ])
+                .apply(([readers, endpoints]) => ({
+                    meshId: mn.meshId,
+                    networkName: this.spec.networkName,
+                    namespace: mn.controlPlane.namespace,
+                    owner: ownerIdentity(),
+                    clusters: declared.map((c, i) => ({
+                        name: c.name,
+                        clusterId: c.clusterId,
+                        podCidrs: c.podCidrs,
+                        ...(c.remoteSecretServer ? { remoteSecretServer: c.remoteSecretServer } : {}),
+                        ...(readers[i] ? { reader: readers[i] } : {}),
+                    })),
+                    gateways: endpoints.map(([address, port]) => ({ address, port })),
+                })),
+        );
     }
 }

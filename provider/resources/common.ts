@@ -4,7 +4,7 @@ import { Cluster, ClusterError, status } from "../kube";
 import { UserError } from "../errors";
 import { IstiodTarget, IstiodUnreachable, istiodViews, ViewPart } from "../istiod";
 import type { Finding, IstiodView } from "../../core/check";
-import { annotations, fieldManagerOf, fieldManagerPrefix, legacyFieldManager } from "../../core/names";
+import { annotations, fieldManagerOf, fieldManagerPrefix, legacyFieldManager, remoteAccess } from "../../core/names";
 import type { Permission } from "../../core/permissions";
 import type { KubeObject } from "../../core/render";
 
@@ -345,4 +345,25 @@ export async function deleting(c: Cluster, what: string, work: () => Promise<voi
             true,
         );
     }
+}
+
+/** The hub stack that reads cluster `c` through the reader of its group stack (see remoteAccess.hubRecord), or undefined. */
+export async function hubReading(c: Cluster, namespace: string, meshId: string): Promise<string | undefined> {
+    const record = await c.get<KubeObject>("v1", "ConfigMap", remoteAccess.hubRecord(meshId), namespace);
+    return record?.metadata.annotations?.[annotations.hub] || undefined;
+}
+
+/**
+ * Refuses to take `what` off cluster `c` while a hub stack still reads it: the hub's remote secret and meshNetworks
+ * entry would point at a cluster that no longer answers or carries traffic. The hub lets go first.
+ */
+export async function refuseWhileHubReads(c: Cluster, namespace: string, meshId: string, what: string): Promise<void> {
+    const hub = await hubReading(c, namespace, meshId);
+    if (hub)
+        throw new ClusterError(
+            c.name,
+            `the hub stack "${hub}" still reads this cluster (its remote secret, and its Interconnect may join the group); ` +
+                `removing ${what} now would cut the mesh off from it. Remove the group's NetworkGroupReference from the hub stack ` +
+                `and run pulumi up there first, then run this again`,
+        );
 }

@@ -27,6 +27,7 @@ import {
     stateToRead,
     changedInputs,
     DiffKeys,
+    refuseWhileHubReads,
 } from "./common";
 
 /** The gateway's parsed arguments (see EastWestGatewaySpec) with what every resource of the mesh carries. */
@@ -149,10 +150,15 @@ async function converge(olds: EastWestGatewayOutputs | undefined, inputs: EastWe
     return { ...inputs, ...endpoint, applied: objects.map(fingerprint), drift: [] };
 }
 
-/** Deletes every object of the gateway that is ours, the PDB too (it exists only above one replica). */
+/**
+ * Deletes every object of the gateway that is ours, the PDB too (it exists only above one replica); in a group
+ * stack's cluster, not while a hub still reads it (its meshNetworks may point at this gateway).
+ */
 async function remove(props: EastWestGatewayInputs): Promise<void> {
     const c = cluster(props, props.cluster);
-    await deleting(c, `the east-west gateway (${eastWest.name} in ${props.namespace})`, async () => {
+    const what = `the east-west gateway (${eastWest.name} in ${props.namespace})`;
+    await deleting(c, what, async () => {
+        await refuseWhileHubReads(c, props.namespace, props.meshId, what);
         for (const obj of render({ ...props, replicas: 2 }).reverse()) await deleteIfOwned(c, obj, ownerValue(props));
     });
 }

@@ -26,6 +26,7 @@ import {
     stateToRead,
     changedInputs,
     DiffKeys,
+    refuseWhileHubReads,
 } from "./common";
 import { entryClash, MeshConfigRef, meshNetworksOf, readLedger, readMeshConfig, updateLedger } from "./ledger";
 import { Ledger, ledgerNetworks } from "../../core/meshNetworks";
@@ -34,7 +35,19 @@ export interface NetworkGroupInputs extends CommonInputs, MeshConfigRef {
     networkName: string;
     namespace: string;
     clusters: string[];
+    /**
+     * Which half of the group this resource writes, in a mesh split across stacks: "labels", the members' network
+     * labels (a group stack, which has no control plane: `controlPlaneCluster` and `configMap` are empty); "entry",
+     * the group's meshNetworks entry (the hub's NetworkGroupReference, which has no kubeconfig of the members).
+     * Absent: both.
+     */
+    manages?: "labels" | "entry";
+    /** With "entry": each member's Istio cluster ID (the hub's MultiNetworking does not declare them), for the check. */
+    clusterIds?: Record<string, string>;
 }
+
+const writesLabels = (i: NetworkGroupInputs) => i.manages !== "entry";
+const writesEntry = (i: NetworkGroupInputs) => i.manages !== "labels";
 
 export interface NetworkGroupOutputs extends NetworkGroupInputs {
     /** Network label of each member's namespace as last seen (drift shows here). */
@@ -69,7 +82,8 @@ async function claimProblem(inputs: NetworkGroupInputs, name: string): Promise<s
 
 /** Why the cluster's sidecar injector contradicts the group's network (see core/check.ts, injectionProblem), or undefined. */
 async function injectorProblem(inputs: NetworkGroupInputs, name: string): Promise<string | undefined> {
-    const injected = await readInjectorNetworks(cluster(inputs, name), inputs.namespace, cluster(inputs, inputs.controlPlaneCluster));
+    const controlPlane = writesEntry(inputs) ? cluster(inputs, inputs.controlPlaneCluster) : undefined;
+    const injected = await readInjectorNetworks(cluster(inputs, name), inputs.namespace, controlPlane);
     const problem = injectionProblem(name, inputs.networkName, injected);
     const other = injected.find((i) => i.network !== inputs.networkName);
     return problem && other ? `${problem}. Fix: ${injectionFix(name, inputs.networkName, other.network)}` : undefined;
@@ -98,11 +112,17 @@ async function claim(inputs: NetworkGroupInputs, name: string): Promise<string> 
     return inputs.networkName;
 }
 
-/** `release`, skipped under the opt-in when the cluster is gone for good (see common.ts, deleting). */
+/**
+ * `release`, skipped under the opt-in when the cluster is gone for good (see common.ts, deleting); in a group stack,
+ * refused while a hub still reads the cluster.
+ */
 function releasing(props: NetworkGroupInputs, name: string): Promise<void> {
-    return deleting(cluster(props, name), `the network labels of group "${props.networkName}" on namespace ${props.namespace}`, () =>
-        release(props, name),
-    );
+    const c = cluster(props, name);
+    const what = `the network labels of group "${props.networkName}" on namespace ${props.namespace}`;
+    return deleting(c, what, async () => {
+        if (props.manages === "labels") await refuseWhileHubReads(c, props.namespace, props.meshId, what);
+        await release(props, name);
+    });
 }
 
 /** Takes our labels off, unless another group of this stack has claimed the namespace meanwhile. */
@@ -125,10 +145,13 @@ async function release(props: NetworkGroupInputs, name: string): Promise<void> {
 async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<NetworkGroupOutputs> {
     const removed = (olds?.clusters ?? []).filter((c) => !news.clusters.includes(c));
     const live: Record<string, string | null> = {};
-    await forEachCluster(news.clusters, async (name) => {
-        live[name] = await claim(news, name);
-    });
-    await forEachCluster(removed, (name) => releasing(olds!, name));
+    if (writesLabels(news)) {
+        await forEachCluster(news.clusters, async (name) => {
+            live[name] = await claim(news, name);
+        });
+        await forEachCluster(removed, (name) => releasing(olds!, name));
+    }
+    if (!writesEntry(news)) return { ...news, live, liveEntry: true };
     if (olds?.configMap !== undefined && (olds.configMap !== news.configMap || olds.controlPlaneCluster !== news.controlPlaneCluster)) {
         // The mesh's ConfigMap changed: the group's entry moves with it.
         await updateLedger(olds, (l) => withoutGroup(l, olds.networkName));
@@ -137,25 +160,32 @@ async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroup
         ...l,
         groups: [...new Set([...l.groups, news.networkName])],
         groupClusters: { ...l.groupClusters, [news.networkName]: [...news.clusters].sort() },
+        ...(news.clusterIds ? { referencedClusters: { ...l.referencedClusters, [news.networkName]: news.clusterIds } } : {}),
     }));
     return { ...news, live, liveEntry: true };
 }
 
 function withoutGroup(l: Ledger, networkName: string): Ledger {
     const { [networkName]: _gone, ...groupClusters } = l.groupClusters ?? {};
-    return { ...l, groups: l.groups.filter((g) => g !== networkName), groupClusters };
+    const { [networkName]: _ids, ...referencedClusters } = l.referencedClusters ?? {};
+    return {
+        ...l,
+        groups: l.groups.filter((g) => g !== networkName),
+        groupClusters,
+        ...(Object.keys(referencedClusters).length ? { referencedClusters } : { referencedClusters: undefined }),
+    };
 }
 
 /** Releases every member's namespace and takes the group's entry out of meshNetworks. */
 async function remove(props: NetworkGroupInputs): Promise<void> {
-    await forEachCluster(props.clusters, (name) => releasing(props, name));
-    await updateLedger(props, (l) => withoutGroup(l, props.networkName), true);
+    if (writesLabels(props)) await forEachCluster(props.clusters, (name) => releasing(props, name));
+    if (writesEntry(props)) await updateLedger(props, (l) => withoutGroup(l, props.networkName), true);
 }
 
 // A new control-plane cluster or ConfigMap moves the group's meshNetworks entry: an update, not a replace (a
 // replace would relabel the clusters, then release them).
 const diffKeys: DiffKeys<NetworkGroupInputs, NetworkGroupOutputs> = {
-    replace: ["networkName", "meshId", "namespace"],
+    replace: ["networkName", "meshId", "namespace", "manages"],
     outputs: { live: true, liveEntry: true },
     ignore: [],
 };
@@ -165,9 +195,11 @@ export const networkGroupProvider = {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const problems = (
             await Promise.all([
-                ...news.clusters.map((name) => claimProblem(news, name).catch((e: Error) => e.message)),
-                ...news.clusters.map((name) => injectorProblem(news, name).catch((e: Error) => e.message)),
-                entryProblem(news).catch((e: Error) => e.message),
+                ...(writesLabels(news) ? news.clusters : []).flatMap((name) => [
+                    claimProblem(news, name).catch((e: Error) => e.message),
+                    injectorProblem(news, name).catch((e: Error) => e.message),
+                ]),
+                writesEntry(news) ? entryProblem(news).catch((e: Error) => e.message) : undefined,
             ])
         ).filter((p): p is string => !!p);
         return {
@@ -187,7 +219,7 @@ export const networkGroupProvider = {
     async diff(_id: string, olds: NetworkGroupOutputs, news: NetworkGroupInputs) {
         const replaces = replacedBy(olds, news, diffKeys.replace);
         // No liveEntry: a release before 0.2 made the group and wrote no entry for it; the update writes one.
-        const drift = olds.clusters.some((c) => olds.live?.[c] !== olds.networkName) || olds.liveEntry !== true;
+        const drift = (writesLabels(olds) && olds.clusters.some((c) => olds.live?.[c] !== olds.networkName)) || olds.liveEntry !== true;
         // Members are a set: their order changes nothing.
         const sorted = <T extends NetworkGroupInputs>(o: T): T => ({ ...o, clusters: [...o.clusters].sort() });
         const changes = replaces.length > 0 || drift || changedInputs(sorted(olds), sorted(news), diffKeys).length > 0;
@@ -201,11 +233,12 @@ export const networkGroupProvider = {
     async read(id: string, recorded?: NetworkGroupOutputs) {
         const props = stateToRead("NetworkGroup", id, recorded);
         const live: Record<string, string | null> = {};
-        await forEachCluster(props.clusters, async (name) => {
-            const ns = await readNamespace(cluster(props, name), props.namespace);
-            live[name] = ns?.metadata.labels?.[labels.network] ?? null;
-        });
-        const liveEntry = props.networkName in meshNetworksOf(await readMeshConfig(props), props);
+        if (writesLabels(props))
+            await forEachCluster(props.clusters, async (name) => {
+                const ns = await readNamespace(cluster(props, name), props.namespace);
+                live[name] = ns?.metadata.labels?.[labels.network] ?? null;
+            });
+        const liveEntry = !writesEntry(props) || props.networkName in meshNetworksOf(await readMeshConfig(props), props);
         return { id, props: { ...props, live, liveEntry } };
     },
 

@@ -8,7 +8,7 @@ import { askApiServer, Cluster, ClusterError } from "../kube";
 import { remoteClusterFindings } from "../../core/check";
 import { istiodViews, ViewPart } from "../istiod";
 import { UserError } from "../errors";
-import { annotations, remoteAccess } from "../../core/names";
+import { annotations, fieldManagerOf, remoteAccess } from "../../core/names";
 import { permissions } from "../../core/permissions";
 import { KubeObject, readerAccessObjects, readerServiceAccount, remoteKubeconfig, remoteSecret } from "../../core/render";
 import {
@@ -33,6 +33,7 @@ import {
     stateToRead,
     changedInputs,
     DiffKeys,
+    hubReading,
 } from "./common";
 
 export interface RemoteSecretInputs extends CommonInputs {
@@ -50,6 +51,22 @@ export interface RemoteSecretInputs extends CommonInputs {
     istiod?: AwaitIstiod;
     /** The reader token's rotation (MultiNetworking's remoteSecretRotation): a new one makes a new token. */
     rotation?: string;
+    /**
+     * "group": the cluster's group stack made the reader (a ReaderCredential) and `kubeconfigs[cluster]` is the
+     * kubeconfig it exported for istiod; only the remote secret is written here, and the cluster's hub record marked
+     * with the reader's own token. Absent: the reader is made here, in the cluster.
+     */
+    reader?: "group";
+}
+
+/** What making a reader needs: a remote secret's inputs without the control plane. */
+export type ReaderInputs = Omit<RemoteSecretInputs, "controlPlaneCluster" | "istiod" | "reader">;
+
+/** A reader as istiod will use it: its API server, the CA that verifies it, and its token. */
+interface Reader {
+    server: string;
+    caData: string;
+    token: string;
 }
 
 export interface RemoteSecretOutputs extends RemoteSecretInputs {
@@ -63,9 +80,9 @@ export interface RemoteSecretOutputs extends RemoteSecretInputs {
 
 type Secret = KubeObject & { data?: Record<string, string> };
 
-const secretName = (inputs: RemoteSecretInputs) => remoteAccess.remoteSecret(inputs.clusterId);
+const secretName = (inputs: Pick<RemoteSecretInputs, "clusterId">) => remoteAccess.remoteSecret(inputs.clusterId);
 
-async function waitForToken(c: Cluster, inputs: RemoteSecretInputs): Promise<{ token: string; ca: string }> {
+async function waitForToken(c: Cluster, inputs: ReaderInputs): Promise<{ token: string; ca: string }> {
     const name = remoteAccess.tokenSecret(inputs.meshId, inputs.rotation);
     return poll(
         async () => {
@@ -93,7 +110,7 @@ const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSUE
  * reader's token must be accepted. A server this machine cannot reach is not judged here (istiod may reach what
  * the machine running pulumi does not): istiod's own sync is awaited after the write.
  */
-async function usableCa(remote: Cluster, inputs: RemoteSecretInputs, server: string, token: string, tokenCa: string): Promise<string> {
+async function usableCa(remote: Cluster, inputs: ReaderInputs, server: string, token: string, tokenCa: string): Promise<string> {
     const candidates = [
         { caData: tokenCa, from: "the reader token Secret's ca.crt" },
         { caData: remote.caData, from: "the kubeconfig's certificate-authority-data" },
@@ -184,31 +201,99 @@ function serverIn(secret: Secret | undefined, inputs: RemoteSecretInputs): strin
  * (nothing written) and again before writing.
  */
 async function takenProblems(inputs: RemoteSecretInputs): Promise<string[]> {
-    const owner = ownerValue(inputs);
-    const remote = cluster(inputs, inputs.cluster);
     const cp = cluster(inputs, inputs.controlPlaneCluster);
-    const readerObjects = readerAccessObjects(ownership(inputs), inputs.namespace);
-    const [secret, ...reader] = await Promise.all([
+    const [secret, reader] = await Promise.all([
         cp.get<Secret>("v1", "Secret", secretName(inputs), inputs.namespace),
-        ...readerObjects.map((obj) => remote.get<KubeObject>(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace)),
+        inputs.reader === "group" ? otherHub(inputs) : readerTaken(inputs),
     ]);
-    return [
-        notOwned(
-            cp,
-            secret,
-            owner,
-            `Manage this cluster's remote secret from where it was made (istioctl create-remote-secret, ` +
-                `another stack) and set the MultiNetworking's remoteSecrets: "external".`,
+    const problem = notOwned(
+        cp,
+        secret,
+        ownerValue(inputs),
+        `Manage this cluster's remote secret from where it was made (istioctl create-remote-secret, ` +
+            `another stack) and set the MultiNetworking's remoteSecrets: "external".`,
+    );
+    return [...(problem ? [problem] : []), ...reader];
+}
+
+/** Why the reader's objects in the cluster cannot be ours: another stack of the mesh made them. */
+export async function readerTaken(inputs: ReaderInputs): Promise<string[]> {
+    const remote = cluster(inputs, inputs.cluster);
+    const objects = await Promise.all(
+        readerAccessObjects(ownership(inputs), inputs.namespace).map((obj) =>
+            remote.get<KubeObject>(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace),
         ),
-        ...reader.map((obj) =>
+    );
+    return objects
+        .map((obj) =>
             notOwned(
                 remote,
                 obj,
-                owner,
+                ownerValue(inputs),
                 'It belongs to another stack of this mesh: manage the remote secret there and set remoteSecrets: "external" here.',
             ),
-        ),
-    ].filter((p): p is string => p !== undefined);
+        )
+        .filter((p): p is string => p !== undefined);
+}
+
+/**
+ * Makes the reader in the cluster (its ServiceAccount unless Istio's installer made one, read-only ClusterRole,
+ * binding and token) and proves it as istiod will use it.
+ */
+export async function makeReader(inputs: ReaderInputs): Promise<Reader> {
+    const owner = ownerValue(inputs);
+    const o = ownership(inputs);
+    const remote = cluster(inputs, inputs.cluster);
+    const sa = await remote.get<KubeObject>("v1", "ServiceAccount", remoteAccess.serviceAccount, inputs.namespace);
+    if (!sa || ownerOf(sa) === owner) await applyAs(remote, readerServiceAccount(o, inputs.namespace), owner, true);
+    for (const obj of readerAccessObjects(o, inputs.namespace, inputs.rotation)) await applyAs(remote, obj, owner, true);
+    const { token, ca } = await waitForToken(remote, inputs);
+    const server = inputs.server || remote.server;
+    return { server, token, caData: await usableCa(remote, inputs, server, token, ca) };
+}
+
+/** The reader a group stack exported (`kubeconfigs[cluster]`), proven as istiod will use it. */
+async function givenReader(inputs: RemoteSecretInputs): Promise<Reader> {
+    const remote = cluster(inputs, inputs.cluster);
+    const token: string | undefined = YAML.parse(inputs.kubeconfigs[inputs.cluster])?.users?.[0]?.user?.token;
+    if (!token)
+        throw new UserError(
+            `remote secret of "${inputs.cluster}": the group's exported kubeconfig holds no token; pass the group stack's ` +
+                `export (NetworkGroup.export) made with remoteSecrets: "managed"`,
+        );
+    const server = inputs.server || remote.server;
+    return { server, token, caData: await usableCa(remote, inputs, server, token, "") };
+}
+
+/** Why this hub may not read a group's cluster: another hub of the mesh marked its hub record. Read with the reader. */
+async function otherHub(inputs: RemoteSecretInputs): Promise<string[]> {
+    const marked = await hubReading(cluster(inputs, inputs.cluster), inputs.namespace, inputs.meshId);
+    return marked && marked !== ownerValue(inputs)
+        ? [
+              `cluster "${inputs.cluster}": the hub stack "${marked}" already reads it for mesh "${inputs.meshId}"; a group joins ` +
+                  `one hub: remove its NetworkGroupReference from one of the two stacks`,
+          ]
+        : [];
+}
+
+/** Marks (or, with null, clears) the cluster's hub record with this stack, with the group's reader's own token. */
+async function markHubRecord(inputs: RemoteSecretInputs, hub: string | null): Promise<void> {
+    const remote = cluster(inputs, inputs.cluster);
+    const marked = await hubReading(remote, inputs.namespace, inputs.meshId);
+    if (marked !== undefined && marked !== ownerValue(inputs)) {
+        if (hub === null) return; // another hub's mark stays
+        throw new UserError((await otherHub(inputs)).join("\n"));
+    }
+    if (hub === null && marked === undefined) return;
+    const patch = { metadata: { annotations: { [annotations.hub]: hub } } };
+    await remote.mergePatch(
+        "v1",
+        "ConfigMap",
+        remoteAccess.hubRecord(inputs.meshId),
+        inputs.namespace,
+        patch,
+        fieldManagerOf(ownerValue(inputs)),
+    );
 }
 
 /**
@@ -218,21 +303,14 @@ async function takenProblems(inputs: RemoteSecretInputs): Promise<string[]> {
  */
 async function converge(olds: RemoteSecretInputs | undefined, inputs: RemoteSecretInputs): Promise<RemoteSecretOutputs> {
     const owner = ownerValue(inputs);
-    const o = ownership(inputs);
-    const remote = cluster(inputs, inputs.cluster);
     const cp = cluster(inputs, inputs.controlPlaneCluster);
     const taken = await takenProblems(inputs);
     if (taken.length) throw new UserError(taken.join("\n"));
 
-    const sa = await remote.get<KubeObject>("v1", "ServiceAccount", remoteAccess.serviceAccount, inputs.namespace);
-    const madeServiceAccount = !sa || ownerOf(sa) === owner;
-    if (madeServiceAccount) await applyAs(remote, readerServiceAccount(o, inputs.namespace), owner, true);
-    for (const obj of readerAccessObjects(o, inputs.namespace, inputs.rotation)) await applyAs(remote, obj, owner, true);
-    const { token, ca } = await waitForToken(remote, inputs);
-    const server = inputs.server || remote.server;
-    const caData = await usableCa(remote, inputs, server, token, ca);
+    const { server, caData, token } = inputs.reader === "group" ? await givenReader(inputs) : await makeReader(inputs);
+    const remote = cluster(inputs, inputs.cluster);
     const secret = remoteSecret(
-        o,
+        ownership(inputs),
         inputs.namespace,
         inputs.clusterId,
         remoteKubeconfig(inputs.clusterId, server, caData, token, remote.tlsServerName),
@@ -243,8 +321,9 @@ async function converge(olds: RemoteSecretInputs | undefined, inputs: RemoteSecr
     const eventsBefore = inputs.istiod && changed ? await secretEvents(inputs, inputs.istiod) : undefined;
     await applyAs(cp, secret, owner, true);
     if (inputs.istiod) await awaitSynced(inputs, inputs.istiod, eventsBefore);
+    if (inputs.reader === "group") await markHubRecord(inputs, owner);
     const oldRotation = olds?.rotation ?? "";
-    if (olds && oldRotation !== (inputs.rotation ?? "")) {
+    if (olds && inputs.reader !== "group" && oldRotation !== (inputs.rotation ?? "")) {
         const name = remoteAccess.tokenSecret(inputs.meshId, oldRotation);
         await deleteIfOwned(remote, { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: inputs.namespace } }, owner);
     }
@@ -263,13 +342,20 @@ async function remove(props: RemoteSecretInputs): Promise<void> {
     const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: secretName(props), namespace: props.namespace } };
     await deleting(cp, `Secret ${props.namespace}/${secretName(props)}`, () => deleteIfOwned(cp, secret, owner));
     const remote = cluster(props, props.cluster);
+    if (props.reader === "group") {
+        // The group stack owns the reader; a group already gone (its reader refused) has nothing left to clear.
+        await markHubRecord(props, null).catch((e: Error) =>
+            console.error(`cluster "${props.cluster}": its hub record was not cleared (${e.message}); the group stack may be gone`),
+        );
+        return;
+    }
     await deleting(remote, `the reader access of mesh "${props.meshId}" (its ServiceAccount, ClusterRole, binding and token)`, () =>
         removeReader(remote, props, owner),
     );
 }
 
 /** The reader's token, binding and role in the cluster istiod read, and its ServiceAccount when no other mesh's reader uses it. */
-async function removeReader(remote: Cluster, props: RemoteSecretInputs, owner: string): Promise<void> {
+export async function removeReader(remote: Cluster, props: ReaderInputs, owner: string): Promise<void> {
     for (const obj of readerAccessObjects(ownership(props), props.namespace, props.rotation).reverse())
         await deleteIfOwned(remote, obj, owner);
     // One reader ServiceAccount per cluster, shared by the meshes that read it: one that pulumi-multinet made (for
@@ -305,7 +391,7 @@ export const remoteSecretProvider = {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
         const problems = await Promise.all([
             missingPermissions(cluster(news, news.controlPlaneCluster), permissions.remoteSecrets, news.namespace),
-            missingPermissions(cluster(news, news.cluster), permissions.readCluster, news.namespace),
+            news.reader === "group" ? [] : missingPermissions(cluster(news, news.cluster), permissions.readCluster, news.namespace),
             takenProblems(news),
         ])
             .then((p) => p.flat())

@@ -3,41 +3,20 @@
 // happens on real clusters, gives that check's finding, status and exit code, and the mesh passes again once it is
 // undone. Then `up` itself waits for istiod: a remote secret istiod cannot sync, and a gateway hostname it cannot
 // resolve, fail the update with the check's own words, and the group stays unreachable rather than served raw.
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { bedEnv, holdProxy, pauseLoadBalancer } from "../../bed/bed";
 import { hostnameAnnotation } from "../../bed/seed";
-import { repoRoot } from "../../bed/paths";
 import { sample } from "../../bed/sample";
 import { clusterName as c, istioNs, joined, Live, Topology, TopologyStack } from "../../bed/topology";
 import type { Report } from "../../core/check";
 import { clusterId, eventually, networkGateways, settle, sidecarView, summarize } from "../helpers/istio";
+import { kubeconfigFlags, runCheck, runCli } from "../helpers/cli";
 
 const live = new Live();
-const cli = path.join(repoRoot, "dist", "cli", "main.js");
-
-interface Run {
-    code: number;
-    stdout: string;
-    stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-    return new Promise((resolve) =>
-        execFile(process.execPath, [cli, ...args], { env: { ...process.env, ...bedEnv() }, timeout: 120_000 }, (err, stdout, stderr) =>
-            resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-        ),
-    );
-}
-
-const access = (clusters = [1, 2, 3, 4]) => clusters.flatMap((n) => ["--kubeconfig", `${c(n)}=${live.state.clusters[n - 1].kubeconfig}`]);
-
-async function check(extra: string[] = [], clusters?: number[]): Promise<{ code: number; report: Report }> {
-    const r = await run(["check", ...access(clusters), "--control-plane", c(1), "-o", "json", ...extra]);
-    if (r.code === 2) throw new Error(`check could not run: ${r.stderr}`);
-    return { code: r.code, report: JSON.parse(r.stdout) };
-}
+const run = runCli;
+const access = (clusters?: number[]) => kubeconfigFlags(live, clusters);
+const check = (extra: string[] = [], clusters?: number[]) => runCheck(live, extra, clusters);
 
 const statuses = (r: Report) => Object.fromEntries(r.checks.map((x) => [x.id, x.status]));
 const findingsOf = (r: Report, id: string) => r.checks.find((x) => x.id === id)!.findings;

@@ -8,6 +8,7 @@ import { generateSdks, sdkPaths } from "../../bed/sdks";
 import { Stack } from "../../bed/stack";
 import { goCommand, pulumiNpmVersion } from "../../bed/tools";
 import { errors, Live } from "../../bed/topology";
+import { findPython } from "../helpers/python";
 import { yamlQuickstartConfig } from "../helpers/yamlQuickstart";
 
 const repo = path.join(__dirname, "..", "..");
@@ -63,15 +64,8 @@ describe("the component package", () => {
         go(["vet", "./..."]);
     });
 
-    // Python is not one of the project's requirements: without it this check is reported as skipped, not passed.
-    const python = ["python3", "python"].find((p) => {
-        try {
-            execFileSync(p, ["--version"], { stdio: "ignore" });
-            return true;
-        } catch {
-            return false;
-        }
-    });
+    // Without Python (not one of the project's requirements) this check is reported as skipped, not passed.
+    const python = findPython();
     (python ? test : test.skip)("the Python SDK is valid Python", () => {
         execFileSync(python!, ["-m", "compileall", "-q", committed.python], {
             stdio: ["ignore", "pipe", "pipe"],

@@ -1,11 +1,12 @@
-// Bad input the SDK refuses, run under mocks: each case of test/helpers/badInput.ts, built as the bed's topology
-// program builds it (bed/programs/topology/index.ts), is refused by a component's constructor with a message naming
+// Bad input the SDK refuses, run under mocks: each case of test/helpers/badInput.ts, built by the bed's topology
+// program's own builder (bed/programs/topology/build.ts), is refused by a component's constructor with a message naming
 // the resource, the field and the fix. A refusal there ends the program before the engine gets the refused resource:
 // its dynamic resource is never registered, so no provider runs, and the program's own reads of the clusters (the
 // preview's warnings) write nothing. On the bed (test/e2e/bad-input.test.ts) one such case is run with the real
 // engine, where the API servers' audit logs show that nothing is written.
 import * as pulumi from "@pulumi/pulumi";
 import type * as Sdk from "../../sdk";
+import { buildTopology } from "../../bed/programs/topology/build";
 import type { Topology } from "../../bed/topology";
 import { good, sdkCases } from "../helpers/badInput";
 import { settle, useMocks } from "../helpers/mocks";
@@ -16,47 +17,7 @@ const mocked = useMocks(["cluster-1", "cluster-2", "cluster-3"], "cluster-1");
 const multinet = () => require("../../sdk") as typeof Sdk;
 
 /** What bed/programs/topology/index.ts declares for topology `t` (its kubeconfigs: secrets, one per cluster). */
-function program(t: Topology): void {
-    const kubeconfig = (name: string) => pulumi.secret(`kubeconfig of ${name}`);
-    const multiNetworking = (mesh: Topology) =>
-        new (multinet().MultiNetworking)(mesh.meshId, {
-            meshId: mesh.meshId,
-            controlPlane: mesh.controlPlane,
-            remoteSecrets: mesh.remoteSecrets,
-            skipAwait: mesh.skipAwait,
-            awaitTimeoutSeconds: mesh.awaitTimeoutSeconds,
-            remoteSecretRotation: mesh.remoteSecretRotation,
-            clusters: mesh.clusters.map((c) => ({ ...c, kubeconfig: kubeconfig(c.name) })),
-        });
-    const mn = multiNetworking(t);
-    const groups = new Map(
-        t.groups.map((g) => [
-            g.name,
-            new (multinet().NetworkGroup)(g.name, { multiNetworking: mn, networkName: g.networkName, clusters: g.clusters }),
-        ]),
-    );
-    const gateways = new Map(
-        t.gateways.map((g) => {
-            const { group, name, ...rest } = g;
-            return [name, new (multinet().EastWestGateway)(name, { networkGroup: groups.get(group)!, ...rest })];
-        }),
-    );
-    if (t.interconnect)
-        new (multinet().Interconnect)(t.meshId, {
-            multiNetworking: mn,
-            controlPlaneRestart: t.interconnect.controlPlaneRestart,
-            members: t.interconnect.members.map((m) => ({
-                networkGroup: groups.get(m.group)!,
-                gateways: m.gateways.map((g) => gateways.get(g)!),
-                addresses: m.addresses,
-            })),
-        });
-    for (const other of t.otherMeshes ?? []) {
-        const omn = multiNetworking(other);
-        for (const g of other.groups)
-            new (multinet().NetworkGroup)(g.name, { multiNetworking: omn, networkName: g.networkName, clusters: g.clusters });
-    }
-}
+const program = (t: Topology) => buildTopology(multinet(), t, (name) => pulumi.secret(`kubeconfig of ${name}`));
 
 /** The dynamic resources (what providers run for) registered so far, as `Kind name`. */
 const dynamic = () => mocked.registered.filter((r) => r.startsWith("pulumi-nodejs:dynamic/")).map((r) => r.replace(/^\S+:(\w+) /, "$1 "));

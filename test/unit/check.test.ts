@@ -274,3 +274,15 @@ test("a hostname gateway passes when istiod resolved it, and fails naming the na
         /no address for gateway gw.west.example.com:15443 of network "west": it drops a hostname it cannot resolve/,
     );
 });
+
+test("a hub's referenced clusters are declared too: a split mesh is checked whole, and a missing remote secret for one fails", () => {
+    const facts = healthy();
+    const ledger = facts.ledgers[0];
+    // The hub declares "hosted" and "east-1"; "west-1" and "south-1" come from group stacks (NetworkGroupReference).
+    ledger.mesh!.clusters = { hosted: "cluster-1", "east-1": "east-1" };
+    ledger.referencedClusters = { west: { "west-1": "west-1" }, south: { "south-1": "south-1" } };
+    expect(evaluate(facts).checks.every((c) => c.status === "pass")).toBe(true);
+    facts.remoteSecrets = facts.remoteSecrets.filter((s) => s.name !== "istio-remote-secret-west-1");
+    const remote = evaluate(facts).checks.find((c) => c.id === "remote-clusters")!;
+    expect([remote.status, remote.findings.map((f) => f.cluster)]).toEqual(["fail", ["west-1"]]);
+});

@@ -26,6 +26,8 @@ function providerOutputs(type: string, inputs: any): Record<string, unknown> {
             return { remoteSecret: `${inputs.namespace}/istio-remote-secret-${inputs.clusterId}` };
         case "Interconnect":
             return { meshNetworks: "networks: {}\n", controlPlaneRestarts: 0 };
+        case "ReaderCredential":
+            return { kubeconfig: `users: [{ name: ${inputs.clusterId}, user: { token: reader-of-${inputs.cluster} } }]` };
         default:
             return {};
     }
@@ -368,6 +370,119 @@ describe("errors name the resource, the field and the fix", () => {
         new NetworkGroup("g1", { multiNetworking: mn, clusters: ["a"] });
         expect(() => new NetworkGroup("g2", { multiNetworking: mn, clusters: ["c", "a"] })).toThrow(
             /NetworkGroup "g2": clusters\[1\]: "a" already belongs to network group "g1"/,
+        );
+    });
+});
+
+describe("a mesh split across stacks", () => {
+    /** A group stack: cluster west-1 in group "west" with its gateway, no control plane. */
+    function groupStack() {
+        const { MultiNetworking, NetworkGroup, EastWestGateway } = sdk();
+        const mn = new MultiNetworking("mesh1", {
+            meshId: "mesh1",
+            controlPlane: {},
+            clusters: [{ name: "west-1", kubeconfig: pulumi.secret("kubeconfig-west"), podCidrs: ["10.20.0.0/16"] }],
+        });
+        const west = new NetworkGroup("west", { multiNetworking: mn, clusters: ["west-1"] });
+        const gw = new EastWestGateway("west-1", { networkGroup: west, cluster: "west-1", address: "203.0.113.7" });
+        return { mn, west, gw };
+    }
+    const exported = {
+        meshId: "mesh1",
+        networkName: "west",
+        namespace: "istio-system",
+        owner: "proj/west",
+        clusters: [{ name: "west-1", clusterId: "west-1", podCidrs: [], reader: "reader-kubeconfig" }],
+        gateways: [{ address: "203.0.113.7", port: 15443 }],
+    };
+    function hub(group: unknown = exported) {
+        const { MultiNetworking, NetworkGroup, NetworkGroupReference, EastWestGateway, Interconnect } = sdk();
+        const mn = new MultiNetworking("mesh1", {
+            meshId: "mesh1",
+            controlPlane: { cluster: "hosted" },
+            clusters: [{ name: "hosted", kubeconfig: pulumi.secret("kubeconfig-hosted") }],
+        });
+        const east = new NetworkGroup("east", { multiNetworking: mn, clusters: ["hosted"] });
+        const gwEast = new EastWestGateway("hosted", { networkGroup: east, cluster: "hosted", address: "203.0.113.5" });
+        const west = new NetworkGroupReference("west", { multiNetworking: mn, group: group as never });
+        return { mn, east, gwEast, west, Interconnect };
+    }
+
+    test("a group stack writes nothing on a control plane: its group labels only, its readers, and exports them secret", async () => {
+        const { west, gw } = groupStack();
+        const out = west.export([gw]);
+        expect(await secret(out)).toBe(true);
+        expect(await value(out)).toEqual({
+            meshId: "mesh1",
+            networkName: "west",
+            namespace: "istio-system",
+            owner: "proj/dev",
+            clusters: [
+                {
+                    name: "west-1",
+                    clusterId: "west-1",
+                    podCidrs: ["10.20.0.0/16"],
+                    reader: "users: [{ name: west-1, user: { token: reader-of-west-1 } }]",
+                },
+            ],
+            gateways: [{ address: "203.0.113.7", port: 15443 }],
+        });
+        expect(registered.map((r) => r.type.split(/[:/]/).pop()).sort()).toEqual(
+            ["EastWestGateway", "EastWestGateway", "MultiNetworking", "NetworkGroup", "NetworkGroup", "ReaderCredential"].sort(),
+        );
+        const group = named("NetworkGroup", "west").inputs;
+        expect([group.manages, group.controlPlaneCluster, Object.keys(group.kubeconfigs.value)]).toEqual(["labels", "", ["west-1"]]);
+        expect(Object.keys(named("ReaderCredential", "mesh1-reader-west-1").inputs.kubeconfigs.value)).toEqual(["west-1"]);
+    });
+
+    test("an Interconnect or a NetworkGroupReference needs the control plane: refused in a group stack, with the fix", () => {
+        const { mn, west, gw } = groupStack();
+        const { Interconnect, NetworkGroupReference } = sdk();
+        expect(() => new Interconnect("ic", { multiNetworking: mn, members: [{ networkGroup: west, gateways: [gw] }] })).toThrow(
+            'Interconnect "ic": multiNetworking: has no controlPlane.cluster (a group stack), and the interconnect lives on the ' +
+                "control plane; declare it in the hub stack, which holds the control plane, or give controlPlane.cluster here",
+        );
+        expect(() => new NetworkGroupReference("r", { multiNetworking: mn, group: exported })).toThrow(
+            'NetworkGroupReference "r": multiNetworking: has no controlPlane.cluster (a group stack)',
+        );
+    });
+
+    test("the hub writes the referenced group's entry and remote secrets on the control plane only, with the exported reader", async () => {
+        const { mn, east, gwEast, west, Interconnect } = hub();
+        const ic = new Interconnect("mesh1", {
+            multiNetworking: mn,
+            members: [{ networkGroup: east, gateways: [gwEast] }, { networkGroup: west }],
+        });
+        expect(await value(ic.networks)).toEqual(["east", "west"]);
+        const entry = named("NetworkGroup", "west").inputs;
+        expect([entry.manages, entry.networkName, entry.clusters, Object.keys(entry.kubeconfigs.value)]).toEqual([
+            "entry",
+            "west",
+            ["west-1"],
+            ["hosted"],
+        ]);
+        const rs = named("RemoteSecret", "west-remote-secret-west-1").inputs;
+        expect([rs.reader, rs.controlPlaneCluster, rs.clusterId]).toEqual(["group", "hosted", "west-1"]);
+        expect(rs.kubeconfigs.value).toEqual({ hosted: "kubeconfig-hosted", "west-1": "reader-kubeconfig" });
+        expect(named("Interconnect", "mesh1").inputs.members).toEqual([
+            { networkName: "east", addresses: ["203.0.113.5"] },
+            { networkName: "west", addresses: ["203.0.113.7"] },
+        ]);
+    });
+
+    test("a reference's gateways come from its export: listing gateways for it is refused", () => {
+        const { mn, east, gwEast, west, Interconnect } = hub();
+        expect(
+            () =>
+                new Interconnect("mesh1", {
+                    multiNetworking: mn,
+                    members: [
+                        { networkGroup: east, gateways: [gwEast] },
+                        { networkGroup: west, gateways: [gwEast] },
+                    ],
+                }),
+        ).toThrow(
+            'Interconnect "mesh1": members[1].gateways: a NetworkGroupReference brings the gateways its group stack exported; leave gateways out',
         );
     });
 });

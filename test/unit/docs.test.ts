@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
 import { codeBlocks, example } from "../helpers/docs";
+import { findPython } from "../helpers/python";
 
 const repo = path.join(__dirname, "..", "..");
 const read = (f: string) => fs.readFileSync(path.join(repo, f), "utf8");
@@ -34,15 +35,8 @@ describe("docs", () => {
         ]);
     });
 
-    // Python is not one of the project's requirements: without it this check is reported as skipped, not passed.
-    const python = ["python3", "python"].find((p) => {
-        try {
-            execFileSync(p, ["--version"], { stdio: "ignore" });
-            return true;
-        } catch {
-            return false;
-        }
-    });
+    // Without Python (not one of the project's requirements) this check is reported as skipped, not passed.
+    const python = findPython();
     (python ? test : test.skip)("the Python example compiles", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multinet-docs-"));
         try {

@@ -18,6 +18,7 @@ const roleRows: Record<keyof typeof permissions, string> = {
     gatewayCluster: "gateway clusters",
     readCluster: "other clusters",
     istiod: "control-plane cluster",
+    hubRecord: "clusters of a group stack",
 };
 
 const cases = Object.entries(permissions).flatMap(([role, list]) =>

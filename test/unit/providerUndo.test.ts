@@ -132,7 +132,7 @@ describe("deletes on a cluster that cannot be reached (deleting, PULUMI_MULTINET
         );
         expect(e).toBeInstanceOf(ClusterError);
         expect(e.message).toBe(
-            `cluster "east-1": cannot reach the API server at https://127.0.0.1:1 to get PodDisruptionBudget istio-system/istio-eastwestgateway ` +
+            `cluster "east-1": cannot reach the API server at https://127.0.0.1:1 to get ConfigMap istio-system/multinet-hub-mesh1 ` +
                 `(request to https://127.0.0.1:1 failed, reason: connect ECONNREFUSED); check that the cluster is up and the kubeconfig is current. ` +
                 `If the cluster is gone for good, let it go: run again with ${variable}=true, which skips what was on it ` +
                 `(the east-west gateway (istio-eastwestgateway in istio-system)) and still cleans every reachable cluster`,

@@ -9,7 +9,7 @@ import {
     requestedAddressOf,
     ValidationError,
 } from "../../core/validate";
-import { gatewayProblems, groupProblems, memberProblems } from "../../core/rules";
+import { gatewayProblems, groupProblems, memberProblems, referenceProblems } from "../../core/rules";
 
 const mnArgs = {
     meshId: "mesh1",
@@ -261,6 +261,52 @@ describe("interconnect members", () => {
     });
 });
 
+describe("referenceProblems: a group stack's export, as the hub takes it", () => {
+    const exported = {
+        meshId: "mesh1",
+        networkName: "west",
+        namespace: "istio-system",
+        owner: "proj/west",
+        clusters: [{ name: "west-1", clusterId: "west-1", podCidrs: [], reader: "kubeconfig" }],
+        gateways: [{ address: "203.0.113.7", port: 15443 }],
+    };
+    const hub = {
+        meshId: "mesh1",
+        namespace: "istio-system",
+        clusters: [{ name: "hosted", clusterId: "Kubernetes" }],
+        remoteSecrets: "managed" as const,
+        groups: [{ networkName: "east", clusters: ["hosted"] }],
+    };
+    test("an export of this mesh is taken", () => {
+        expect(referenceProblems(exported, hub)).toEqual([]);
+    });
+    test("each mismatch names its field and the fix", () => {
+        const bad = {
+            ...exported,
+            meshId: "mesh2",
+            namespace: "istio",
+            networkName: "east",
+            clusters: [{ name: "hosted", clusterId: "x", podCidrs: [] }],
+        };
+        expect(referenceProblems(bad, hub)).toEqual([
+            'group.meshId: "mesh2" is not this mesh\'s ("mesh1"); reference a group of this mesh',
+            'group.namespace: the group\'s Istio namespace "istio" is not this mesh\'s ("istio-system"); give both stacks the same controlPlane.namespace',
+            'group.clusters[0]: "hosted" (cluster ID "x") is also declared in this stack\'s MultiNetworking; a cluster belongs to one stack: declare it in one of them',
+            'group.clusters[0].reader: the group stack exported no reader for "hosted" (its remoteSecrets is "external"); set remoteSecrets: "managed" there, or "external" here and make its remote secret yourself',
+            'group.networkName: "east" is already a group of this mesh in this stack; each network once',
+        ]);
+        expect(referenceProblems(undefined, hub)).toEqual([
+            "group: is not a group's export; pass the output of NetworkGroup.export from the group stack",
+        ]);
+        expect(
+            referenceProblems(
+                { ...exported, clusters: [{ ...exported.clusters[0], reader: undefined }] },
+                { ...hub, remoteSecrets: "external" },
+            ),
+        ).toEqual([]);
+    });
+});
+
 describe("messages", () => {
     const problems = (schema: Parameters<typeof parseArgs>[0], args: unknown): string[] => {
         try {
@@ -283,7 +329,7 @@ describe("messages", () => {
                 [{ ...mnArgs, meshId: undefined }, "meshId"],
                 [{ ...mnArgs, meshId: 1 }, "meshId"],
                 [{ ...mnArgs, controlPlane: "hosted" }, "controlPlane"],
-                [{ ...mnArgs, controlPlane: {} }, "controlPlane.cluster"],
+                [{ ...mnArgs, controlPlane: { cluster: 7 } }, "controlPlane.cluster"],
                 [{ ...mnArgs, controlPlane: { cluster: "hosted", namespace: 1 } }, "controlPlane.namespace"],
                 [{ ...mnArgs, controlPlane: { cluster: "hosted", deployment: null } }, "controlPlane.deployment"],
                 [{ ...mnArgs, controlPlane: { cluster: "hosted", configMap: [] } }, "controlPlane.configMap"],

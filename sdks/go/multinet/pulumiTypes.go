@@ -159,8 +159,10 @@ func (o MeshClusterArrayOutput) Index(i pulumi.IntInput) MeshClusterOutput {
 }
 
 type MeshControlPlane struct {
-	// The cluster that runs the mesh control plane (istiod): one of the clusters' names.
-	Cluster string `pulumi:"cluster"`
+	// The cluster that runs the mesh control plane (istiod): one of the clusters' names. Leave it out in a group
+	// stack of a mesh split across stacks (groups and gateways only): the hub stack, which holds the control plane,
+	// joins the group through a NetworkGroupReference to the group's export (NetworkGroup.export).
+	Cluster *string `pulumi:"cluster"`
 	// The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
 	// Default: "istio".
 	ConfigMap *string `pulumi:"configMap"`
@@ -186,8 +188,10 @@ type MeshControlPlaneInput interface {
 }
 
 type MeshControlPlaneArgs struct {
-	// The cluster that runs the mesh control plane (istiod): one of the clusters' names.
-	Cluster string `pulumi:"cluster"`
+	// The cluster that runs the mesh control plane (istiod): one of the clusters' names. Leave it out in a group
+	// stack of a mesh split across stacks (groups and gateways only): the hub stack, which holds the control plane,
+	// joins the group through a NetworkGroupReference to the group's export (NetworkGroup.export).
+	Cluster *string `pulumi:"cluster"`
 	// The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
 	// Default: "istio".
 	ConfigMap *string `pulumi:"configMap"`
@@ -227,9 +231,11 @@ func (o MeshControlPlaneOutput) ToMeshControlPlaneOutputWithContext(ctx context.
 	return o
 }
 
-// The cluster that runs the mesh control plane (istiod): one of the clusters' names.
-func (o MeshControlPlaneOutput) Cluster() pulumi.StringOutput {
-	return o.ApplyT(func(v MeshControlPlane) string { return v.Cluster }).(pulumi.StringOutput)
+// The cluster that runs the mesh control plane (istiod): one of the clusters' names. Leave it out in a group
+// stack of a mesh split across stacks (groups and gateways only): the hub stack, which holds the control plane,
+// joins the group through a NetworkGroupReference to the group's export (NetworkGroup.export).
+func (o MeshControlPlaneOutput) Cluster() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MeshControlPlane) *string { return v.Cluster }).(pulumi.StringPtrOutput)
 }
 
 // The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.

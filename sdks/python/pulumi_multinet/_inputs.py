@@ -150,9 +150,11 @@ class MeshClusterArgs:
 
 
 class MeshControlPlaneArgsDict(TypedDict):
-    cluster: _builtins.str
+    cluster: NotRequired[_builtins.str]
     """
-    The cluster that runs the mesh control plane (istiod): one of the clusters' names.
+    The cluster that runs the mesh control plane (istiod): one of the clusters' names. Leave it out in a group
+    stack of a mesh split across stacks (groups and gateways only): the hub stack, which holds the control plane,
+    joins the group through a NetworkGroupReference to the group's export (NetworkGroup.export).
     """
     config_map: NotRequired[_builtins.str]
     """
@@ -177,13 +179,15 @@ class MeshControlPlaneArgsDict(TypedDict):
 @pulumi.input_type
 class MeshControlPlaneArgs:
     def __init__(__self__, *,
-                 cluster: _builtins.str,
+                 cluster: Optional[_builtins.str] = None,
                  config_map: Optional[_builtins.str] = None,
                  deployment: Optional[_builtins.str] = None,
                  istiod_debug: Optional[_builtins.str] = None,
                  namespace: Optional[_builtins.str] = None):
         """
-        :param _builtins.str cluster: The cluster that runs the mesh control plane (istiod): one of the clusters' names.
+        :param _builtins.str cluster: The cluster that runs the mesh control plane (istiod): one of the clusters' names. Leave it out in a group
+               stack of a mesh split across stacks (groups and gateways only): the hub stack, which holds the control plane,
+               joins the group through a NetworkGroupReference to the group's export (NetworkGroup.export).
         :param _builtins.str config_map: The mesh ConfigMap holding `meshNetworks` (`"istio-<revision>"` for revisioned installs). A DNS-1123 label.
                Default: "istio".
         :param _builtins.str deployment: The control plane's Deployment: its `CLUSTER_ID` is checked at preview, and it rolls when networks join or
@@ -192,7 +196,8 @@ class MeshControlPlaneArgs:
                (a hosted control plane). Default: a port-forward to a ready pod of `deployment`, as istioctl does.
         :param _builtins.str namespace: Istio's system namespace on every cluster: a DNS-1123 label. Default: "istio-system".
         """
-        pulumi.set(__self__, "cluster", cluster)
+        if cluster is not None:
+            pulumi.set(__self__, "cluster", cluster)
         if config_map is not None:
             pulumi.set(__self__, "config_map", config_map)
         if deployment is not None:
@@ -204,14 +209,16 @@ class MeshControlPlaneArgs:
 
     @_builtins.property
     @pulumi.getter
-    def cluster(self) -> _builtins.str:
+    def cluster(self) -> Optional[_builtins.str]:
         """
-        The cluster that runs the mesh control plane (istiod): one of the clusters' names.
+        The cluster that runs the mesh control plane (istiod): one of the clusters' names. Leave it out in a group
+        stack of a mesh split across stacks (groups and gateways only): the hub stack, which holds the control plane,
+        joins the group through a NetworkGroupReference to the group's export (NetworkGroup.export).
         """
         return pulumi.get(self, "cluster")
 
     @cluster.setter
-    def cluster(self, value: _builtins.str):
+    def cluster(self, value: Optional[_builtins.str]):
         pulumi.set(self, "cluster", value)
 
     @_builtins.property
