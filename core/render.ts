@@ -89,8 +89,8 @@ export type UnrenderedGatewayArgs = "cluster" | "addressTimeoutSeconds" | "port"
 /**
  * What a gateway's objects are rendered from: its parsed arguments (described once, in the SDK's MeshGateway), less
  * those they do not carry, and where it runs. A new argument arrives here, and in the provider's inputs, by itself.
+ * `address` is requestedAddress's former name: the SDK passes the one given as requestedAddress.
  */
-// `address` is requestedAddress's former name: the SDK passes the one given as requestedAddress.
 export type EastWestGatewaySpec = Omit<ParsedGateway, UnrenderedGatewayArgs | "address" | "serviceType"> & {
     namespace: string;
     networkName: string;

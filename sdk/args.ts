@@ -187,7 +187,8 @@ export interface MeshMember {
     addresses?: string[];
 }
 
-// An enum, as the package schema is read from these types; its values are core's restartPolicies (unit-tested).
+// An enum, as the package schema is read from these types; its values are core's restartPolicies (tsc holds them to the
+// Interconnect's schema, see ArgumentsParsed; unit-tested too).
 /** How a control-plane restart is decided when networks join or leave the interconnect. */
 export enum ControlPlaneRestart {
     /** Roll the control-plane Deployment once per update in which networks join or leave. */
