@@ -29,6 +29,49 @@ export class ClusterError extends UserError {
 
 const clients = new Map<string, Cluster>();
 
+/**
+ * The built-in kinds we touch, as the API server's discovery lists them (`name`: the plural), seeded into each
+ * client's discovery cache: the client would otherwise ask discovery once per API group and version in every
+ * process, a request per cluster and group on every run. All are GA in every Kubernetes we support; Istio's kinds
+ * are left to discovery, since their versions depend on the install. A kind not listed here is still discovered.
+ */
+const builtInResources = Object.fromEntries(
+    Object.entries({
+        v1: [
+            ["Namespace", "namespaces", false],
+            ["ConfigMap", "configmaps"],
+            ["Secret", "secrets"],
+            ["ServiceAccount", "serviceaccounts"],
+            ["Service", "services"],
+            ["Pod", "pods"],
+        ],
+        "apps/v1": [["Deployment", "deployments"]],
+        "policy/v1": [["PodDisruptionBudget", "poddisruptionbudgets"]],
+        "rbac.authorization.k8s.io/v1": [
+            ["ClusterRole", "clusterroles", false],
+            ["ClusterRoleBinding", "clusterrolebindings", false],
+            ["Role", "roles"],
+            ["RoleBinding", "rolebindings"],
+        ],
+        "admissionregistration.k8s.io/v1": [["MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false]],
+        "authorization.k8s.io/v1": [
+            ["SelfSubjectAccessReview", "selfsubjectaccessreviews", false],
+            ["SelfSubjectRulesReview", "selfsubjectrulesreviews", false],
+        ],
+    } as Record<string, [string, string, boolean?][]>).map(([groupVersion, kinds]) => [
+        groupVersion,
+        { groupVersion, resources: kinds.map(([kind, name, namespaced = true]) => ({ kind, name, namespaced, verbs: [] })) },
+    ]),
+);
+
+/**
+ * A namespace that cannot exist (it is no DNS label), so that no RoleBinding is in it: a SelfSubjectRulesReview
+ * there lists the rules of ClusterRoleBindings alone, which are what grant access to cluster-scoped resources
+ * (Kubernetes' RBAC rule resolver visits the RoleBindings of the namespace asked only: pkg/registry/rbac/validation,
+ * VisitRulesFor). One review answers every cluster-wide question, where a SelfSubjectAccessReview answers one.
+ */
+const clusterWide = "~cluster-wide";
+
 /** A rule of a SelfSubjectRulesReview. */
 interface ResourceRule {
     verbs: string[];
@@ -136,6 +179,7 @@ export class Cluster {
         this.execCommand = kc.getCurrentUser()?.exec?.command;
         this.caData = current.caData ?? (current.caFile ? require("fs").readFileSync(current.caFile).toString("base64") : "");
         this.api = lib.KubernetesObjectApi.makeApiClient(kc);
+        Object.assign(this.api.apiVersionResourceCache, builtInResources);
         this.kubeConfig = kc;
     }
 
@@ -271,17 +315,16 @@ export class Cluster {
 
     /**
      * Whether the kubeconfig's user may `verb` the resource (`group`, plural `resource`, "pods/portforward" for a
-     * subresource) in `namespace`, or cluster-wide without one. Asks, changes nothing: for a namespace, one
-     * SelfSubjectRulesReview lists every rule there (RBAC lists them completely; else each is asked); cluster-wide,
-     * a SelfSubjectAccessReview (a namespace's rules include ClusterRoles bound only in that namespace).
+     * subresource) in `namespace`, or cluster-wide without one. Asks, changes nothing: one SelfSubjectRulesReview per
+     * namespace lists every rule there, and one in `clusterWide` every cluster-wide rule (RBAC lists them completely;
+     * an authorizer that cannot, a webhook's, says so, and then each question is a SelfSubjectAccessReview).
      */
     async may(verb: string, group: string, resource: string, namespace?: string): Promise<boolean> {
-        if (namespace) {
-            let rules = this.rules.get(namespace);
-            if (!rules) this.rules.set(namespace, (rules = this.rulesIn(namespace)));
-            const found = await rules;
-            if (found) return found.some((r) => allows(r, verb, group, resource));
-        }
+        const scope = namespace ?? clusterWide;
+        let rules = this.rules.get(scope);
+        if (!rules) this.rules.set(scope, (rules = this.rulesIn(scope)));
+        const found = await rules;
+        if (found) return found.some((r) => allows(r, verb, group, resource));
         const key = [verb, group, resource, namespace ?? ""].join("\0");
         let answer = this.answers.get(key);
         if (!answer) this.answers.set(key, (answer = this.review(verb, group, resource, namespace)));

@@ -158,7 +158,8 @@ describe("a mesh split across a hub stack and two group stacks", () => {
         const reader = (await south.outputs()).groupExports.south.clusters[0].reader;
         const preview = await hub.previewOf(hubTopology(["west", "south"]));
         expect(warnings(preview)).toEqual([]);
-        expect(preview.steps.filter((st) => st.op !== "same").map((st) => [st.op, st.urn.split("::").pop()])).toEqual([
+        // (StackReferences are read on every run.)
+        expect(preview.steps.filter((st) => !["same", "read"].includes(st.op)).map((st) => [st.op, st.urn.split("::").pop()])).toEqual([
             ["update", `south-remote-secret-${c(4)}`],
         ]);
         await hub.up();
