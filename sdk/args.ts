@@ -130,7 +130,7 @@ export interface MeshGateway {
     podAnnotations?: { [key: string]: string };
     /**
      * How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
-     * (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+     * (bare metal, kind, behind a firewall), a `"NodePort"` Service at `requestedAddress` (required then). Default:
      * "LoadBalancer".
      * @default "LoadBalancer"
      */

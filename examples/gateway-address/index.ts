@@ -30,7 +30,7 @@ const mn = new multinet.MultiNetworking("addr", {
 const eastGroup = new multinet.NetworkGroup("east-net", { multiNetworking: mn, clusters: ["east"] });
 const westGroup = new multinet.NetworkGroup("west-net", { multiNetworking: mn, clusters: ["west"] });
 const gwEast = new multinet.EastWestGateway("east-gw", { networkGroup: eastGroup, cluster: "east" });
-const gwWest = new multinet.EastWestGateway("west-gw", { networkGroup: westGroup, cluster: "west", address: westAddress });
+const gwWest = new multinet.EastWestGateway("west-gw", { networkGroup: westGroup, cluster: "west", requestedAddress: westAddress });
 
 const ic = new multinet.Interconnect("addr", {
     multiNetworking: mn,

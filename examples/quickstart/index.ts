@@ -41,7 +41,7 @@ const gwEast = new multinet.EastWestGateway("east-1", {
     replicas: 2,
     serviceAnnotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
 });
-const gwWest = new multinet.EastWestGateway("west-1", { networkGroup: west, cluster: "west-1", address: "203.0.113.7" });
+const gwWest = new multinet.EastWestGateway("west-1", { networkGroup: west, cluster: "west-1", requestedAddress: "203.0.113.7" });
 
 const members: multinet.InterconnectMemberArgs[] = [
     { networkGroup: east, gateways: [gwEast] },

@@ -94,7 +94,7 @@ async function waitForEndpoint(c: Cluster, inputs: EastWestGatewayInputs): Promi
                         : `(it has none). Check that the cluster has a load-balancer implementation (cloud controller, MetalLB) and ` +
                           `that serviceAnnotations suit it`) +
                     ` (kubectl -n ${inputs.namespace} describe service ${eastWest.name}); where no load balancer can serve it, set ` +
-                    `serviceType: "NodePort" and address to where other networks reach the nodes. Raise addressTimeoutSeconds ` +
+                    `serviceType: "NodePort" and requestedAddress to where other networks reach the nodes. Raise addressTimeoutSeconds ` +
                     `if it is merely slow. Istio must not use the gateway before it has an address.`,
             ),
     );

@@ -113,7 +113,7 @@ describe("faults", () => {
         const out = failed.stdout + failed.stderr;
         expect(out).toContain(`got no load-balancer address within 3 s`);
         // Advice that can work where no load balancer will come: node ports at an address the user gives.
-        expect(out).toContain(`set serviceType: "NodePort" and address to where other networks reach the nodes`);
+        expect(out).toContain(`set serviceType: "NodePort" and requestedAddress to where other networks reach the nodes`);
         pauseLoadBalancer(false);
         await stack.apply(topology);
         expect((await live.get(3, `${ns}/services/${eastWest.name}`)).status.loadBalancer.ingress[0].ip).toMatch(/^203\.0\.113\./);

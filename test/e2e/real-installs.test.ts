@@ -294,7 +294,7 @@ describe("clusters without a cloud load balancer", () => {
         expect(r.stdout).toContain(
             "not the requested 203.0.113.77). Check that the cluster's load-balancer implementation assigns spec.loadBalancerIP",
         );
-        expect(r.stdout).toContain(`set serviceType: "NodePort" and address to where other networks reach the nodes`);
+        expect(r.stdout).toContain(`set serviceType: "NodePort" and requestedAddress to where other networks reach the nodes`);
         expect(r.stdout).not.toContain("or set `address`");
     });
 });

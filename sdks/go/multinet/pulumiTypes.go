@@ -299,7 +299,7 @@ type MeshGateway struct {
 	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
 	// How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
-	// (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+	// (bare metal, kind, behind a firewall), a `"NodePort"` Service at `requestedAddress` (required then). Default:
 	// "LoadBalancer".
 	ServiceType *GatewayServiceType `pulumi:"serviceType"`
 }
@@ -353,7 +353,7 @@ type MeshGatewayArgs struct {
 	// Default: none.
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
 	// How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
-	// (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+	// (bare metal, kind, behind a firewall), a `"NodePort"` Service at `requestedAddress` (required then). Default:
 	// "LoadBalancer".
 	ServiceType *GatewayServiceType `pulumi:"serviceType"`
 }
@@ -482,7 +482,7 @@ func (o MeshGatewayOutput) ServiceAnnotations() pulumi.StringMapOutput {
 }
 
 // How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
-// (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+// (bare metal, kind, behind a firewall), a `"NodePort"` Service at `requestedAddress` (required then). Default:
 // "LoadBalancer".
 func (o MeshGatewayOutput) ServiceType() GatewayServiceTypePtrOutput {
 	return o.ApplyT(func(v MeshGateway) *GatewayServiceType { return v.ServiceType }).(GatewayServiceTypePtrOutput)

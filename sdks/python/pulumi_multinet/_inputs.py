@@ -337,7 +337,7 @@ class MeshGatewayArgsDict(TypedDict):
     service_type: NotRequired['GatewayServiceType']
     """
     How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
-    (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+    (bare metal, kind, behind a firewall), a `"NodePort"` Service at `requestedAddress` (required then). Default:
     "LoadBalancer".
     """
 
@@ -383,7 +383,7 @@ class MeshGatewayArgs:
         :param Mapping[str, _builtins.str] service_annotations: Annotations for the LoadBalancer Service (cloud load-balancer settings); keys must be valid annotation keys.
                Default: none.
         :param 'GatewayServiceType' service_type: How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
-               (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+               (bare metal, kind, behind a firewall), a `"NodePort"` Service at `requestedAddress` (required then). Default:
                "LoadBalancer".
         """
         pulumi.set(__self__, "cluster", cluster)
@@ -571,7 +571,7 @@ class MeshGatewayArgs:
     def service_type(self) -> Optional['GatewayServiceType']:
         """
         How other networks reach the gateway: through a `"LoadBalancer"` Service, or, where no load balancer exists
-        (bare metal, kind, behind a firewall), a `"NodePort"` Service at `address` (required then). Default:
+        (bare metal, kind, behind a firewall), a `"NodePort"` Service at `requestedAddress` (required then). Default:
         "LoadBalancer".
         """
         return pulumi.get(self, "service_type")
