@@ -134,18 +134,31 @@ export interface NetworkGroupExport {
     /** The group stack, `<project>/<stack>`. */
     owner: string;
     /** The member clusters. */
-    clusters: {
-        name: string;
-        /** Istio cluster ID: the remote secret's name and key on the control plane. */
-        clusterId: string;
-        podCidrs: string[];
-        /** The API server address istiod reaches the cluster at, when it is not the reader's. */
-        remoteSecretServer?: string;
-        /** The kubeconfig istiod reads the cluster with (the group's reader; absent with remoteSecrets "external"). */
-        reader?: string;
-    }[];
+    clusters: NetworkGroupExportCluster[];
     /** Where other networks reach the group's east-west gateways. */
-    gateways: { address: string; port: number }[];
+    gateways: NetworkGroupExportGateway[];
+}
+
+/** A member cluster of an exported group. */
+export interface NetworkGroupExportCluster {
+    /** Its name in the group stack. */
+    name: string;
+    /** Istio cluster ID: the remote secret's name and key on the control plane. */
+    clusterId: string;
+    /** Its Pod CIDRs. */
+    podCidrs: string[];
+    /** The API server address istiod reaches the cluster at, when it is not the reader's. */
+    remoteSecretServer?: string;
+    /** The kubeconfig istiod reads the cluster with (the group's reader; absent with remoteSecrets "external"). */
+    reader?: string;
+}
+
+/** Where other networks reach one of an exported group's east-west gateways. */
+export interface NetworkGroupExportGateway {
+    /** An IP address or hostname. */
+    address: string;
+    /** The port of its 15443 server as other networks reach it. */
+    port: number;
 }
 
 /** The hub's side of a reference: its mesh, declared clusters, remote-secret mode and groups so far. */

@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { eastWestGatewaySchema, interconnectSchema, multiNetworkingSchema, networkGroupSchema } from "../core/validate";
+import type { NetworkGroupExport } from "../core/rules";
 
 // MeshCluster and MeshControlPlane are also MultiNetworking's ClusterArgs and ControlPlaneArgs, and MeshGateway less
 // its name and group is EastWestGatewayArgs. Their docs say each default twice: in prose, which the component schema
@@ -178,13 +179,27 @@ export interface MeshGateway {
 export interface MeshMember {
     /** The group, by name; each group at most once. */
     group: string;
-    /** Its gateways through which other groups reach it, by name: at least one, all of that group. */
-    gateways: string[];
+    /**
+     * Its gateways through which other groups reach it, by name: at least one, all of that group. Left out for a
+     * reference (`references`): its gateways are those its group stack exported.
+     */
+    gateways?: string[];
     /**
      * Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
      * @default every address of `gateways`
      */
     addresses?: string[];
+}
+
+/** In a hub stack of a mesh split across stacks: a group that a group stack manages. */
+export interface MeshReference {
+    /** Its name in this mesh, unique among groups: interconnect members name it (also its resource name). */
+    name: string;
+    /**
+     * The group as its group stack exports it: that stack's Mesh output `groupExports`, at the group's name (e.g. in
+     * YAML, `${westStack.outputs["groupExports"]["west"]}` of a `pulumi:pulumi:StackReference`), or NetworkGroup.export.
+     */
+    group: pulumi.Input<NetworkGroupExport>;
 }
 
 // An enum, as the package schema is read from these types; its values are core's restartPolicies (tsc holds them to the

@@ -9,6 +9,8 @@ import type { multiNetworkingSchema } from "../core/validate";
 import { Interconnect, InterconnectArgs, InterconnectMemberArgs } from "./interconnect";
 import { MultiNetworking, MultiNetworkingArgs } from "./multiNetworking";
 import { NetworkGroup } from "./networkGroup";
+import { NetworkGroupReference } from "./networkGroupReference";
+import type { NetworkGroupExport } from "../core/rules";
 import {
     ControlPlaneRestart,
     GatewayServiceType,
@@ -18,6 +20,7 @@ import {
     MeshGroup,
     MeshInterconnect,
     MeshMember,
+    MeshReference,
     RemoteSecrets,
 } from "./args";
 import type { Describes, Holds } from "./args";
@@ -31,6 +34,7 @@ export {
     MeshGroup,
     MeshInterconnect,
     MeshMember,
+    MeshReference,
     RemoteSecrets,
 };
 
@@ -70,6 +74,11 @@ export interface MeshArgs {
     gateways?: MeshGateway[];
     /** The interconnect: which groups reach each other. Default: none (every group stays unreachable from the others). */
     interconnect?: MeshInterconnect;
+    /**
+     * In a hub stack of a mesh split across stacks: groups that group stacks manage (Meshes without
+     * `controlPlane.cluster`), each from its stack's export; interconnect members name them like groups. Default: none.
+     */
+    references?: MeshReference[];
 }
 
 /**
@@ -78,7 +87,7 @@ export interface MeshArgs {
  * MultiNetworking's own to their schema. The gateway's, group's and cluster's are one type each (sdk/args.ts).
  */
 export type MeshArgsPassedOn = [
-    Holds<Describes<Omit<MeshArgs, "groups" | "gateways" | "interconnect">, MultiNetworkingArgs>>,
+    Holds<Describes<Omit<MeshArgs, "groups" | "gateways" | "interconnect" | "references">, MultiNetworkingArgs>>,
     Holds<Describes<Omit<MeshInterconnect, "members">, Omit<InterconnectArgs, "multiNetworking" | "members">>>,
     Holds<Describes<Omit<MeshMember, "group" | "gateways">, Omit<InterconnectMemberArgs, "networkGroup" | "gateways">>>,
     Holds<
@@ -105,11 +114,16 @@ export class Mesh extends pulumi.ComponentResource {
     readonly interconnected: pulumi.Output<string[]>;
     /** How many control-plane restarts the interconnect has made. */
     readonly controlPlaneRestarts: pulumi.Output<number>;
+    /**
+     * In a group stack (no `controlPlane.cluster`): each group as the hub stack takes it (`references[].group`), with
+     * its gateways, by group name; secret, since it holds istiod's reader credentials. Empty in other stacks.
+     */
+    readonly groupExports: pulumi.Output<{ [name: string]: NetworkGroupExport }>;
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("multinet:index:Mesh", name, {}, opts);
         // Each component takes its part of the arguments as it is (tsc holds them to one another: MeshArgsPassedOn).
-        const { groups: groupArgs, gateways: gatewayArgs, interconnect, ...multiNetworking } = args;
+        const { groups: groupArgs, gateways: gatewayArgs, interconnect, references: referenceArgs, ...multiNetworking } = args;
         const mn = new MultiNetworking(args.meshId, multiNetworking, { parent: this });
         const byName = <T>(kind: string, map: Map<string, T>, key: string, where: string): T => {
             const found = map.get(key);
@@ -131,17 +145,26 @@ export class Mesh extends pulumi.ComponentResource {
             const networkGroup = byName("group", groups, group, `gateways[${i}].group`);
             gateways.set(gwName, new EastWestGateway(gwName, { networkGroup, ...rest }, { parent: this }));
         });
+        const references = new Map<string, NetworkGroupReference>();
+        for (const { name: refName, group } of referenceArgs ?? [])
+            references.set(refName, new NetworkGroupReference(refName, { multiNetworking: mn, group }, { parent: this }));
         const ic = interconnect
             ? new Interconnect(
                   args.meshId,
                   {
                       multiNetworking: mn,
                       ...interconnect,
-                      members: interconnect.members.map(({ group, gateways: names, ...rest }, i) => ({
-                          networkGroup: byName("group", groups, group, `interconnect.members[${i}].group`),
-                          gateways: names.map((g, j) => byName("gateway", gateways, g, `interconnect.members[${i}].gateways[${j}]`)),
-                          ...rest,
-                      })),
+                      members: interconnect.members.map(({ group, gateways: names, ...rest }, i) =>
+                          references.has(group)
+                              ? { networkGroup: references.get(group)!, ...(names ? { gateways: [] } : {}), ...rest }
+                              : {
+                                    networkGroup: byName("group", groups, group, `interconnect.members[${i}].group`),
+                                    gateways: (names ?? []).map((g, j) =>
+                                        byName("gateway", gateways, g, `interconnect.members[${i}].gateways[${j}]`),
+                                    ),
+                                    ...rest,
+                                },
+                      ),
                   },
                   { parent: this },
               )
@@ -152,12 +175,24 @@ export class Mesh extends pulumi.ComponentResource {
         this.gatewayPorts = pulumi.all(Object.fromEntries([...gateways].map(([n, g]) => [n, g.port])));
         this.interconnected = ic ? ic.networks : pulumi.output([]);
         this.controlPlaneRestarts = ic ? ic.controlPlaneRestarts : pulumi.output(0);
+        const groupStack = args.controlPlane?.cluster === undefined;
+        this.groupExports = pulumi.all(
+            groupStack
+                ? Object.fromEntries(
+                      [...groups].map(([n, g]) => [
+                          n,
+                          g.export((gatewayArgs ?? []).filter((gw) => gw.group === n).map((gw) => gateways.get(gw.name)!)),
+                      ]),
+                  )
+                : {},
+        );
         this.registerOutputs({
             gatewayRule: this.gatewayRule,
             gatewayAddresses: this.gatewayAddresses,
             gatewayPorts: this.gatewayPorts,
             interconnected: this.interconnected,
             controlPlaneRestarts: this.controlPlaneRestarts,
+            groupExports: this.groupExports,
         });
     }
 }

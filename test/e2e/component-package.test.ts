@@ -7,7 +7,8 @@ import * as path from "path";
 import { generateSdks, sdkPaths } from "../../bed/sdks";
 import { Stack } from "../../bed/stack";
 import { goCommand, pulumiNpmVersion } from "../../bed/tools";
-import { errors, Live } from "../../bed/topology";
+import { docsExampleInstall, errors, Live } from "../../bed/topology";
+import { eventually, istiodClusters, networkGateways } from "../helpers/istio";
 import { findPython } from "../helpers/python";
 import { yamlQuickstartConfig } from "../helpers/yamlQuickstart";
 
@@ -48,6 +49,7 @@ describe("the component package", () => {
             "gatewayAddresses",
             "gatewayPorts",
             "gatewayRule",
+            "groupExports",
             "interconnected",
         ]);
         // Every input documented, as in the TypeScript SDK.
@@ -94,6 +96,92 @@ describe("the component package", () => {
             expect([1, 2, 3].map((c) => live.auditWrites(c))).toEqual(writes);
         } finally {
             await stack.remove();
+        }
+    });
+
+    test("a mesh split across YAML stacks: a group stack's Mesh exports its group, the hub's Mesh joins it by reference", async () => {
+        await live.install(docsExampleInstall);
+        const config = yamlQuickstartConfig();
+        const project = (name: string, configKeys: string[], resources: object, outputs: object = {}) => {
+            const dir = path.join(work, name);
+            fs.mkdirSync(dir, { recursive: true });
+            const keys = Object.fromEntries(
+                configKeys.map((k) => [
+                    k,
+                    k === "controlPlaneId" || k === "westStack" ? { type: "string" } : { type: "string", secret: true },
+                ]),
+            );
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.yaml"),
+                JSON.stringify({
+                    name,
+                    runtime: "yaml",
+                    packages: { multinet: path.join(repo, "plugin") },
+                    config: keys,
+                    resources,
+                    outputs,
+                }),
+            );
+            return dir;
+        };
+        const westDir = project(
+            "multinet-yaml-west",
+            ["west1"],
+            {
+                mesh: {
+                    type: "multinet:Mesh",
+                    properties: {
+                        meshId: "mesh-yaml-split",
+                        controlPlane: {},
+                        clusters: [{ name: "west-1", kubeconfig: "${west1}", podCidrs: ["10.30.0.0/16"] }],
+                        groups: [{ name: "west", clusters: ["west-1"] }],
+                        gateways: [{ name: "west-1", group: "west", cluster: "west-1", requestedAddress: "203.0.113.7" }],
+                    },
+                },
+            },
+            { groupExports: "${mesh.groupExports}" },
+        );
+        const hubDir = project("multinet-yaml-hub", ["hosted", "east1", "controlPlaneId", "westStack"], {
+            west: { type: "pulumi:pulumi:StackReference", properties: { name: "${westStack}" } },
+            mesh: {
+                type: "multinet:Mesh",
+                properties: {
+                    meshId: "mesh-yaml-split",
+                    controlPlane: { cluster: "hosted" },
+                    clusters: [
+                        { name: "hosted", clusterId: "${controlPlaneId}", kubeconfig: "${hosted}", podCidrs: ["10.10.0.0/16"] },
+                        { name: "east-1", kubeconfig: "${east1}", podCidrs: ["10.20.0.0/16"] },
+                    ],
+                    groups: [{ name: "east", clusters: ["hosted", "east-1"] }],
+                    gateways: [{ name: "east-1", group: "east", cluster: "east-1" }],
+                    references: [{ name: "west", group: '${west.outputs["groupExports"]["west"]}' }],
+                    interconnect: { members: [{ group: "east", gateways: ["east-1"] }, { group: "west" }] },
+                },
+            },
+        });
+        const west = new Stack(westDir, "yaml-west");
+        const hub = new Stack(hubDir, "yaml-hub");
+        try {
+            await west.init({ west1: config.west1 });
+            await west.up();
+            await hub.init({
+                hosted: config.hosted,
+                east1: config.east1,
+                controlPlaneId: config.controlPlaneId,
+                westStack: { value: `organization/multinet-yaml-west/${west.name}` },
+            });
+            expect(errors(await hub.preview())).toEqual([]);
+            await hub.up();
+            await eventually(async () =>
+                expect((await networkGateways()).filter((g) => g.network === "west").map((g) => [g.address, g.port])).toEqual([
+                    ["203.0.113.7", 15443],
+                ]),
+            );
+            expect(Object.keys(await istiodClusters())).toContain("west-1");
+            await hub.ok(["destroy", "--yes", "--skip-preview"]);
+        } finally {
+            await hub.remove();
+            await west.remove();
         }
     });
 });

@@ -470,6 +470,37 @@ describe("a mesh split across stacks", () => {
         ]);
     });
 
+    test("the Mesh component splits alike: a group stack's Mesh exports its groups, a hub's Mesh takes them as references", async () => {
+        const { Mesh } = sdk();
+        const group = new Mesh("west", {
+            meshId: "mesh1",
+            controlPlane: {},
+            clusters: [{ name: "west-1", kubeconfig: pulumi.secret("kubeconfig-west") }],
+            groups: [{ name: "west", clusters: ["west-1"] }],
+            gateways: [{ name: "gw-west", group: "west", cluster: "west-1", requestedAddress: "203.0.113.7" }],
+        });
+        expect(await secret(group.groupExports)).toBe(true);
+        const exports = await value(group.groupExports);
+        expect(exports.west).toMatchObject({ networkName: "west", gateways: [{ address: "203.0.113.7", port: 15443 }] });
+        registered = [];
+        const hub = new Mesh("hub", {
+            meshId: "mesh1",
+            controlPlane: { cluster: "hosted" },
+            clusters: [{ name: "hosted", kubeconfig: pulumi.secret("kubeconfig-hosted") }],
+            groups: [{ name: "east", clusters: ["hosted"] }],
+            gateways: [{ name: "gw-east", group: "east", cluster: "hosted", requestedAddress: "203.0.113.5" }],
+            references: [{ name: "west", group: exports.west }],
+            interconnect: { members: [{ group: "east", gateways: ["gw-east"] }, { group: "west" }] },
+        });
+        expect(await value(hub.interconnected)).toEqual(["east", "west"]);
+        expect(await value(hub.groupExports)).toEqual({});
+        expect(registered.filter((r) => r.type === "multinet:index:NetworkGroupReference").map((r) => r.name)).toEqual(["west"]);
+        expect(named("Interconnect", "mesh1").inputs.members).toEqual([
+            { networkName: "east", addresses: ["203.0.113.5"] },
+            { networkName: "west", addresses: ["203.0.113.7"] },
+        ]);
+    });
+
     test("a reference's gateways come from its export: listing gateways for it is refused", () => {
         const { mn, east, gwEast, west, Interconnect } = hub();
         expect(

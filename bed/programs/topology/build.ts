@@ -51,7 +51,7 @@ export function buildTopology(
                       ? { networkGroup: references.get(m.group)!, addresses: m.addresses }
                       : {
                             networkGroup: groups.get(m.group)!,
-                            gateways: m.gateways.map((g) => gateways.get(g)!),
+                            gateways: (m.gateways ?? []).map((g) => gateways.get(g)!),
                             addresses: m.addresses,
                         },
               ),

@@ -26,6 +26,9 @@ type Mesh struct {
 	GatewayPorts pulumi.Float64MapOutput `pulumi:"gatewayPorts"`
 	// `namespace/name` of the Gateway Rule.
 	GatewayRule pulumi.StringOutput `pulumi:"gatewayRule"`
+	// In a group stack (no `controlPlane.cluster`): each group as the hub stack takes it (`references[].group`), with
+	// its gateways, by group name; secret, since it holds istiod's reader credentials. Empty in other stacks.
+	GroupExports NetworkGroupExportMapOutput `pulumi:"groupExports"`
 	// Network names that are interconnected.
 	Interconnected pulumi.StringArrayOutput `pulumi:"interconnected"`
 }
@@ -64,6 +67,9 @@ type meshArgs struct {
 	Interconnect *MeshInterconnect `pulumi:"interconnect"`
 	// The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched.
 	MeshId string `pulumi:"meshId"`
+	// In a hub stack of a mesh split across stacks: groups that group stacks manage (Meshes without
+	// `controlPlane.cluster`), each from its stack's export; interconnect members name them like groups. Default: none.
+	References []MeshReference `pulumi:"references"`
 	// Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
 	// proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
 	RemoteSecretRotation *string `pulumi:"remoteSecretRotation"`
@@ -91,6 +97,9 @@ type MeshArgs struct {
 	Interconnect *MeshInterconnectArgs
 	// The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched.
 	MeshId string
+	// In a hub stack of a mesh split across stacks: groups that group stacks manage (Meshes without
+	// `controlPlane.cluster`), each from its stack's export; interconnect members name them like groups. Default: none.
+	References []MeshReferenceArgs
 	// Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
 	// proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
 	RemoteSecretRotation *string
@@ -157,6 +166,12 @@ func (o MeshOutput) GatewayPorts() pulumi.Float64MapOutput {
 // `namespace/name` of the Gateway Rule.
 func (o MeshOutput) GatewayRule() pulumi.StringOutput {
 	return o.ApplyT(func(v *Mesh) pulumi.StringOutput { return v.GatewayRule }).(pulumi.StringOutput)
+}
+
+// In a group stack (no `controlPlane.cluster`): each group as the hub stack takes it (`references[].group`), with
+// its gateways, by group name; secret, since it holds istiod's reader credentials. Empty in other stacks.
+func (o MeshOutput) GroupExports() NetworkGroupExportMapOutput {
+	return o.ApplyT(func(v *Mesh) NetworkGroupExportMapOutput { return v.GroupExports }).(NetworkGroupExportMapOutput)
 }
 
 // Network names that are interconnected.

@@ -791,7 +791,8 @@ func (o MeshInterconnectPtrOutput) Members() MeshMemberArrayOutput {
 type MeshMember struct {
 	// Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
 	Addresses []string `pulumi:"addresses"`
-	// Its gateways through which other groups reach it, by name: at least one, all of that group.
+	// Its gateways through which other groups reach it, by name: at least one, all of that group. Left out for a
+	// reference (`references`): its gateways are those its group stack exported.
 	Gateways []string `pulumi:"gateways"`
 	// The group, by name; each group at most once.
 	Group string `pulumi:"group"`
@@ -811,7 +812,8 @@ type MeshMemberInput interface {
 type MeshMemberArgs struct {
 	// Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
 	Addresses []string `pulumi:"addresses"`
-	// Its gateways through which other groups reach it, by name: at least one, all of that group.
+	// Its gateways through which other groups reach it, by name: at least one, all of that group. Left out for a
+	// reference (`references`): its gateways are those its group stack exported.
 	Gateways []string `pulumi:"gateways"`
 	// The group, by name; each group at most once.
 	Group string `pulumi:"group"`
@@ -873,7 +875,8 @@ func (o MeshMemberOutput) Addresses() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v MeshMember) []string { return v.Addresses }).(pulumi.StringArrayOutput)
 }
 
-// Its gateways through which other groups reach it, by name: at least one, all of that group.
+// Its gateways through which other groups reach it, by name: at least one, all of that group. Left out for a
+// reference (`references`): its gateways are those its group stack exported.
 func (o MeshMemberOutput) Gateways() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v MeshMember) []string { return v.Gateways }).(pulumi.StringArrayOutput)
 }
@@ -903,6 +906,496 @@ func (o MeshMemberArrayOutput) Index(i pulumi.IntInput) MeshMemberOutput {
 	}).(MeshMemberOutput)
 }
 
+type MeshReference struct {
+	// The group as its group stack exports it: that stack's Mesh output `groupExports`, at the group's name (e.g. in
+	// YAML, `${westStack.outputs["groupExports"]["west"]}` of a `pulumi:pulumi:StackReference`), or NetworkGroup.export.
+	Group NetworkGroupExport `pulumi:"group"`
+	// Its name in this mesh, unique among groups: interconnect members name it (also its resource name).
+	Name string `pulumi:"name"`
+}
+
+// MeshReferenceInput is an input type that accepts MeshReferenceArgs and MeshReferenceOutput values.
+// You can construct a concrete instance of `MeshReferenceInput` via:
+//
+//	MeshReferenceArgs{...}
+type MeshReferenceInput interface {
+	pulumi.Input
+
+	ToMeshReferenceOutput() MeshReferenceOutput
+	ToMeshReferenceOutputWithContext(context.Context) MeshReferenceOutput
+}
+
+type MeshReferenceArgs struct {
+	// The group as its group stack exports it: that stack's Mesh output `groupExports`, at the group's name (e.g. in
+	// YAML, `${westStack.outputs["groupExports"]["west"]}` of a `pulumi:pulumi:StackReference`), or NetworkGroup.export.
+	Group NetworkGroupExportInput `pulumi:"group"`
+	// Its name in this mesh, unique among groups: interconnect members name it (also its resource name).
+	Name string `pulumi:"name"`
+}
+
+func (MeshReferenceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MeshReference)(nil)).Elem()
+}
+
+func (i MeshReferenceArgs) ToMeshReferenceOutput() MeshReferenceOutput {
+	return i.ToMeshReferenceOutputWithContext(context.Background())
+}
+
+func (i MeshReferenceArgs) ToMeshReferenceOutputWithContext(ctx context.Context) MeshReferenceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MeshReferenceOutput)
+}
+
+// MeshReferenceArrayInput is an input type that accepts MeshReferenceArray and MeshReferenceArrayOutput values.
+// You can construct a concrete instance of `MeshReferenceArrayInput` via:
+//
+//	MeshReferenceArray{ MeshReferenceArgs{...} }
+type MeshReferenceArrayInput interface {
+	pulumi.Input
+
+	ToMeshReferenceArrayOutput() MeshReferenceArrayOutput
+	ToMeshReferenceArrayOutputWithContext(context.Context) MeshReferenceArrayOutput
+}
+
+type MeshReferenceArray []MeshReferenceInput
+
+func (MeshReferenceArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MeshReference)(nil)).Elem()
+}
+
+func (i MeshReferenceArray) ToMeshReferenceArrayOutput() MeshReferenceArrayOutput {
+	return i.ToMeshReferenceArrayOutputWithContext(context.Background())
+}
+
+func (i MeshReferenceArray) ToMeshReferenceArrayOutputWithContext(ctx context.Context) MeshReferenceArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MeshReferenceArrayOutput)
+}
+
+type MeshReferenceOutput struct{ *pulumi.OutputState }
+
+func (MeshReferenceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MeshReference)(nil)).Elem()
+}
+
+func (o MeshReferenceOutput) ToMeshReferenceOutput() MeshReferenceOutput {
+	return o
+}
+
+func (o MeshReferenceOutput) ToMeshReferenceOutputWithContext(ctx context.Context) MeshReferenceOutput {
+	return o
+}
+
+// The group as its group stack exports it: that stack's Mesh output `groupExports`, at the group's name (e.g. in
+// YAML, `${westStack.outputs["groupExports"]["west"]}` of a `pulumi:pulumi:StackReference`), or NetworkGroup.export.
+func (o MeshReferenceOutput) Group() NetworkGroupExportOutput {
+	return o.ApplyT(func(v MeshReference) NetworkGroupExport { return v.Group }).(NetworkGroupExportOutput)
+}
+
+// Its name in this mesh, unique among groups: interconnect members name it (also its resource name).
+func (o MeshReferenceOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v MeshReference) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type MeshReferenceArrayOutput struct{ *pulumi.OutputState }
+
+func (MeshReferenceArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MeshReference)(nil)).Elem()
+}
+
+func (o MeshReferenceArrayOutput) ToMeshReferenceArrayOutput() MeshReferenceArrayOutput {
+	return o
+}
+
+func (o MeshReferenceArrayOutput) ToMeshReferenceArrayOutputWithContext(ctx context.Context) MeshReferenceArrayOutput {
+	return o
+}
+
+func (o MeshReferenceArrayOutput) Index(i pulumi.IntInput) MeshReferenceOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MeshReference {
+		return vs[0].([]MeshReference)[vs[1].(int)]
+	}).(MeshReferenceOutput)
+}
+
+type NetworkGroupExport struct {
+	// The member clusters.
+	Clusters []NetworkGroupExportCluster `pulumi:"clusters"`
+	// Where other networks reach the group's east-west gateways.
+	Gateways []NetworkGroupExportGateway `pulumi:"gateways"`
+	// The mesh's id; the hub's MultiNetworking must have the same.
+	MeshId string `pulumi:"meshId"`
+	// Istio's system namespace on the group's clusters.
+	Namespace string `pulumi:"namespace"`
+	// The group's Istio network name.
+	NetworkName string `pulumi:"networkName"`
+	// The group stack, `<project>/<stack>`.
+	Owner string `pulumi:"owner"`
+}
+
+// NetworkGroupExportInput is an input type that accepts NetworkGroupExportArgs and NetworkGroupExportOutput values.
+// You can construct a concrete instance of `NetworkGroupExportInput` via:
+//
+//	NetworkGroupExportArgs{...}
+type NetworkGroupExportInput interface {
+	pulumi.Input
+
+	ToNetworkGroupExportOutput() NetworkGroupExportOutput
+	ToNetworkGroupExportOutputWithContext(context.Context) NetworkGroupExportOutput
+}
+
+type NetworkGroupExportArgs struct {
+	// The member clusters.
+	Clusters []NetworkGroupExportClusterArgs `pulumi:"clusters"`
+	// Where other networks reach the group's east-west gateways.
+	Gateways []NetworkGroupExportGatewayArgs `pulumi:"gateways"`
+	// The mesh's id; the hub's MultiNetworking must have the same.
+	MeshId string `pulumi:"meshId"`
+	// Istio's system namespace on the group's clusters.
+	Namespace string `pulumi:"namespace"`
+	// The group's Istio network name.
+	NetworkName string `pulumi:"networkName"`
+	// The group stack, `<project>/<stack>`.
+	Owner string `pulumi:"owner"`
+}
+
+func (NetworkGroupExportArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkGroupExport)(nil)).Elem()
+}
+
+func (i NetworkGroupExportArgs) ToNetworkGroupExportOutput() NetworkGroupExportOutput {
+	return i.ToNetworkGroupExportOutputWithContext(context.Background())
+}
+
+func (i NetworkGroupExportArgs) ToNetworkGroupExportOutputWithContext(ctx context.Context) NetworkGroupExportOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkGroupExportOutput)
+}
+
+// NetworkGroupExportMapInput is an input type that accepts NetworkGroupExportMap and NetworkGroupExportMapOutput values.
+// You can construct a concrete instance of `NetworkGroupExportMapInput` via:
+//
+//	NetworkGroupExportMap{ "key": NetworkGroupExportArgs{...} }
+type NetworkGroupExportMapInput interface {
+	pulumi.Input
+
+	ToNetworkGroupExportMapOutput() NetworkGroupExportMapOutput
+	ToNetworkGroupExportMapOutputWithContext(context.Context) NetworkGroupExportMapOutput
+}
+
+type NetworkGroupExportMap map[string]NetworkGroupExportInput
+
+func (NetworkGroupExportMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]NetworkGroupExport)(nil)).Elem()
+}
+
+func (i NetworkGroupExportMap) ToNetworkGroupExportMapOutput() NetworkGroupExportMapOutput {
+	return i.ToNetworkGroupExportMapOutputWithContext(context.Background())
+}
+
+func (i NetworkGroupExportMap) ToNetworkGroupExportMapOutputWithContext(ctx context.Context) NetworkGroupExportMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkGroupExportMapOutput)
+}
+
+type NetworkGroupExportOutput struct{ *pulumi.OutputState }
+
+func (NetworkGroupExportOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkGroupExport)(nil)).Elem()
+}
+
+func (o NetworkGroupExportOutput) ToNetworkGroupExportOutput() NetworkGroupExportOutput {
+	return o
+}
+
+func (o NetworkGroupExportOutput) ToNetworkGroupExportOutputWithContext(ctx context.Context) NetworkGroupExportOutput {
+	return o
+}
+
+// The member clusters.
+func (o NetworkGroupExportOutput) Clusters() NetworkGroupExportClusterArrayOutput {
+	return o.ApplyT(func(v NetworkGroupExport) []NetworkGroupExportCluster { return v.Clusters }).(NetworkGroupExportClusterArrayOutput)
+}
+
+// Where other networks reach the group's east-west gateways.
+func (o NetworkGroupExportOutput) Gateways() NetworkGroupExportGatewayArrayOutput {
+	return o.ApplyT(func(v NetworkGroupExport) []NetworkGroupExportGateway { return v.Gateways }).(NetworkGroupExportGatewayArrayOutput)
+}
+
+// The mesh's id; the hub's MultiNetworking must have the same.
+func (o NetworkGroupExportOutput) MeshId() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkGroupExport) string { return v.MeshId }).(pulumi.StringOutput)
+}
+
+// Istio's system namespace on the group's clusters.
+func (o NetworkGroupExportOutput) Namespace() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkGroupExport) string { return v.Namespace }).(pulumi.StringOutput)
+}
+
+// The group's Istio network name.
+func (o NetworkGroupExportOutput) NetworkName() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkGroupExport) string { return v.NetworkName }).(pulumi.StringOutput)
+}
+
+// The group stack, `<project>/<stack>`.
+func (o NetworkGroupExportOutput) Owner() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkGroupExport) string { return v.Owner }).(pulumi.StringOutput)
+}
+
+type NetworkGroupExportMapOutput struct{ *pulumi.OutputState }
+
+func (NetworkGroupExportMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]NetworkGroupExport)(nil)).Elem()
+}
+
+func (o NetworkGroupExportMapOutput) ToNetworkGroupExportMapOutput() NetworkGroupExportMapOutput {
+	return o
+}
+
+func (o NetworkGroupExportMapOutput) ToNetworkGroupExportMapOutputWithContext(ctx context.Context) NetworkGroupExportMapOutput {
+	return o
+}
+
+func (o NetworkGroupExportMapOutput) MapIndex(k pulumi.StringInput) NetworkGroupExportOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) NetworkGroupExport {
+		return vs[0].(map[string]NetworkGroupExport)[vs[1].(string)]
+	}).(NetworkGroupExportOutput)
+}
+
+type NetworkGroupExportCluster struct {
+	// Istio cluster ID: the remote secret's name and key on the control plane.
+	ClusterId string `pulumi:"clusterId"`
+	// Its name in the group stack.
+	Name string `pulumi:"name"`
+	// Its Pod CIDRs.
+	PodCidrs []string `pulumi:"podCidrs"`
+	// The kubeconfig istiod reads the cluster with (the group's reader; absent with remoteSecrets "external").
+	Reader *string `pulumi:"reader"`
+	// The API server address istiod reaches the cluster at, when it is not the reader's.
+	RemoteSecretServer *string `pulumi:"remoteSecretServer"`
+}
+
+// NetworkGroupExportClusterInput is an input type that accepts NetworkGroupExportClusterArgs and NetworkGroupExportClusterOutput values.
+// You can construct a concrete instance of `NetworkGroupExportClusterInput` via:
+//
+//	NetworkGroupExportClusterArgs{...}
+type NetworkGroupExportClusterInput interface {
+	pulumi.Input
+
+	ToNetworkGroupExportClusterOutput() NetworkGroupExportClusterOutput
+	ToNetworkGroupExportClusterOutputWithContext(context.Context) NetworkGroupExportClusterOutput
+}
+
+type NetworkGroupExportClusterArgs struct {
+	// Istio cluster ID: the remote secret's name and key on the control plane.
+	ClusterId string `pulumi:"clusterId"`
+	// Its name in the group stack.
+	Name string `pulumi:"name"`
+	// Its Pod CIDRs.
+	PodCidrs []string `pulumi:"podCidrs"`
+	// The kubeconfig istiod reads the cluster with (the group's reader; absent with remoteSecrets "external").
+	Reader *string `pulumi:"reader"`
+	// The API server address istiod reaches the cluster at, when it is not the reader's.
+	RemoteSecretServer *string `pulumi:"remoteSecretServer"`
+}
+
+func (NetworkGroupExportClusterArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkGroupExportCluster)(nil)).Elem()
+}
+
+func (i NetworkGroupExportClusterArgs) ToNetworkGroupExportClusterOutput() NetworkGroupExportClusterOutput {
+	return i.ToNetworkGroupExportClusterOutputWithContext(context.Background())
+}
+
+func (i NetworkGroupExportClusterArgs) ToNetworkGroupExportClusterOutputWithContext(ctx context.Context) NetworkGroupExportClusterOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkGroupExportClusterOutput)
+}
+
+// NetworkGroupExportClusterArrayInput is an input type that accepts NetworkGroupExportClusterArray and NetworkGroupExportClusterArrayOutput values.
+// You can construct a concrete instance of `NetworkGroupExportClusterArrayInput` via:
+//
+//	NetworkGroupExportClusterArray{ NetworkGroupExportClusterArgs{...} }
+type NetworkGroupExportClusterArrayInput interface {
+	pulumi.Input
+
+	ToNetworkGroupExportClusterArrayOutput() NetworkGroupExportClusterArrayOutput
+	ToNetworkGroupExportClusterArrayOutputWithContext(context.Context) NetworkGroupExportClusterArrayOutput
+}
+
+type NetworkGroupExportClusterArray []NetworkGroupExportClusterInput
+
+func (NetworkGroupExportClusterArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]NetworkGroupExportCluster)(nil)).Elem()
+}
+
+func (i NetworkGroupExportClusterArray) ToNetworkGroupExportClusterArrayOutput() NetworkGroupExportClusterArrayOutput {
+	return i.ToNetworkGroupExportClusterArrayOutputWithContext(context.Background())
+}
+
+func (i NetworkGroupExportClusterArray) ToNetworkGroupExportClusterArrayOutputWithContext(ctx context.Context) NetworkGroupExportClusterArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkGroupExportClusterArrayOutput)
+}
+
+type NetworkGroupExportClusterOutput struct{ *pulumi.OutputState }
+
+func (NetworkGroupExportClusterOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkGroupExportCluster)(nil)).Elem()
+}
+
+func (o NetworkGroupExportClusterOutput) ToNetworkGroupExportClusterOutput() NetworkGroupExportClusterOutput {
+	return o
+}
+
+func (o NetworkGroupExportClusterOutput) ToNetworkGroupExportClusterOutputWithContext(ctx context.Context) NetworkGroupExportClusterOutput {
+	return o
+}
+
+// Istio cluster ID: the remote secret's name and key on the control plane.
+func (o NetworkGroupExportClusterOutput) ClusterId() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkGroupExportCluster) string { return v.ClusterId }).(pulumi.StringOutput)
+}
+
+// Its name in the group stack.
+func (o NetworkGroupExportClusterOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkGroupExportCluster) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Its Pod CIDRs.
+func (o NetworkGroupExportClusterOutput) PodCidrs() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v NetworkGroupExportCluster) []string { return v.PodCidrs }).(pulumi.StringArrayOutput)
+}
+
+// The kubeconfig istiod reads the cluster with (the group's reader; absent with remoteSecrets "external").
+func (o NetworkGroupExportClusterOutput) Reader() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v NetworkGroupExportCluster) *string { return v.Reader }).(pulumi.StringPtrOutput)
+}
+
+// The API server address istiod reaches the cluster at, when it is not the reader's.
+func (o NetworkGroupExportClusterOutput) RemoteSecretServer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v NetworkGroupExportCluster) *string { return v.RemoteSecretServer }).(pulumi.StringPtrOutput)
+}
+
+type NetworkGroupExportClusterArrayOutput struct{ *pulumi.OutputState }
+
+func (NetworkGroupExportClusterArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]NetworkGroupExportCluster)(nil)).Elem()
+}
+
+func (o NetworkGroupExportClusterArrayOutput) ToNetworkGroupExportClusterArrayOutput() NetworkGroupExportClusterArrayOutput {
+	return o
+}
+
+func (o NetworkGroupExportClusterArrayOutput) ToNetworkGroupExportClusterArrayOutputWithContext(ctx context.Context) NetworkGroupExportClusterArrayOutput {
+	return o
+}
+
+func (o NetworkGroupExportClusterArrayOutput) Index(i pulumi.IntInput) NetworkGroupExportClusterOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) NetworkGroupExportCluster {
+		return vs[0].([]NetworkGroupExportCluster)[vs[1].(int)]
+	}).(NetworkGroupExportClusterOutput)
+}
+
+type NetworkGroupExportGateway struct {
+	// An IP address or hostname.
+	Address string `pulumi:"address"`
+	// The port of its 15443 server as other networks reach it.
+	Port float64 `pulumi:"port"`
+}
+
+// NetworkGroupExportGatewayInput is an input type that accepts NetworkGroupExportGatewayArgs and NetworkGroupExportGatewayOutput values.
+// You can construct a concrete instance of `NetworkGroupExportGatewayInput` via:
+//
+//	NetworkGroupExportGatewayArgs{...}
+type NetworkGroupExportGatewayInput interface {
+	pulumi.Input
+
+	ToNetworkGroupExportGatewayOutput() NetworkGroupExportGatewayOutput
+	ToNetworkGroupExportGatewayOutputWithContext(context.Context) NetworkGroupExportGatewayOutput
+}
+
+type NetworkGroupExportGatewayArgs struct {
+	// An IP address or hostname.
+	Address string `pulumi:"address"`
+	// The port of its 15443 server as other networks reach it.
+	Port float64 `pulumi:"port"`
+}
+
+func (NetworkGroupExportGatewayArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkGroupExportGateway)(nil)).Elem()
+}
+
+func (i NetworkGroupExportGatewayArgs) ToNetworkGroupExportGatewayOutput() NetworkGroupExportGatewayOutput {
+	return i.ToNetworkGroupExportGatewayOutputWithContext(context.Background())
+}
+
+func (i NetworkGroupExportGatewayArgs) ToNetworkGroupExportGatewayOutputWithContext(ctx context.Context) NetworkGroupExportGatewayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkGroupExportGatewayOutput)
+}
+
+// NetworkGroupExportGatewayArrayInput is an input type that accepts NetworkGroupExportGatewayArray and NetworkGroupExportGatewayArrayOutput values.
+// You can construct a concrete instance of `NetworkGroupExportGatewayArrayInput` via:
+//
+//	NetworkGroupExportGatewayArray{ NetworkGroupExportGatewayArgs{...} }
+type NetworkGroupExportGatewayArrayInput interface {
+	pulumi.Input
+
+	ToNetworkGroupExportGatewayArrayOutput() NetworkGroupExportGatewayArrayOutput
+	ToNetworkGroupExportGatewayArrayOutputWithContext(context.Context) NetworkGroupExportGatewayArrayOutput
+}
+
+type NetworkGroupExportGatewayArray []NetworkGroupExportGatewayInput
+
+func (NetworkGroupExportGatewayArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]NetworkGroupExportGateway)(nil)).Elem()
+}
+
+func (i NetworkGroupExportGatewayArray) ToNetworkGroupExportGatewayArrayOutput() NetworkGroupExportGatewayArrayOutput {
+	return i.ToNetworkGroupExportGatewayArrayOutputWithContext(context.Background())
+}
+
+func (i NetworkGroupExportGatewayArray) ToNetworkGroupExportGatewayArrayOutputWithContext(ctx context.Context) NetworkGroupExportGatewayArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkGroupExportGatewayArrayOutput)
+}
+
+type NetworkGroupExportGatewayOutput struct{ *pulumi.OutputState }
+
+func (NetworkGroupExportGatewayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkGroupExportGateway)(nil)).Elem()
+}
+
+func (o NetworkGroupExportGatewayOutput) ToNetworkGroupExportGatewayOutput() NetworkGroupExportGatewayOutput {
+	return o
+}
+
+func (o NetworkGroupExportGatewayOutput) ToNetworkGroupExportGatewayOutputWithContext(ctx context.Context) NetworkGroupExportGatewayOutput {
+	return o
+}
+
+// An IP address or hostname.
+func (o NetworkGroupExportGatewayOutput) Address() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkGroupExportGateway) string { return v.Address }).(pulumi.StringOutput)
+}
+
+// The port of its 15443 server as other networks reach it.
+func (o NetworkGroupExportGatewayOutput) Port() pulumi.Float64Output {
+	return o.ApplyT(func(v NetworkGroupExportGateway) float64 { return v.Port }).(pulumi.Float64Output)
+}
+
+type NetworkGroupExportGatewayArrayOutput struct{ *pulumi.OutputState }
+
+func (NetworkGroupExportGatewayArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]NetworkGroupExportGateway)(nil)).Elem()
+}
+
+func (o NetworkGroupExportGatewayArrayOutput) ToNetworkGroupExportGatewayArrayOutput() NetworkGroupExportGatewayArrayOutput {
+	return o
+}
+
+func (o NetworkGroupExportGatewayArrayOutput) ToNetworkGroupExportGatewayArrayOutputWithContext(ctx context.Context) NetworkGroupExportGatewayArrayOutput {
+	return o
+}
+
+func (o NetworkGroupExportGatewayArrayOutput) Index(i pulumi.IntInput) NetworkGroupExportGatewayOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) NetworkGroupExportGateway {
+		return vs[0].([]NetworkGroupExportGateway)[vs[1].(int)]
+	}).(NetworkGroupExportGatewayOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshClusterInput)(nil)).Elem(), MeshClusterArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshClusterArrayInput)(nil)).Elem(), MeshClusterArray{})
@@ -915,6 +1408,14 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshInterconnectPtrInput)(nil)).Elem(), MeshInterconnectArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshMemberInput)(nil)).Elem(), MeshMemberArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshMemberArrayInput)(nil)).Elem(), MeshMemberArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MeshReferenceInput)(nil)).Elem(), MeshReferenceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MeshReferenceArrayInput)(nil)).Elem(), MeshReferenceArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkGroupExportInput)(nil)).Elem(), NetworkGroupExportArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkGroupExportMapInput)(nil)).Elem(), NetworkGroupExportMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkGroupExportClusterInput)(nil)).Elem(), NetworkGroupExportClusterArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkGroupExportClusterArrayInput)(nil)).Elem(), NetworkGroupExportClusterArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkGroupExportGatewayInput)(nil)).Elem(), NetworkGroupExportGatewayArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkGroupExportGatewayArrayInput)(nil)).Elem(), NetworkGroupExportGatewayArray{})
 	pulumi.RegisterOutputType(MeshClusterOutput{})
 	pulumi.RegisterOutputType(MeshClusterArrayOutput{})
 	pulumi.RegisterOutputType(MeshControlPlaneOutput{})
@@ -926,4 +1427,12 @@ func init() {
 	pulumi.RegisterOutputType(MeshInterconnectPtrOutput{})
 	pulumi.RegisterOutputType(MeshMemberOutput{})
 	pulumi.RegisterOutputType(MeshMemberArrayOutput{})
+	pulumi.RegisterOutputType(MeshReferenceOutput{})
+	pulumi.RegisterOutputType(MeshReferenceArrayOutput{})
+	pulumi.RegisterOutputType(NetworkGroupExportOutput{})
+	pulumi.RegisterOutputType(NetworkGroupExportMapOutput{})
+	pulumi.RegisterOutputType(NetworkGroupExportClusterOutput{})
+	pulumi.RegisterOutputType(NetworkGroupExportClusterArrayOutput{})
+	pulumi.RegisterOutputType(NetworkGroupExportGatewayOutput{})
+	pulumi.RegisterOutputType(NetworkGroupExportGatewayArrayOutput{})
 }

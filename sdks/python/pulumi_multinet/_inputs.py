@@ -28,6 +28,14 @@ __all__ = [
     'MeshInterconnectArgsDict',
     'MeshMemberArgs',
     'MeshMemberArgsDict',
+    'MeshReferenceArgs',
+    'MeshReferenceArgsDict',
+    'NetworkGroupExportArgs',
+    'NetworkGroupExportArgsDict',
+    'NetworkGroupExportClusterArgs',
+    'NetworkGroupExportClusterArgsDict',
+    'NetworkGroupExportGatewayArgs',
+    'NetworkGroupExportGatewayArgsDict',
 ]
 
 class MeshClusterArgsDict(TypedDict):
@@ -706,10 +714,6 @@ class MeshInterconnectArgs:
 
 
 class MeshMemberArgsDict(TypedDict):
-    gateways: Sequence[_builtins.str]
-    """
-    Its gateways through which other groups reach it, by name: at least one, all of that group.
-    """
     group: _builtins.str
     """
     The group, by name; each group at most once.
@@ -718,34 +722,29 @@ class MeshMemberArgsDict(TypedDict):
     """
     Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
     """
+    gateways: NotRequired[Sequence[_builtins.str]]
+    """
+    Its gateways through which other groups reach it, by name: at least one, all of that group. Left out for a
+    reference (`references`): its gateways are those its group stack exported.
+    """
 
 @pulumi.input_type
 class MeshMemberArgs:
     def __init__(__self__, *,
-                 gateways: Sequence[_builtins.str],
                  group: _builtins.str,
-                 addresses: Optional[Sequence[_builtins.str]] = None):
+                 addresses: Optional[Sequence[_builtins.str]] = None,
+                 gateways: Optional[Sequence[_builtins.str]] = None):
         """
-        :param Sequence[_builtins.str] gateways: Its gateways through which other groups reach it, by name: at least one, all of that group.
         :param _builtins.str group: The group, by name; each group at most once.
         :param Sequence[_builtins.str] addresses: Which of those gateways' addresses to publish; each must be an address of one of them. Default: all of them.
+        :param Sequence[_builtins.str] gateways: Its gateways through which other groups reach it, by name: at least one, all of that group. Left out for a
+               reference (`references`): its gateways are those its group stack exported.
         """
-        pulumi.set(__self__, "gateways", gateways)
         pulumi.set(__self__, "group", group)
         if addresses is not None:
             pulumi.set(__self__, "addresses", addresses)
-
-    @_builtins.property
-    @pulumi.getter
-    def gateways(self) -> Sequence[_builtins.str]:
-        """
-        Its gateways through which other groups reach it, by name: at least one, all of that group.
-        """
-        return pulumi.get(self, "gateways")
-
-    @gateways.setter
-    def gateways(self, value: Sequence[_builtins.str]):
-        pulumi.set(self, "gateways", value)
+        if gateways is not None:
+            pulumi.set(__self__, "gateways", gateways)
 
     @_builtins.property
     @pulumi.getter
@@ -770,5 +769,344 @@ class MeshMemberArgs:
     @addresses.setter
     def addresses(self, value: Optional[Sequence[_builtins.str]]):
         pulumi.set(self, "addresses", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def gateways(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Its gateways through which other groups reach it, by name: at least one, all of that group. Left out for a
+        reference (`references`): its gateways are those its group stack exported.
+        """
+        return pulumi.get(self, "gateways")
+
+    @gateways.setter
+    def gateways(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "gateways", value)
+
+
+class MeshReferenceArgsDict(TypedDict):
+    group: pulumi.Input['NetworkGroupExportArgsDict']
+    """
+    The group as its group stack exports it: that stack's Mesh output `groupExports`, at the group's name (e.g. in
+    YAML, `${westStack.outputs["groupExports"]["west"]}` of a `pulumi:pulumi:StackReference`), or NetworkGroup.export.
+    """
+    name: _builtins.str
+    """
+    Its name in this mesh, unique among groups: interconnect members name it (also its resource name).
+    """
+
+@pulumi.input_type
+class MeshReferenceArgs:
+    def __init__(__self__, *,
+                 group: pulumi.Input['NetworkGroupExportArgs'],
+                 name: _builtins.str):
+        """
+        :param pulumi.Input['NetworkGroupExportArgs'] group: The group as its group stack exports it: that stack's Mesh output `groupExports`, at the group's name (e.g. in
+               YAML, `${westStack.outputs["groupExports"]["west"]}` of a `pulumi:pulumi:StackReference`), or NetworkGroup.export.
+        :param _builtins.str name: Its name in this mesh, unique among groups: interconnect members name it (also its resource name).
+        """
+        pulumi.set(__self__, "group", group)
+        pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def group(self) -> pulumi.Input['NetworkGroupExportArgs']:
+        """
+        The group as its group stack exports it: that stack's Mesh output `groupExports`, at the group's name (e.g. in
+        YAML, `${westStack.outputs["groupExports"]["west"]}` of a `pulumi:pulumi:StackReference`), or NetworkGroup.export.
+        """
+        return pulumi.get(self, "group")
+
+    @group.setter
+    def group(self, value: pulumi.Input['NetworkGroupExportArgs']):
+        pulumi.set(self, "group", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        Its name in this mesh, unique among groups: interconnect members name it (also its resource name).
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: _builtins.str):
+        pulumi.set(self, "name", value)
+
+
+class NetworkGroupExportArgsDict(TypedDict):
+    clusters: Sequence['NetworkGroupExportClusterArgsDict']
+    """
+    The member clusters.
+    """
+    gateways: Sequence['NetworkGroupExportGatewayArgsDict']
+    """
+    Where other networks reach the group's east-west gateways.
+    """
+    mesh_id: _builtins.str
+    """
+    The mesh's id; the hub's MultiNetworking must have the same.
+    """
+    namespace: _builtins.str
+    """
+    Istio's system namespace on the group's clusters.
+    """
+    network_name: _builtins.str
+    """
+    The group's Istio network name.
+    """
+    owner: _builtins.str
+    """
+    The group stack, `<project>/<stack>`.
+    """
+
+@pulumi.input_type
+class NetworkGroupExportArgs:
+    def __init__(__self__, *,
+                 clusters: Sequence['NetworkGroupExportClusterArgs'],
+                 gateways: Sequence['NetworkGroupExportGatewayArgs'],
+                 mesh_id: _builtins.str,
+                 namespace: _builtins.str,
+                 network_name: _builtins.str,
+                 owner: _builtins.str):
+        """
+        :param Sequence['NetworkGroupExportClusterArgs'] clusters: The member clusters.
+        :param Sequence['NetworkGroupExportGatewayArgs'] gateways: Where other networks reach the group's east-west gateways.
+        :param _builtins.str mesh_id: The mesh's id; the hub's MultiNetworking must have the same.
+        :param _builtins.str namespace: Istio's system namespace on the group's clusters.
+        :param _builtins.str network_name: The group's Istio network name.
+        :param _builtins.str owner: The group stack, `<project>/<stack>`.
+        """
+        pulumi.set(__self__, "clusters", clusters)
+        pulumi.set(__self__, "gateways", gateways)
+        pulumi.set(__self__, "mesh_id", mesh_id)
+        pulumi.set(__self__, "namespace", namespace)
+        pulumi.set(__self__, "network_name", network_name)
+        pulumi.set(__self__, "owner", owner)
+
+    @_builtins.property
+    @pulumi.getter
+    def clusters(self) -> Sequence['NetworkGroupExportClusterArgs']:
+        """
+        The member clusters.
+        """
+        return pulumi.get(self, "clusters")
+
+    @clusters.setter
+    def clusters(self, value: Sequence['NetworkGroupExportClusterArgs']):
+        pulumi.set(self, "clusters", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def gateways(self) -> Sequence['NetworkGroupExportGatewayArgs']:
+        """
+        Where other networks reach the group's east-west gateways.
+        """
+        return pulumi.get(self, "gateways")
+
+    @gateways.setter
+    def gateways(self, value: Sequence['NetworkGroupExportGatewayArgs']):
+        pulumi.set(self, "gateways", value)
+
+    @_builtins.property
+    @pulumi.getter(name="meshId")
+    def mesh_id(self) -> _builtins.str:
+        """
+        The mesh's id; the hub's MultiNetworking must have the same.
+        """
+        return pulumi.get(self, "mesh_id")
+
+    @mesh_id.setter
+    def mesh_id(self, value: _builtins.str):
+        pulumi.set(self, "mesh_id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def namespace(self) -> _builtins.str:
+        """
+        Istio's system namespace on the group's clusters.
+        """
+        return pulumi.get(self, "namespace")
+
+    @namespace.setter
+    def namespace(self, value: _builtins.str):
+        pulumi.set(self, "namespace", value)
+
+    @_builtins.property
+    @pulumi.getter(name="networkName")
+    def network_name(self) -> _builtins.str:
+        """
+        The group's Istio network name.
+        """
+        return pulumi.get(self, "network_name")
+
+    @network_name.setter
+    def network_name(self, value: _builtins.str):
+        pulumi.set(self, "network_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def owner(self) -> _builtins.str:
+        """
+        The group stack, `<project>/<stack>`.
+        """
+        return pulumi.get(self, "owner")
+
+    @owner.setter
+    def owner(self, value: _builtins.str):
+        pulumi.set(self, "owner", value)
+
+
+class NetworkGroupExportClusterArgsDict(TypedDict):
+    cluster_id: _builtins.str
+    """
+    Istio cluster ID: the remote secret's name and key on the control plane.
+    """
+    name: _builtins.str
+    """
+    Its name in the group stack.
+    """
+    pod_cidrs: Sequence[_builtins.str]
+    """
+    Its Pod CIDRs.
+    """
+    reader: NotRequired[_builtins.str]
+    """
+    The kubeconfig istiod reads the cluster with (the group's reader; absent with remoteSecrets "external").
+    """
+    remote_secret_server: NotRequired[_builtins.str]
+    """
+    The API server address istiod reaches the cluster at, when it is not the reader's.
+    """
+
+@pulumi.input_type
+class NetworkGroupExportClusterArgs:
+    def __init__(__self__, *,
+                 cluster_id: _builtins.str,
+                 name: _builtins.str,
+                 pod_cidrs: Sequence[_builtins.str],
+                 reader: Optional[_builtins.str] = None,
+                 remote_secret_server: Optional[_builtins.str] = None):
+        """
+        :param _builtins.str cluster_id: Istio cluster ID: the remote secret's name and key on the control plane.
+        :param _builtins.str name: Its name in the group stack.
+        :param Sequence[_builtins.str] pod_cidrs: Its Pod CIDRs.
+        :param _builtins.str reader: The kubeconfig istiod reads the cluster with (the group's reader; absent with remoteSecrets "external").
+        :param _builtins.str remote_secret_server: The API server address istiod reaches the cluster at, when it is not the reader's.
+        """
+        pulumi.set(__self__, "cluster_id", cluster_id)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "pod_cidrs", pod_cidrs)
+        if reader is not None:
+            pulumi.set(__self__, "reader", reader)
+        if remote_secret_server is not None:
+            pulumi.set(__self__, "remote_secret_server", remote_secret_server)
+
+    @_builtins.property
+    @pulumi.getter(name="clusterId")
+    def cluster_id(self) -> _builtins.str:
+        """
+        Istio cluster ID: the remote secret's name and key on the control plane.
+        """
+        return pulumi.get(self, "cluster_id")
+
+    @cluster_id.setter
+    def cluster_id(self, value: _builtins.str):
+        pulumi.set(self, "cluster_id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        Its name in the group stack.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: _builtins.str):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="podCidrs")
+    def pod_cidrs(self) -> Sequence[_builtins.str]:
+        """
+        Its Pod CIDRs.
+        """
+        return pulumi.get(self, "pod_cidrs")
+
+    @pod_cidrs.setter
+    def pod_cidrs(self, value: Sequence[_builtins.str]):
+        pulumi.set(self, "pod_cidrs", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def reader(self) -> Optional[_builtins.str]:
+        """
+        The kubeconfig istiod reads the cluster with (the group's reader; absent with remoteSecrets "external").
+        """
+        return pulumi.get(self, "reader")
+
+    @reader.setter
+    def reader(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "reader", value)
+
+    @_builtins.property
+    @pulumi.getter(name="remoteSecretServer")
+    def remote_secret_server(self) -> Optional[_builtins.str]:
+        """
+        The API server address istiod reaches the cluster at, when it is not the reader's.
+        """
+        return pulumi.get(self, "remote_secret_server")
+
+    @remote_secret_server.setter
+    def remote_secret_server(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "remote_secret_server", value)
+
+
+class NetworkGroupExportGatewayArgsDict(TypedDict):
+    address: _builtins.str
+    """
+    An IP address or hostname.
+    """
+    port: _builtins.float
+    """
+    The port of its 15443 server as other networks reach it.
+    """
+
+@pulumi.input_type
+class NetworkGroupExportGatewayArgs:
+    def __init__(__self__, *,
+                 address: _builtins.str,
+                 port: _builtins.float):
+        """
+        :param _builtins.str address: An IP address or hostname.
+        :param _builtins.float port: The port of its 15443 server as other networks reach it.
+        """
+        pulumi.set(__self__, "address", address)
+        pulumi.set(__self__, "port", port)
+
+    @_builtins.property
+    @pulumi.getter
+    def address(self) -> _builtins.str:
+        """
+        An IP address or hostname.
+        """
+        return pulumi.get(self, "address")
+
+    @address.setter
+    def address(self, value: _builtins.str):
+        pulumi.set(self, "address", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> _builtins.float:
+        """
+        The port of its 15443 server as other networks reach it.
+        """
+        return pulumi.get(self, "port")
+
+    @port.setter
+    def port(self, value: _builtins.float):
+        pulumi.set(self, "port", value)
 
 

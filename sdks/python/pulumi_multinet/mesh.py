@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from . import outputs
 from ._enums import *
 from ._inputs import *
 
@@ -28,6 +29,7 @@ class MeshArgs:
                  gateways: Optional[Sequence['MeshGatewayArgs']] = None,
                  groups: Optional[Sequence['MeshGroupArgs']] = None,
                  interconnect: Optional['MeshInterconnectArgs'] = None,
+                 references: Optional[Sequence['MeshReferenceArgs']] = None,
                  remote_secret_rotation: Optional[_builtins.str] = None,
                  remote_secrets: Optional['RemoteSecrets'] = None,
                  skip_await: Optional[_builtins.bool] = None):
@@ -41,6 +43,8 @@ class MeshArgs:
         :param Sequence['MeshGatewayArgs'] gateways: The east-west gateways. Default: none.
         :param Sequence['MeshGroupArgs'] groups: The network groups. Default: none.
         :param 'MeshInterconnectArgs' interconnect: The interconnect: which groups reach each other. Default: none (every group stays unreachable from the others).
+        :param Sequence['MeshReferenceArgs'] references: In a hub stack of a mesh split across stacks: groups that group stacks manage (Meshes without
+               `controlPlane.cluster`), each from its stack's export; interconnect members name them like groups. Default: none.
         :param _builtins.str remote_secret_rotation: Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
                proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
         :param 'RemoteSecrets' remote_secrets: Who makes istiod's remote secrets. Default: managed.
@@ -59,6 +63,8 @@ class MeshArgs:
             pulumi.set(__self__, "groups", groups)
         if interconnect is not None:
             pulumi.set(__self__, "interconnect", interconnect)
+        if references is not None:
+            pulumi.set(__self__, "references", references)
         if remote_secret_rotation is not None:
             pulumi.set(__self__, "remote_secret_rotation", remote_secret_rotation)
         if remote_secrets is not None:
@@ -151,6 +157,19 @@ class MeshArgs:
         pulumi.set(self, "interconnect", value)
 
     @_builtins.property
+    @pulumi.getter
+    def references(self) -> Optional[Sequence['MeshReferenceArgs']]:
+        """
+        In a hub stack of a mesh split across stacks: groups that group stacks manage (Meshes without
+        `controlPlane.cluster`), each from its stack's export; interconnect members name them like groups. Default: none.
+        """
+        return pulumi.get(self, "references")
+
+    @references.setter
+    def references(self, value: Optional[Sequence['MeshReferenceArgs']]):
+        pulumi.set(self, "references", value)
+
+    @_builtins.property
     @pulumi.getter(name="remoteSecretRotation")
     def remote_secret_rotation(self) -> Optional[_builtins.str]:
         """
@@ -203,6 +222,7 @@ class Mesh(pulumi.ComponentResource):
                  groups: Optional[Sequence[Union['MeshGroupArgs', 'MeshGroupArgsDict']]] = None,
                  interconnect: Optional[Union['MeshInterconnectArgs', 'MeshInterconnectArgsDict']] = None,
                  mesh_id: Optional[_builtins.str] = None,
+                 references: Optional[Sequence[Union['MeshReferenceArgs', 'MeshReferenceArgsDict']]] = None,
                  remote_secret_rotation: Optional[_builtins.str] = None,
                  remote_secrets: Optional['RemoteSecrets'] = None,
                  skip_await: Optional[_builtins.bool] = None,
@@ -221,6 +241,8 @@ class Mesh(pulumi.ComponentResource):
         :param Sequence[Union['MeshGroupArgs', 'MeshGroupArgsDict']] groups: The network groups. Default: none.
         :param Union['MeshInterconnectArgs', 'MeshInterconnectArgsDict'] interconnect: The interconnect: which groups reach each other. Default: none (every group stays unreachable from the others).
         :param _builtins.str mesh_id: The mesh's id: a DNS-1123 label. Objects written carry it; other meshes are never touched.
+        :param Sequence[Union['MeshReferenceArgs', 'MeshReferenceArgsDict']] references: In a hub stack of a mesh split across stacks: groups that group stacks manage (Meshes without
+               `controlPlane.cluster`), each from its stack's export; interconnect members name them like groups. Default: none.
         :param _builtins.str remote_secret_rotation: Any string; a new value rotates the reader tokens of the managed remote secrets without downtime (a new token,
                proven, switched to, synced by istiod, then the old one revoked). Nothing restarts. Default: "".
         :param 'RemoteSecrets' remote_secrets: Who makes istiod's remote secrets. Default: managed.
@@ -261,6 +283,7 @@ class Mesh(pulumi.ComponentResource):
                  groups: Optional[Sequence[Union['MeshGroupArgs', 'MeshGroupArgsDict']]] = None,
                  interconnect: Optional[Union['MeshInterconnectArgs', 'MeshInterconnectArgsDict']] = None,
                  mesh_id: Optional[_builtins.str] = None,
+                 references: Optional[Sequence[Union['MeshReferenceArgs', 'MeshReferenceArgsDict']]] = None,
                  remote_secret_rotation: Optional[_builtins.str] = None,
                  remote_secrets: Optional['RemoteSecrets'] = None,
                  skip_await: Optional[_builtins.bool] = None,
@@ -288,6 +311,7 @@ class Mesh(pulumi.ComponentResource):
             if mesh_id is None and not opts.urn:
                 raise TypeError("Missing required property 'mesh_id'")
             __props__.__dict__["mesh_id"] = mesh_id
+            __props__.__dict__["references"] = references
             __props__.__dict__["remote_secret_rotation"] = remote_secret_rotation
             __props__.__dict__["remote_secrets"] = remote_secrets
             __props__.__dict__["skip_await"] = skip_await
@@ -295,6 +319,7 @@ class Mesh(pulumi.ComponentResource):
             __props__.__dict__["gateway_addresses"] = None
             __props__.__dict__["gateway_ports"] = None
             __props__.__dict__["gateway_rule"] = None
+            __props__.__dict__["group_exports"] = None
             __props__.__dict__["interconnected"] = None
         super(Mesh, __self__).__init__(
             'multinet:index:Mesh',
@@ -334,6 +359,15 @@ class Mesh(pulumi.ComponentResource):
         `namespace/name` of the Gateway Rule.
         """
         return pulumi.get(self, "gateway_rule")
+
+    @_builtins.property
+    @pulumi.getter(name="groupExports")
+    def group_exports(self) -> pulumi.Output[Mapping[str, 'outputs.NetworkGroupExport']]:
+        """
+        In a group stack (no `controlPlane.cluster`): each group as the hub stack takes it (`references[].group`), with
+        its gateways, by group name; secret, since it holds istiod's reader credentials. Empty in other stacks.
+        """
+        return pulumi.get(self, "group_exports")
 
     @_builtins.property
     @pulumi.getter
