@@ -83,7 +83,7 @@ export function restartWarning(
     const cost =
         remoteClusters >= largeMesh
             ? ` The new istiod then reads its ${remoteClusters} remote clusters afresh before it serves their endpoints: ` +
-              `the bench measured them unsynced for 2.4 s at 8 clusters and 3.5 s at 32 (2 cores); clusters with many Services take longer.`
+              `the bench measured them unsynced for about 2 to 3.5 s from 8 to 32 clusters (2 cores); clusters with many Services take longer.`
             : "";
     return `this update restarts the mesh control plane: ${why}, so Deployment ${namespace}/${deployment} on cluster "${cluster}" rolls once.${cost}${after}`;
 }
