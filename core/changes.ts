@@ -160,6 +160,6 @@ export function hubOrderWarning(cluster: string, hub: string, network: string, n
     const change = next === undefined ? `takes it out of network "${network}"` : `moves it from network "${network}" to "${next}"`;
     return (
         `cluster "${cluster}": the hub stack "${hub}" reads it, and this update ${change}; the update will be refused, ` +
-        `since the hub would lose the cluster. Remove the group's NetworkGroupReference from the hub stack and run pulumi up there first`
+        `since the hub would lose the cluster; remove the group's NetworkGroupReference from the hub stack and run pulumi up there first`
     );
 }

@@ -45,6 +45,8 @@ export const annotations = {
     serviceAccountName: "kubernetes.io/service-account.name",
     /** On a hub record: the hub stack (`<project>/<stack>/<mesh>`) that reads the cluster through its reader. */
     hub: "multinet.pulumi.io/hub",
+    /** On a hub record: which reader token the hub's remote secret holds (the first 16 hex of its SHA-256). */
+    hubToken: "multinet.pulumi.io/hub-token",
 } as const;
 
 /** Istio: the pod annotations that decide a pod's injection; a gateway's pod template sets them itself. */

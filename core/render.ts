@@ -353,7 +353,8 @@ export function remoteKubeconfig(clusterId: string, server: string, caData: stri
 
 /**
  * In a cluster of a group stack: the hub record (an empty ConfigMap the hub annotates while it reads the cluster),
- * and a Role and binding that let the reader update that one object. Made with the reader, so that the group stack
+ * and a Role and binding that let the reader read and patch that one object (verbs the stack's user holds itself,
+ * as Kubernetes requires of whoever grants them). Made with the reader, so that the group stack
  * can refuse to take the cluster away while a hub still reads it.
  */
 export function hubRecordObjects(o: Ownership, namespace: string): KubeObject[] {
@@ -364,7 +365,7 @@ export function hubRecordObjects(o: Ownership, namespace: string): KubeObject[] 
             apiVersion: "rbac.authorization.k8s.io/v1",
             kind: "Role",
             metadata: ownedMetadata(o, name, namespace),
-            rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [name], verbs: ["get", "patch", "update"] }],
+            rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [name], verbs: ["get", "patch"] }],
         },
         {
             apiVersion: "rbac.authorization.k8s.io/v1",

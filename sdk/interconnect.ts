@@ -124,7 +124,7 @@ export class Interconnect extends pulumi.ComponentResource {
                 };
             return {
                 networkName: group.networkName,
-                addresses: group.export.apply((e) => {
+                addresses: pulumi.unsecret(group.export).apply((e) => {
                     if (e.gateways.length === 0)
                         fail(this, label, [
                             `members[${i}] ("${e.networkName}"): the group stack exported no gateway; a network group joins the ` +

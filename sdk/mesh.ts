@@ -146,8 +146,15 @@ export class Mesh extends pulumi.ComponentResource {
             gateways.set(gwName, new EastWestGateway(gwName, { networkGroup, ...rest }, { parent: this }));
         });
         const references = new Map<string, NetworkGroupReference>();
-        for (const { name: refName, group } of referenceArgs ?? [])
+        (referenceArgs ?? []).forEach(({ name: refName, group }, i) => {
+            if (groups.has(refName))
+                throw new pulumi.ResourceError(
+                    `Mesh "${name}": references[${i}].name: "${refName}" is also a group of this Mesh; give each group and reference its own name`,
+                    this,
+                    true,
+                );
             references.set(refName, new NetworkGroupReference(refName, { multiNetworking: mn, group }, { parent: this }));
+        });
         const ic = interconnect
             ? new Interconnect(
                   args.meshId,

@@ -3,6 +3,7 @@ import { NetworkGroupResource, RemoteSecretResource } from "./dynamic";
 import { referenceProblems } from "../core/rules";
 import { fail } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
+import { known, warnBeforeChanges } from "./previewReads";
 import type { NetworkGroupExport } from "../core/rules";
 
 export interface NetworkGroupReferenceArgs {
@@ -63,8 +64,18 @@ export class NetworkGroupReference extends pulumi.ComponentResource {
             mn.registry.groups.push({ networkName: e.networkName, clusters: e.clusters.map((c) => c.name) });
             return e;
         });
-        this.networkName = this.export.apply((e) => e.networkName);
-        this.clusters = this.export.apply((e) => e.clusters.map((c) => c.name));
+        // The export is secret as a whole (it holds the readers): what is no credential is shown as it is.
+        this.networkName = pulumi.unsecret(this.export.apply((e) => e.networkName));
+        this.clusters = pulumi.unsecret(this.export.apply((e) => e.clusters.map((c) => c.name)));
+        if (pulumi.runtime.isDryRun())
+            warnBeforeChanges(async () => {
+                if ((await known(this.export)) === undefined)
+                    pulumi.log.warn(
+                        `${label}: group: the group's export is not known in this preview, so its remote secrets are not ` +
+                            `shown (existing ones may show as deleted); pass an export known before the update, as a StackReference's output is`,
+                        this,
+                    );
+            });
         this.group = new NetworkGroupResource(
             name,
             {

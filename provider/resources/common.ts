@@ -349,8 +349,20 @@ export async function deleting(c: Cluster, what: string, work: () => Promise<voi
 
 /** The hub stack that reads cluster `c` through the reader of its group stack (see remoteAccess.hubRecord), or undefined. */
 export async function hubReading(c: Cluster, namespace: string, meshId: string): Promise<string | undefined> {
-    const record = await c.get<KubeObject>("v1", "ConfigMap", remoteAccess.hubRecord(meshId), namespace);
-    return record?.metadata.annotations?.[annotations.hub] || undefined;
+    return (await hubRecord(c, namespace, meshId))?.metadata.annotations?.[annotations.hub] || undefined;
+}
+
+/**
+ * The cluster's hub record. A user who may not read ConfigMaps there (a whole-mesh stack's gateway cluster needs
+ * no such permission) cannot have made one, since a group stack needs it to: none, then.
+ */
+export async function hubRecord(c: Cluster, namespace: string, meshId: string): Promise<KubeObject | undefined> {
+    try {
+        return await c.get<KubeObject>("v1", "ConfigMap", remoteAccess.hubRecord(meshId), namespace);
+    } catch (e) {
+        if (e instanceof ClusterError && e.status === 403) return undefined;
+        throw e;
+    }
 }
 
 /**
@@ -363,7 +375,8 @@ export async function refuseWhileHubReads(c: Cluster, namespace: string, meshId:
         throw new ClusterError(
             c.name,
             `the hub stack "${hub}" still reads this cluster (its remote secret, and its Interconnect may join the group); ` +
-                `removing ${what} now would cut the mesh off from it. Remove the group's NetworkGroupReference from the hub stack ` +
-                `and run pulumi up there first, then run this again`,
+                `removing ${what} now would cut the mesh off from it; remove the group's NetworkGroupReference from the hub stack ` +
+                `and run pulumi up there first, then run this again (a hub that is gone for good: kubectl -n ${namespace} annotate ` +
+                `configmap ${remoteAccess.hubRecord(meshId)} ${annotations.hub}-)`,
         );
 }

@@ -27,7 +27,9 @@ import {
     changedInputs,
     DiffKeys,
     refuseWhileHubReads,
+    missingPermissions,
 } from "./common";
+import { permissions } from "../../core/permissions";
 import { entryClash, MeshConfigRef, meshNetworksOf, readLedger, readMeshConfig, updateLedger } from "./ledger";
 import { Ledger, ledgerNetworks } from "../../core/meshNetworks";
 
@@ -143,19 +145,22 @@ async function release(props: NetworkGroupInputs, name: string): Promise<void> {
 }
 
 async function converge(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs): Promise<NetworkGroupOutputs> {
-    const removed = (olds?.clusters ?? []).filter((c) => !news.clusters.includes(c));
+    // A stack that becomes a group stack (or a whole mesh again) keeps its group in place: the labels and the entry
+    // are each released only by the inputs that wrote them, with those inputs' kubeconfigs.
+    const keptLabels = writesLabels(news) ? news.clusters : [];
+    const removed = olds && writesLabels(olds) ? olds.clusters.filter((c) => !keptLabels.includes(c)) : [];
     const live: Record<string, string | null> = {};
-    if (writesLabels(news)) {
-        await forEachCluster(news.clusters, async (name) => {
-            live[name] = await claim(news, name);
-        });
-        await forEachCluster(removed, (name) => releasing(olds!, name));
-    }
+    await forEachCluster(keptLabels, async (name) => {
+        live[name] = await claim(news, name);
+    });
+    await forEachCluster(removed, (name) => releasing(olds!, name));
+    const entryMoves =
+        olds !== undefined &&
+        writesEntry(olds) &&
+        (!writesEntry(news) || olds.configMap !== news.configMap || olds.controlPlaneCluster !== news.controlPlaneCluster);
+    // The mesh's ConfigMap changed (the group's entry moves with it), or the entry is the hub's now.
+    if (entryMoves && olds.configMap !== undefined) await updateLedger(olds, (l) => withoutGroup(l, olds.networkName));
     if (!writesEntry(news)) return { ...news, live, liveEntry: true };
-    if (olds?.configMap !== undefined && (olds.configMap !== news.configMap || olds.controlPlaneCluster !== news.controlPlaneCluster)) {
-        // The mesh's ConfigMap changed: the group's entry moves with it.
-        await updateLedger(olds, (l) => withoutGroup(l, olds.networkName));
-    }
     await updateLedger(news, (l) => ({
         ...l,
         groups: [...new Set([...l.groups, news.networkName])],
@@ -182,23 +187,46 @@ async function remove(props: NetworkGroupInputs): Promise<void> {
     if (writesEntry(props)) await updateLedger(props, (l) => withoutGroup(l, props.networkName), true);
 }
 
-// A new control-plane cluster or ConfigMap moves the group's meshNetworks entry: an update, not a replace (a
-// replace would relabel the clusters, then release them).
+// A new control-plane cluster or ConfigMap moves the group's meshNetworks entry, and a new `manages` hands a half of
+// the group over: an update, not a replace (a replace would relabel the clusters, then release them).
 const diffKeys: DiffKeys<NetworkGroupInputs, NetworkGroupOutputs> = {
-    replace: ["networkName", "meshId", "namespace", "manages"],
+    replace: ["networkName", "meshId", "namespace"],
     outputs: { live: true, liveEntry: true },
     ignore: [],
 };
 
 export const networkGroupProvider = {
-    async check(_olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs) {
+    async check(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs) {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
+        const groupStack = news.manages === "labels";
+        // In a group stack, a cluster that leaves the group while a hub reads it is refused here, before any write.
+        const leaving =
+            groupStack && olds && writesLabels(olds) && !hasUnknowns(olds.kubeconfigs)
+                ? olds.clusters.filter((c) => !news.clusters.includes(c))
+                : [];
         const problems = (
             await Promise.all([
                 ...(writesLabels(news) ? news.clusters : []).flatMap((name) => [
                     claimProblem(news, name).catch((e: Error) => e.message),
                     injectorProblem(news, name).catch((e: Error) => e.message),
+                    // A group stack has no GatewayRule, whose check asks this of every cluster otherwise.
+                    groupStack
+                        ? missingPermissions(cluster(news, name), permissions.everyCluster, news.namespace)
+                              .then((m) => m.join("; "))
+                              .catch((e: Error) => e.message)
+                        : undefined,
                 ]),
+                ...leaving.map((name) =>
+                    refuseWhileHubReads(
+                        cluster(olds!, name),
+                        olds!.namespace,
+                        olds!.meshId,
+                        `cluster "${name}" from group "${olds!.networkName}"`,
+                    ).then(
+                        () => undefined,
+                        (e: Error) => e.message,
+                    ),
+                ),
                 writesEntry(news) ? entryProblem(news).catch((e: Error) => e.message) : undefined,
             ])
         ).filter((p): p is string => !!p);

@@ -4,9 +4,10 @@
 // the remote secret with. With it comes the hub record (remoteAccess.hubRecord), which the hub marks with the
 // reader's own token while it reads the cluster, so that this stack refuses to take the cluster away under it.
 import type * as pulumi from "@pulumi/pulumi";
-import { remoteAccess } from "../../core/names";
+import { annotations, remoteAccess } from "../../core/names";
 import { permissions } from "../../core/permissions";
-import { hubRecordObjects, remoteKubeconfig } from "../../core/render";
+import { hubRecordObjects, KubeObject, remoteKubeconfig } from "../../core/render";
+import { ClusterError } from "../kube";
 import { UserError } from "../errors";
 import {
     applyAs,
@@ -17,6 +18,7 @@ import {
     deleting,
     DiffKeys,
     hasUnknowns,
+    hubRecord,
     missingPermissions,
     ownership,
     ownerValue,
@@ -24,7 +26,7 @@ import {
     replacedBy,
     stateToRead,
 } from "./common";
-import { makeReader, ReaderInputs, readerTaken, removeReader } from "./remoteSecret";
+import { makeReader, ReaderInputs, readerTaken, removeReader, tokenDigest } from "./remoteSecret";
 
 export type ReaderCredentialInputs = ReaderInputs;
 
@@ -48,8 +50,12 @@ async function converge(olds: ReaderCredentialOutputs | undefined, inputs: Reade
     const rotation = inputs.rotation ?? "";
     let previousRotation = olds?.previousRotation;
     if (olds && (olds.rotation ?? "") !== rotation) {
-        // Make before break across stacks: the token before last goes; the last one stays for the hub.
-        if (previousRotation !== undefined && previousRotation !== rotation) await deleteToken(inputs, previousRotation);
+        // Make before break across stacks: the token before last goes, unless the hub still uses it; the last one
+        // stays for the hub until its next update.
+        if (previousRotation !== undefined && previousRotation !== rotation) {
+            await refuseWhileHubUses(inputs, previousRotation);
+            await deleteToken(inputs, previousRotation);
+        }
         previousRotation = olds.rotation ?? "";
     }
     return {
@@ -57,6 +63,25 @@ async function converge(olds: ReaderCredentialOutputs | undefined, inputs: Reade
         kubeconfig: remoteKubeconfig(inputs.clusterId, server, caData, token, remote.tlsServerName),
         ...(previousRotation !== undefined ? { previousRotation } : {}),
     };
+}
+
+/** Refuses to revoke the token of `rotation` while the hub's remote secret holds it (its record says which). */
+async function refuseWhileHubUses(inputs: ReaderCredentialInputs, rotation: string): Promise<void> {
+    const c = cluster(inputs, inputs.cluster);
+    const name = remoteAccess.tokenSecret(inputs.meshId, rotation);
+    const [record, secret] = await Promise.all([
+        hubRecord(c, inputs.namespace, inputs.meshId),
+        c.get<KubeObject & { data?: Record<string, string> }>("v1", "Secret", name, inputs.namespace),
+    ]);
+    const used = record?.metadata.annotations?.[annotations.hubToken];
+    const token = secret?.data?.token && Buffer.from(secret.data.token, "base64").toString("utf8");
+    if (used && token && tokenDigest(token) === used)
+        throw new ClusterError(
+            c.name,
+            `the hub stack "${record!.metadata.annotations?.[annotations.hub]}" still reads this cluster with the token of rotation ` +
+                `"${rotation}" (Secret ${inputs.namespace}/${name}), which this rotation would revoke; run pulumi up in the hub stack ` +
+                `first (it switches istiod to the newer token), then rotate again`,
+        );
 }
 
 function deleteToken(inputs: ReaderCredentialInputs, rotation: string): Promise<void> {

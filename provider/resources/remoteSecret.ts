@@ -3,6 +3,7 @@
 // kubeconfig with that token) istiod discovers the cluster's Services and endpoints with. The token and the
 // kubeconfig go from one cluster to the other inside the provider: neither is an output, so neither reaches state.
 import type * as pulumi from "@pulumi/pulumi";
+import * as crypto from "crypto";
 import * as YAML from "yaml";
 import { askApiServer, Cluster, ClusterError } from "../kube";
 import { remoteClusterFindings } from "../../core/check";
@@ -276,8 +277,11 @@ async function otherHub(inputs: RemoteSecretInputs): Promise<string[]> {
         : [];
 }
 
-/** Marks (or, with null, clears) the cluster's hub record with this stack, with the group's reader's own token. */
-async function markHubRecord(inputs: RemoteSecretInputs, hub: string | null): Promise<void> {
+/**
+ * Marks (or, with null, clears) the cluster's hub record with this stack and the token its remote secret holds, with
+ * the group's reader's own token.
+ */
+async function markHubRecord(inputs: RemoteSecretInputs, hub: string | null, token?: string): Promise<void> {
     const remote = cluster(inputs, inputs.cluster);
     const marked = await hubReading(remote, inputs.namespace, inputs.meshId);
     if (marked !== undefined && marked !== ownerValue(inputs)) {
@@ -285,7 +289,7 @@ async function markHubRecord(inputs: RemoteSecretInputs, hub: string | null): Pr
         throw new UserError((await otherHub(inputs)).join("\n"));
     }
     if (hub === null && marked === undefined) return;
-    const patch = { metadata: { annotations: { [annotations.hub]: hub } } };
+    const patch = { metadata: { annotations: { [annotations.hub]: hub, [annotations.hubToken]: token ? tokenDigest(token) : null } } };
     await remote.mergePatch(
         "v1",
         "ConfigMap",
@@ -294,6 +298,11 @@ async function markHubRecord(inputs: RemoteSecretInputs, hub: string | null): Pr
         patch,
         fieldManagerOf(ownerValue(inputs)),
     );
+}
+
+/** How a hub record names a reader token without holding it: the first 16 hex of its SHA-256. */
+export function tokenDigest(token: string): string {
+    return crypto.createHash("sha256").update(token).digest("hex").slice(0, 16);
 }
 
 /**
@@ -308,6 +317,8 @@ async function converge(olds: RemoteSecretInputs | undefined, inputs: RemoteSecr
     if (taken.length) throw new UserError(taken.join("\n"));
 
     const { server, caData, token } = inputs.reader === "group" ? await givenReader(inputs) : await makeReader(inputs);
+    // Before istiod reads the group's cluster, the group stack learns that it does (and with which token).
+    if (inputs.reader === "group") await markHubRecord(inputs, owner, token);
     const remote = cluster(inputs, inputs.cluster);
     const secret = remoteSecret(
         ownership(inputs),
@@ -321,7 +332,6 @@ async function converge(olds: RemoteSecretInputs | undefined, inputs: RemoteSecr
     const eventsBefore = inputs.istiod && changed ? await secretEvents(inputs, inputs.istiod) : undefined;
     await applyAs(cp, secret, owner, true);
     if (inputs.istiod) await awaitSynced(inputs, inputs.istiod, eventsBefore);
-    if (inputs.reader === "group") await markHubRecord(inputs, owner);
     const oldRotation = olds?.rotation ?? "";
     if (olds && inputs.reader !== "group" && oldRotation !== (inputs.rotation ?? "")) {
         const name = remoteAccess.tokenSecret(inputs.meshId, oldRotation);
@@ -343,10 +353,15 @@ async function remove(props: RemoteSecretInputs): Promise<void> {
     await deleting(cp, `Secret ${props.namespace}/${secretName(props)}`, () => deleteIfOwned(cp, secret, owner));
     const remote = cluster(props, props.cluster);
     if (props.reader === "group") {
-        // The group stack owns the reader; a group already gone (its reader refused) has nothing left to clear.
-        await markHubRecord(props, null).catch((e: Error) =>
-            console.error(`cluster "${props.cluster}": its hub record was not cleared (${e.message}); the group stack may be gone`),
-        );
+        // The group stack owns the reader. A group whose reader is already refused (401, 403) or whose cluster or
+        // record is gone has nothing left to clear; anything else fails the delete, so the mark is never left behind.
+        await markHubRecord(props, null).catch((e: Error) => {
+            if (!(e instanceof ClusterError) || !(e.unreachable || [401, 403, 404].includes(e.status ?? 0))) throw e;
+            console.error(
+                `cluster "${props.cluster}": its hub record was not cleared (${e.message}); if the group stack still ` +
+                    `refuses, clear it: kubectl -n ${props.namespace} annotate configmap ${remoteAccess.hubRecord(props.meshId)} ${annotations.hub}-`,
+            );
+        });
         return;
     }
     await deleting(remote, `the reader access of mesh "${props.meshId}" (its ServiceAccount, ClusterRole, binding and token)`, () =>

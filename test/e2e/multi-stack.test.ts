@@ -174,7 +174,7 @@ describe("a mesh split across a hub stack and two group stacks", () => {
         // A preview that takes the cluster out of its group already says so.
         expect(warnings(await west.previewOf({ ...groupStack("west", 3), groups: [], gateways: [] }))).toEqual([
             `warning: cluster "${c(3)}": the hub stack "multinet-topology/${hub.name}/${meshId}" reads it, and this update takes it ` +
-                `out of network "west"; the update will be refused, since the hub would lose the cluster. Remove the group's ` +
+                `out of network "west"; the update will be refused, since the hub would lose the cluster; remove the group's ` +
                 `NetworkGroupReference from the hub stack and run pulumi up there first`,
         ]);
         const r = await west.run(["destroy", "--yes", "--skip-preview"]);
@@ -182,7 +182,9 @@ describe("a mesh split across a hub stack and two group stacks", () => {
         expect(r.stdout + r.stderr).toContain(
             `cluster "${c(3)}": the hub stack "multinet-topology/${hub.name}/${meshId}" still reads this cluster`,
         );
-        expect(r.stdout + r.stderr).toContain("Remove the group's NetworkGroupReference from the hub stack and run pulumi up there first");
+        expect(r.stdout + r.stderr).toContain(
+            "; remove the group's NetworkGroupReference from the hub stack and run pulumi up there first",
+        );
         expect((await live.namespaceLabels(3))[labels.network]).toBe("west");
         expect(await live.get(3, "/api/v1/namespaces/istio-system/services/istio-eastwestgateway")).toBeDefined();
         expect((await networkGateways()).map((g) => g.network)).toContain("west");

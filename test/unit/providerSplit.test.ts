@@ -3,7 +3,7 @@
 // the hub record keeps a group stack from taking a cluster away under a hub.
 import { networkGroupProvider } from "../../provider/resources/networkGroup";
 import { readerCredentialProvider, ReaderCredentialOutputs } from "../../provider/resources/readerCredential";
-import { remoteSecretProvider } from "../../provider/resources/remoteSecret";
+import { remoteSecretProvider, tokenDigest } from "../../provider/resources/remoteSecret";
 import { readLedger } from "../../provider/resources/ledger";
 import { annotations, remoteAccess } from "../../core/names";
 import { common, fakeMesh, groupInputs, Mesh, ns, ours, remoteSecretInputs, theirs } from "../helpers/meshFixture";
@@ -55,8 +55,9 @@ test("while a hub reads the cluster, deleting the reader is refused with the fix
     const before = mesh.east.writes.length;
     await expect(readerCredentialProvider.delete("id", outs as ReaderCredentialOutputs)).rejects.toThrow(
         `cluster "east-1": the hub stack "proj/hub/mesh1" still reads this cluster (its remote secret, and its Interconnect may ` +
-            `join the group); removing the reader istiod reads it with now would cut the mesh off from it. Remove the group's ` +
-            `NetworkGroupReference from the hub stack and run pulumi up there first, then run this again`,
+            `join the group); removing the reader istiod reads it with now would cut the mesh off from it; remove the group's ` +
+            `NetworkGroupReference from the hub stack and run pulumi up there first, then run this again (a hub that is gone ` +
+            `for good: kubectl -n ${ns} annotate configmap ${remoteAccess.hubRecord("mesh1")} ${annotations.hub}-)`,
     );
     expect(mesh.east.writes.length).toBe(before);
     await mark(null);
@@ -103,4 +104,97 @@ test("a hub whose group another hub of the mesh already reads is refused at prev
         },
     ]);
     expect(mesh.hosted.writes).toEqual([]);
+});
+
+describe("the hub's remote secret with a group's reader", () => {
+    const readerKubeconfig = "users:\n  - name: east-1\n    user: { token: reader-token }\n";
+    const hubInputs = () => {
+        const i = remoteSecretInputs("east-1", { reader: "group" });
+        return { ...i, kubeconfigs: { ...i.kubeconfigs, "east-1": readerKubeconfig } };
+    };
+    const record = async () => (await mesh.east.get("v1", "ConfigMap", remoteAccess.hubRecord("mesh1"), ns))?.metadata.annotations ?? {};
+
+    test("marks the group's hub record (the hub and a digest of the token it holds) before istiod reads the cluster, and clears it on delete", async () => {
+        await readerCredentialProvider.create(readerInputs());
+        const order: string[] = [];
+        mesh.east.before = (call) => void (call.verb === "patch" && order.push(`mark ${call.kind}`));
+        mesh.hosted.before = (call) => void (call.verb === "apply" && order.push(`write ${call.kind}`));
+        const { outs } = await remoteSecretProvider.create(hubInputs());
+        expect(order).toEqual(["mark ConfigMap", "write Secret"]);
+        expect(await record()).toMatchObject({ [annotations.hub]: ours, [annotations.hubToken]: tokenDigest("reader-token") });
+        mesh.east.before = mesh.hosted.before = undefined;
+        await remoteSecretProvider.delete("id", outs);
+        expect([(await record())[annotations.hub], (await record())[annotations.hubToken]]).toEqual([undefined, undefined]);
+        expect(await mesh.hosted.get("v1", "Secret", remoteAccess.remoteSecret("east-1"), ns)).toBeUndefined();
+    });
+
+    test("a group rotating twice before the hub's next update is refused, keeping the token istiod reads with", async () => {
+        const first = (await readerCredentialProvider.create(readerInputs())).outs as ReaderCredentialOutputs;
+        const token = (first.kubeconfig.match(/token: (.+)/) ?? [])[1];
+        await mesh.east.mergePatch(
+            "v1",
+            "ConfigMap",
+            remoteAccess.hubRecord("mesh1"),
+            ns,
+            { metadata: { annotations: { [annotations.hub]: "proj/hub/mesh1", [annotations.hubToken]: tokenDigest(token) } } },
+            "hub",
+        );
+        const second = (await readerCredentialProvider.update("id", first, { ...readerInputs(), rotation: "r1" })).outs;
+        expect(second.previousRotation).toBe("");
+        await expect(readerCredentialProvider.update("id", second, { ...readerInputs(), rotation: "r2" })).rejects.toThrow(
+            `cluster "east-1": the hub stack "proj/hub/mesh1" still reads this cluster with the token of rotation "" ` +
+                `(Secret ${ns}/${remoteAccess.tokenSecret("mesh1")}), which this rotation would revoke; run pulumi up in the hub stack first`,
+        );
+        expect(await mesh.east.get("v1", "Secret", remoteAccess.tokenSecret("mesh1"), ns)).toBeDefined();
+    });
+});
+
+describe("a group stack's group", () => {
+    const labels = (clusters: string[]) =>
+        groupInputs("east", clusters, { ...common(clusters), controlPlaneCluster: "", configMap: "", manages: "labels" });
+
+    test("a cluster leaving it while a hub reads the cluster is refused at preview, before anything is written", async () => {
+        const olds = labels(["east-1", "west-1"]);
+        await networkGroupProvider.create(olds);
+        await mesh.west
+            .mergePatch(
+                "v1",
+                "ConfigMap",
+                remoteAccess.hubRecord("mesh1"),
+                ns,
+                { metadata: { annotations: { [annotations.hub]: "proj/hub/mesh1" } } },
+                "hub",
+            )
+            .catch(() =>
+                mesh.west.seed({
+                    apiVersion: "v1",
+                    kind: "ConfigMap",
+                    metadata: {
+                        name: remoteAccess.hubRecord("mesh1"),
+                        namespace: ns,
+                        annotations: { [annotations.hub]: "proj/hub/mesh1" },
+                    },
+                }),
+            );
+        const { failures } = await networkGroupProvider.check(olds, labels(["east-1"]));
+        expect(failures?.map((f) => f.reason)).toEqual([
+            expect.stringContaining(
+                `NetworkGroup "east": cluster "west-1": the hub stack "proj/hub/mesh1" still reads this cluster (its remote secret, and its ` +
+                    `Interconnect may join the group); removing cluster "west-1" from group "east" now would cut the mesh off from it`,
+            ),
+        ]);
+    });
+
+    test("a whole-mesh group that becomes a group stack's keeps its labels and hands its entry over, without a replace", async () => {
+        const whole = groupInputs("east", ["east-1"]);
+        const created = (await networkGroupProvider.create(whole)).outs;
+        const diff = await networkGroupProvider.diff("id", created, labels(["east-1"]));
+        expect([diff.changes, diff.replaces]).toEqual([true, []]);
+        const writes = mesh.east.writes.length;
+        await networkGroupProvider.update("id", created, labels(["east-1"]));
+        // Its labels are not released (nor rewritten: the claim's apply changes nothing).
+        expect(mesh.east.writes.slice(writes)).toEqual([]);
+        expect(readLedger((await mesh.hosted.get("v1", "ConfigMap", "istio", ns))!, ours)).toBeUndefined();
+        expect((await mesh.east.get("v1", "Namespace", ns))!.metadata.labels?.["topology.istio.io/network"]).toBe("east");
+    });
 });
