@@ -74,9 +74,14 @@ export interface MemberView {
     /** `requestedAddress`: the address the gateway's arguments request, if any. */
     gateways: { name: string; networkName: string; requestedAddress?: string }[];
     addresses?: string[];
+    /** Its gateways are those a group stack exported (a NetworkGroupReference), not listed here. */
+    exported?: boolean;
 }
 
-/** A member whose group another stack manages (a NetworkGroupReference): checked once its export is known. */
+/**
+ * A member whose group another stack manages (a NetworkGroupReference), before its export is known; once it is, the
+ * member is checked with the others as exportedMember gives it.
+ */
 export interface ReferenceView {
     reference: true;
 }
@@ -91,7 +96,9 @@ export function memberProblems(members: (MemberView | ReferenceView)[]): string[
         if (m.gateways.length === 0)
             problems.push(
                 `${at}.gateways: a network group joins the interconnect only through at least one EastWestGateway; ` +
-                    `create one on a member cluster and list it`,
+                    (m.exported
+                        ? `its group stack exported none: create one there and pass it to NetworkGroup.export`
+                        : `create one on a member cluster and list it`),
             );
         m.gateways.forEach((g, j) => {
             if (g.networkName !== m.networkName)
@@ -106,6 +113,16 @@ export function memberProblems(members: (MemberView | ReferenceView)[]): string[
         if (known.every((a) => a !== undefined)) problems.push(...addressProblems(at, m.addresses ?? [], known as string[]));
     });
     return problems;
+}
+
+/** A referenced group's member view: its gateways are the endpoints its group stack exported, named by address. */
+export function exportedMember(e: NetworkGroupExport, addresses?: string[]): MemberView {
+    return {
+        networkName: e.networkName,
+        gateways: e.gateways.map((g) => ({ name: g.address, networkName: e.networkName, requestedAddress: g.address })),
+        addresses,
+        exported: true,
+    };
 }
 
 /** A member's published addresses (`at`: "members[i] (name)") must be addresses of its gateways. */

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RestartPolicy } from "../core/names";
 import { gatewayEndpointText } from "../core/meshNetworks";
 import { interconnectSchema, parseArgs } from "../core/validate";
-import { addressProblems, memberProblems } from "../core/rules";
+import { addressProblems, exportedMember, memberProblems } from "../core/rules";
 import { InterconnectResource } from "./dynamic";
 import { known, warnBeforeChanges } from "./previewReads";
 import { NetworkGroupReference } from "./networkGroupReference";
@@ -92,25 +92,26 @@ export class Interconnect extends pulumi.ComponentResource {
                         `"${m.networkGroup.multiNetworking.meshId}"); an Interconnect joins groups and gateways of its own mesh only`,
                 ]);
         });
-        fail(
-            this,
-            label,
-            memberProblems(
-                members.map((m) =>
-                    m.networkGroup instanceof NetworkGroup
-                        ? {
-                              networkName: m.networkGroup.spec.networkName,
-                              gateways: m.gateways!.map((g) => ({
-                                  name: g.spec.name,
-                                  networkName: g.spec.networkName,
-                                  requestedAddress: g.spec.requestedAddress,
-                              })),
-                              addresses: m.addresses,
-                          }
-                        : { reference: true },
-                ),
-            ),
+        // Members of this stack's groups are checked now; those of referenced groups once their exports are known,
+        // with all the others (a group listed twice across the two).
+        const views = members.map((m) =>
+            m.networkGroup instanceof NetworkGroup
+                ? {
+                      networkName: m.networkGroup.spec.networkName,
+                      gateways: m.gateways!.map((g) => ({
+                          name: g.spec.name,
+                          networkName: g.spec.networkName,
+                          requestedAddress: g.spec.requestedAddress,
+                      })),
+                      addresses: m.addresses,
+                  }
+                : pulumi.unsecret(m.networkGroup.export).apply((e) => exportedMember(e, m.addresses)),
         );
+        fail(this, label, memberProblems(views.map((v) => (pulumi.Output.isInstance(v) ? { reference: true as const } : v))));
+        const checked = pulumi.all(views).apply((all) => {
+            fail(this, label, memberProblems(all));
+            return all;
+        });
 
         // Only `addresses` waits for the gateways; names of this stack's groups stay known, so a preview can compare them.
         const memberInputs = members.map((m, i) => {
@@ -124,32 +125,18 @@ export class Interconnect extends pulumi.ComponentResource {
                 };
             return {
                 networkName: group.networkName,
-                addresses: pulumi.unsecret(group.export).apply((e) => {
-                    if (e.gateways.length === 0)
-                        fail(this, label, [
-                            `members[${i}] ("${e.networkName}"): the group stack exported no gateway; a network group joins the ` +
-                                `interconnect only through at least one EastWestGateway: pass it to NetworkGroup.export there`,
-                        ]);
-                    return this.published(
+                addresses: pulumi.all([pulumi.unsecret(group.export), checked]).apply(([e]) =>
+                    this.published(
                         label,
                         i,
                         e.networkName,
-                        e.gateways.map((g) => [g.address, g.port] as [string, number]),
+                        e.gateways.map((g) => [g.address, g.port]),
                         m.addresses,
-                    );
-                }),
+                    ),
+                ),
             };
         });
-        const networks = pulumi.all(memberInputs.map((m) => m.networkName)).apply((names) => {
-            fail(
-                this,
-                label,
-                names.flatMap((n, i) =>
-                    names.indexOf(n) !== i ? [`members[${i}] ("${n}"): network group "${n}" is listed twice; list each group once`] : [],
-                ),
-            );
-            return [...names].sort();
-        });
+        const networks = checked.apply((all) => all.map((v) => v.networkName).sort());
         const cp = mn.controlPlane;
         warnBeforeChanges(async () => {
             const joined = await known(networks);

@@ -9,7 +9,7 @@ import {
     requestedAddressOf,
     ValidationError,
 } from "../../core/validate";
-import { gatewayProblems, groupProblems, memberProblems, referenceProblems } from "../../core/rules";
+import { exportedMember, gatewayProblems, groupProblems, memberProblems, referenceProblems } from "../../core/rules";
 
 const mnArgs = {
     meshId: "mesh1",
@@ -259,6 +259,32 @@ describe("interconnect members", () => {
     test("cloud-assigned addresses are checked later, not guessed", () => {
         expect(memberProblems([{ networkName: "g", gateways: [gw("x", "g")], addresses: ["203.0.113.5"] }])).toEqual([]);
     });
+});
+
+test("a referenced group is checked with the others once its export is known: listed twice, or with no gateway exported", () => {
+    const exported = (networkName: string, gateways: { address: string; port: number }[]) => ({
+        meshId: "mesh1",
+        networkName,
+        namespace: "istio-system",
+        owner: "proj/g",
+        clusters: [],
+        gateways,
+    });
+    const local = { networkName: "west", gateways: [{ name: "gw", networkName: "west", requestedAddress: "203.0.113.5" }] };
+    expect(
+        memberProblems([
+            local,
+            exportedMember(exported("west", [{ address: "203.0.113.7", port: 15443 }])),
+            exportedMember(exported("south", [])),
+        ]),
+    ).toEqual([
+        'members[1] ("west"): network group "west" is listed twice; list each group once',
+        'members[2] ("south").gateways: a network group joins the interconnect only through at least one EastWestGateway; ' +
+            "its group stack exported none: create one there and pass it to NetworkGroup.export",
+    ]);
+    expect(memberProblems([exportedMember(exported("west", [{ address: "203.0.113.7", port: 15443 }]), ["203.0.113.9"])])).toEqual([
+        'members[0] ("west").addresses[0]: "203.0.113.9" is not the address of any of its gateways (203.0.113.7); pick one of them or leave addresses out',
+    ]);
 });
 
 describe("referenceProblems: a group stack's export, as the hub takes it", () => {
