@@ -3,9 +3,10 @@
 import { InterconnectMember } from "./meshNetworks";
 import type { RestartPolicy } from "./names";
 
+/** What an update does to the interconnect: networks joining and leaving in it, and those whose gateways change. */
 export interface InterconnectChange {
-    joined: string[];
-    left: string[];
+    joining: string[];
+    leaving: string[];
     /** Networks in both, with different gateway addresses (hot-reloaded by istiod). */
     changed: string[];
     restartsControlPlane: boolean;
@@ -18,10 +19,10 @@ function key(m: InterconnectMember): string {
 export function classifyInterconnect(before: InterconnectMember[], after: InterconnectMember[], policy: RestartPolicy): InterconnectChange {
     const old = new Map(before.map((m) => [m.networkName, m]));
     const now = new Map(after.map((m) => [m.networkName, m]));
-    const joined = [...now.keys()].filter((n) => !old.has(n)).sort();
-    const left = [...old.keys()].filter((n) => !now.has(n)).sort();
+    const joining = [...now.keys()].filter((n) => !old.has(n)).sort();
+    const leaving = [...old.keys()].filter((n) => !now.has(n)).sort();
     const changed = [...now.keys()].filter((n) => old.has(n) && key(old.get(n)!) !== key(now.get(n)!)).sort();
-    return { joined, left, changed, restartsControlPlane: policy === "onMembershipChange" && joined.length + left.length > 0 };
+    return { joining, leaving, changed, restartsControlPlane: policy === "onMembershipChange" && joining.length + leaving.length > 0 };
 }
 
 /** The same classification from network names alone (what a preview always knows): joins and leaves only. */
@@ -67,8 +68,8 @@ export function restartWarning(
 ): string | undefined {
     if (!plan.restartsControlPlane) return undefined;
     const parts = [
-        plan.joined.length ? `network(s) ${plan.joined.map((n) => `"${n}"`).join(", ")} join` : "",
-        plan.left.length ? `network(s) ${plan.left.map((n) => `"${n}"`).join(", ")} leave` : "",
+        plan.joining.length ? `network(s) ${plan.joining.map((n) => `"${n}"`).join(", ")} join` : "",
+        plan.leaving.length ? `network(s) ${plan.leaving.map((n) => `"${n}"`).join(", ")} leave` : "",
     ].filter(Boolean);
     const why = parts.length
         ? `${parts.join(" and ")} the interconnect`

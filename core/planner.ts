@@ -43,7 +43,12 @@ export interface MeshPlan {
     /** cluster name -> objects to apply there */
     objects: Map<string, KubeObject[]>;
     meshNetworks: Record<string, NetworkEntry>;
-    interconnect: InterconnectChange;
+    interconnect: InterconnectChange & {
+        /** @deprecated the former name of `joining` (networks joining in this update) */
+        joined: string[];
+        /** @deprecated the former name of `leaving` */
+        left: string[];
+    };
     /** cluster -> the network it leaves, for clusters whose pods must restart their sidecars */
     moves: Map<string, string>;
 }
@@ -159,11 +164,18 @@ export function planMesh(desired: MeshTopology, previous?: MeshTopology): MeshPl
         problems: problemsOf(desired),
         objects,
         meshNetworks: ledgerEntries(ledger),
-        interconnect: classifyInterconnect(
-            previous ? membersOf(previous) : [],
-            members,
-            desired.interconnect?.controlPlaneRestart ?? defaultRestartPolicy,
+        interconnect: withFormerNames(
+            classifyInterconnect(
+                previous ? membersOf(previous) : [],
+                members,
+                desired.interconnect?.controlPlaneRestart ?? defaultRestartPolicy,
+            ),
         ),
         moves,
     };
+}
+
+/** The plan's interconnect change with the names its fields had before 0.3 (`joined`, `left`), for tools that read them. */
+function withFormerNames(change: InterconnectChange): MeshPlan["interconnect"] {
+    return { ...change, joined: change.joining, left: change.leaving };
 }

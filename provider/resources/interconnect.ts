@@ -139,7 +139,7 @@ async function join(where: Where, members: InterconnectMember[], policy: Restart
         policy,
     );
     // A membership change restarts anew; an owed restart alone is done under the stamp already recorded.
-    const membershipChanges = plan.joined.length > 0 || plan.left.length > 0;
+    const membershipChanges = plan.joining.length > 0 || plan.leaving.length > 0;
     const stamp = plan.restartsControlPlane && membershipChanges ? new Date().toISOString() : undefined;
     const { after } = await updateLedger(
         where,

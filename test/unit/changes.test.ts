@@ -4,20 +4,25 @@ import { remoteAccess } from "../../core/names";
 const m = (networkName: string, addresses = ["203.0.113.1"]) => ({ networkName, addresses });
 
 test.each([
-    ["first join", [], [m("a"), m("b")], { joined: ["a", "b"], left: [], changed: [], restartsControlPlane: true }],
-    ["join and leave at once", [m("a"), m("b")], [m("a"), m("c")], { joined: ["c"], left: ["b"], changed: [], restartsControlPlane: true }],
-    ["address change", [m("a")], [m("a", ["203.0.113.2"])], { joined: [], left: [], changed: ["a"], restartsControlPlane: false }],
+    ["first join", [], [m("a"), m("b")], { joining: ["a", "b"], leaving: [], changed: [], restartsControlPlane: true }],
+    [
+        "join and leave at once",
+        [m("a"), m("b")],
+        [m("a"), m("c")],
+        { joining: ["c"], leaving: ["b"], changed: [], restartsControlPlane: true },
+    ],
+    ["address change", [m("a")], [m("a", ["203.0.113.2"])], { joining: [], leaving: [], changed: ["a"], restartsControlPlane: false }],
     [
         "a gateway added",
         [m("a")],
         [m("a", ["203.0.113.1", "203.0.113.9"])],
-        { joined: [], left: [], changed: ["a"], restartsControlPlane: false },
+        { joining: [], leaving: [], changed: ["a"], restartsControlPlane: false },
     ],
     [
         "no-op, order ignored",
         [m("a", ["203.0.113.1", "203.0.113.2"])],
         [m("a", ["203.0.113.2", "203.0.113.1"])],
-        { joined: [], left: [], changed: [], restartsControlPlane: false },
+        { joining: [], leaving: [], changed: [], restartsControlPlane: false },
     ],
 ])("%s", (_name, before, after, expected) => {
     expect(classifyInterconnect(before, after, "onMembershipChange")).toEqual(expected);
@@ -40,7 +45,7 @@ describe("a restart an interrupted update recorded and did not do", () => {
 
     test("is owed and done once, with a warning that gives no advice the program cannot follow", () => {
         const plan = planRestart(live, ["a"], "onMembershipChange");
-        expect(plan).toMatchObject({ owed: true, restartsControlPlane: true, joined: [], left: [] });
+        expect(plan).toMatchObject({ owed: true, restartsControlPlane: true, joining: [], leaving: [] });
         const w = restartWarning(plan, "istiod", "istio-system", "hosted")!;
         expect(w).toContain("an earlier update was interrupted before the restart it recorded");
         expect(w).not.toContain("controlPlaneRestart");

@@ -17,7 +17,7 @@ test("a valid mesh: objects per cluster (reader access in every cluster but the 
         "Service",
     ]);
     expect(Object.keys(plan.meshNetworks)).toEqual(["g1", "g2", "g3"]);
-    expect(plan.interconnect.joined).toEqual(["g1", "g2", "g3"]);
+    expect(plan.interconnect.joining).toEqual(["g1", "g2", "g3"]);
 });
 
 test("a move and a leave against the previous topology", () => {
@@ -30,7 +30,9 @@ test("a move and a leave against the previous topology", () => {
     const plan = planMesh(after, before);
     expect(plan.problems).toEqual([]);
     expect([...plan.moves]).toEqual([["c1", "g1"]]);
-    expect(plan.interconnect).toMatchObject({ joined: [], left: ["g3"], restartsControlPlane: true });
+    expect(plan.interconnect).toMatchObject({ joining: [], leaving: ["g3"], restartsControlPlane: true });
+    // The names before 0.3 still read the same.
+    expect(plan.interconnect).toMatchObject({ joined: [], left: ["g3"] });
 });
 
 test("problems are the components' own: a cluster in two groups, overlapping CIDRs, a member without gateways", () => {
