@@ -201,7 +201,8 @@ export const networkGroupProvider = {
         const groupStack = news.manages === "labels";
         // In a group stack, a cluster that leaves the group while a hub reads it is refused here, before any write.
         const leaving =
-            groupStack && olds && writesLabels(olds) && !hasUnknowns(olds.kubeconfigs)
+            // A create's olds are empty.
+            groupStack && olds?.clusters && writesLabels(olds) && !hasUnknowns(olds.kubeconfigs)
                 ? olds.clusters.filter((c) => !news.clusters.includes(c))
                 : [];
         const problems = (

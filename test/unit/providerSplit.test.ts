@@ -153,6 +153,10 @@ describe("a group stack's group", () => {
     const labels = (clusters: string[]) =>
         groupInputs("east", clusters, { ...common(clusters), controlPlaneCluster: "", configMap: "", manages: "labels" });
 
+    test("its first check (the engine passes empty olds for a create) passes", async () => {
+        expect((await networkGroupProvider.check({} as never, labels(["east-1"]))).failures).toEqual([]);
+    });
+
     test("a cluster leaving it while a hub reads the cluster is refused at preview, before anything is written", async () => {
         const olds = labels(["east-1", "west-1"]);
         await networkGroupProvider.create(olds);
