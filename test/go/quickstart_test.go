@@ -34,7 +34,7 @@ func program(ctx *pulumi.Context) error {
 	}
 	mesh, err := multinet.NewMesh(ctx, "mesh", &multinet.MeshArgs{
 		MeshId:       "mesh1",
-		ControlPlane: multinet.MeshControlPlaneArgs{Cluster: "hosted"},
+		ControlPlane: multinet.MeshControlPlaneArgs{Cluster: pulumi.StringRef("hosted")},
 		Clusters: []multinet.MeshClusterArgs{
 			{Name: "hosted", ClusterId: pulumi.StringRef(controlPlaneID), Kubeconfig: cfg.RequireSecret("hosted"), PodCidrs: []string{"10.10.0.0/16"}},
 			{Name: "east-1", Kubeconfig: cfg.RequireSecret("east1"), PodCidrs: []string{"10.20.0.0/16"}},
@@ -46,7 +46,7 @@ func program(ctx *pulumi.Context) error {
 		},
 		Gateways: []multinet.MeshGatewayArgs{
 			{Name: "east-1", Group: "east", Cluster: "east-1", Replicas: pulumi.Float64Ref(2)},
-			{Name: "west-1", Group: "west", Cluster: "west-1", Address: pulumi.StringRef("203.0.113.7")},
+			{Name: "west-1", Group: "west", Cluster: "west-1", RequestedAddress: pulumi.StringRef("203.0.113.7")},
 		},
 		Interconnect: &multinet.MeshInterconnectArgs{
 			Members: []multinet.MeshMemberArgs{
