@@ -70,13 +70,13 @@ function unset<O extends I, I>(keys: OutputOnly<I, O>): Record<string, undefined
 }
 
 /**
- * Options every dynamic resource of the package gets: `kubeconfigs` stays secret in its outputs, and the alias
+ * Options every dynamic resource of the package gets: `kubeconfigs` (and any `secretOutputs`) stays secret in its outputs, and the alias
  * of the type name all of them had before 0.2 (`pulumi-nodejs:dynamic:Resource`) keeps existing stacks.
  */
-function options(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+function options(opts: pulumi.CustomResourceOptions, secretOutputs: string[] = []): pulumi.CustomResourceOptions {
     return {
         ...opts,
-        additionalSecretOutputs: ["kubeconfigs"],
+        additionalSecretOutputs: ["kubeconfigs", ...secretOutputs],
         aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
     };
 }
@@ -122,7 +122,7 @@ export class ReaderCredentialResource extends pulumi.dynamic.Resource {
             providers.readerCredential,
             name,
             { ...args, ...unset<ReaderCredentialOutputs, ReaderCredentialInputs>({ kubeconfig: true, previousRotation: true }) },
-            { ...options(opts), additionalSecretOutputs: ["kubeconfigs", "kubeconfig"] },
+            options(opts, ["kubeconfig"]),
             "multinet",
             "ReaderCredential",
         );

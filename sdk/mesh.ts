@@ -163,7 +163,8 @@ export class Mesh extends pulumi.ComponentResource {
                       ...interconnect,
                       members: interconnect.members.map(({ group, gateways: names, ...rest }, i) =>
                           references.has(group)
-                              ? { networkGroup: references.get(group)!, ...(names ? { gateways: [] } : {}), ...rest }
+                              ? // Gateways given for a reference reach the Interconnect, which refuses them with the fix.
+                                { networkGroup: references.get(group)!, ...(names ? { gateways: [] } : {}), ...rest }
                               : {
                                     networkGroup: byName("group", groups, group, `interconnect.members[${i}].group`),
                                     gateways: (names ?? []).map((g, j) =>

@@ -136,13 +136,10 @@ export class MultiNetworking extends pulumi.ComponentResource {
             this.remoteSecrets = pulumi.output([]);
             if (managed)
                 for (const c of this.clusters) {
-                    const { meshId, owner, kubeconfigs } = this.commonInputs([c.name]);
                     this.readers[c.name] = new ReaderCredentialResource(
                         `${name}-reader-${c.name}`,
                         {
-                            meshId,
-                            owner,
-                            kubeconfigs,
+                            ...this.commonInputs([c.name]),
                             cluster: c.name,
                             clusterId: c.clusterId,
                             server: c.remoteSecretServer ?? "",

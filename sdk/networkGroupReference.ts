@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkGroupResource, RemoteSecretResource } from "./dynamic";
+import { NetworkGroupResource, ownerIdentity, RemoteSecretResource } from "./dynamic";
 import { referenceProblems } from "../core/rules";
 import { fail } from "./errors";
 import { MultiNetworking } from "./multiNetworking";
@@ -99,7 +99,7 @@ export class NetworkGroupReference extends pulumi.ComponentResource {
                             `${name}-remote-secret-${c.name}`,
                             {
                                 meshId: mn.meshId,
-                                owner: mn.commonInputs([]).owner,
+                                owner: ownerIdentity(),
                                 kubeconfigs: pulumi.secret(
                                     pulumi.output(mn.kubeconfigs[cpCluster]).apply((k) => ({ [cpCluster]: k, [c.name]: c.reader! })),
                                 ),

@@ -122,7 +122,7 @@ function releasing(props: NetworkGroupInputs, name: string): Promise<void> {
     const c = cluster(props, name);
     const what = `the network labels of group "${props.networkName}" on namespace ${props.namespace}`;
     return deleting(c, what, async () => {
-        if (props.manages === "labels") await refuseWhileHubReads(c, props.namespace, props.meshId, what);
+        if (!writesEntry(props)) await refuseWhileHubReads(c, props.namespace, props.meshId, what);
         await release(props, name);
     });
 }
@@ -177,7 +177,7 @@ function withoutGroup(l: Ledger, networkName: string): Ledger {
         ...l,
         groups: l.groups.filter((g) => g !== networkName),
         groupClusters,
-        ...(Object.keys(referencedClusters).length ? { referencedClusters } : { referencedClusters: undefined }),
+        referencedClusters: Object.keys(referencedClusters).length ? referencedClusters : undefined,
     };
 }
 
@@ -198,7 +198,7 @@ const diffKeys: DiffKeys<NetworkGroupInputs, NetworkGroupOutputs> = {
 export const networkGroupProvider = {
     async check(olds: NetworkGroupInputs | undefined, news: NetworkGroupInputs) {
         if (hasUnknowns(news.kubeconfigs)) return { inputs: news };
-        const groupStack = news.manages === "labels";
+        const groupStack = !writesEntry(news);
         // In a group stack, a cluster that leaves the group while a hub reads it is refused here, before any write.
         const leaving =
             // A create's olds are empty.

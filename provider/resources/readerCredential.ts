@@ -26,7 +26,7 @@ import {
     replacedBy,
     stateToRead,
 } from "./common";
-import { makeReader, ReaderInputs, readerTaken, removeReader, tokenDigest } from "./remoteSecret";
+import { deleteToken, makeReader, ReaderInputs, readerTaken, removeReader, tokenDigest } from "./remoteSecret";
 
 export type ReaderCredentialInputs = ReaderInputs;
 
@@ -82,15 +82,6 @@ async function refuseWhileHubUses(inputs: ReaderCredentialInputs, rotation: stri
                 `"${rotation}" (Secret ${inputs.namespace}/${name}), which this rotation would revoke; run pulumi up in the hub stack ` +
                 `first (it switches istiod to the newer token), then rotate again`,
         );
-}
-
-function deleteToken(inputs: ReaderCredentialInputs, rotation: string): Promise<void> {
-    const name = remoteAccess.tokenSecret(inputs.meshId, rotation);
-    return deleteIfOwned(
-        cluster(inputs, inputs.cluster),
-        { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: inputs.namespace } },
-        ownerValue(inputs),
-    );
 }
 
 async function remove(props: ReaderCredentialOutputs | ReaderCredentialInputs): Promise<void> {

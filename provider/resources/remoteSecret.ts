@@ -269,12 +269,14 @@ async function givenReader(inputs: RemoteSecretInputs): Promise<Reader> {
 /** Why this hub may not read a group's cluster: another hub of the mesh marked its hub record. Read with the reader. */
 async function otherHub(inputs: RemoteSecretInputs): Promise<string[]> {
     const marked = await hubReading(cluster(inputs, inputs.cluster), inputs.namespace, inputs.meshId);
-    return marked && marked !== ownerValue(inputs)
-        ? [
-              `cluster "${inputs.cluster}": the hub stack "${marked}" already reads it for mesh "${inputs.meshId}"; a group joins ` +
-                  `one hub: remove its NetworkGroupReference from one of the two stacks`,
-          ]
-        : [];
+    return marked && marked !== ownerValue(inputs) ? [otherHubProblem(inputs, marked)] : [];
+}
+
+function otherHubProblem(inputs: RemoteSecretInputs, marked: string): string {
+    return (
+        `cluster "${inputs.cluster}": the hub stack "${marked}" already reads it for mesh "${inputs.meshId}"; a group joins ` +
+        `one hub: remove its NetworkGroupReference from one of the two stacks`
+    );
 }
 
 /**
@@ -286,7 +288,7 @@ async function markHubRecord(inputs: RemoteSecretInputs, hub: string | null, tok
     const marked = await hubReading(remote, inputs.namespace, inputs.meshId);
     if (marked !== undefined && marked !== ownerValue(inputs)) {
         if (hub === null) return; // another hub's mark stays
-        throw new UserError((await otherHub(inputs)).join("\n"));
+        throw new UserError(otherHubProblem(inputs, marked));
     }
     if (hub === null && marked === undefined) return;
     const patch = { metadata: { annotations: { [annotations.hub]: hub, [annotations.hubToken]: token ? tokenDigest(token) : null } } };
@@ -334,8 +336,7 @@ async function converge(olds: RemoteSecretInputs | undefined, inputs: RemoteSecr
     if (inputs.istiod) await awaitSynced(inputs, inputs.istiod, eventsBefore);
     const oldRotation = olds?.rotation ?? "";
     if (olds && inputs.reader !== "group" && oldRotation !== (inputs.rotation ?? "")) {
-        const name = remoteAccess.tokenSecret(inputs.meshId, oldRotation);
-        await deleteIfOwned(remote, { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: inputs.namespace } }, owner);
+        await deleteToken(inputs, oldRotation);
     }
     return {
         ...inputs,
@@ -366,6 +367,16 @@ async function remove(props: RemoteSecretInputs): Promise<void> {
     }
     await deleting(remote, `the reader access of mesh "${props.meshId}" (its ServiceAccount, ClusterRole, binding and token)`, () =>
         removeReader(remote, props, owner),
+    );
+}
+
+/** Revokes the reader's token of `rotation` (deletes its Secret, if ours). */
+export function deleteToken(inputs: ReaderInputs, rotation: string): Promise<void> {
+    const name = remoteAccess.tokenSecret(inputs.meshId, rotation);
+    return deleteIfOwned(
+        cluster(inputs, inputs.cluster),
+        { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: inputs.namespace } },
+        ownerValue(inputs),
     );
 }
 

@@ -395,7 +395,7 @@ describe("a mesh split across stacks", () => {
         clusters: [{ name: "west-1", clusterId: "west-1", podCidrs: [], reader: "reader-kubeconfig" }],
         gateways: [{ address: "203.0.113.7", port: 15443 }],
     };
-    function hub(group: unknown = exported) {
+    function hub() {
         const { MultiNetworking, NetworkGroup, NetworkGroupReference, EastWestGateway, Interconnect } = sdk();
         const mn = new MultiNetworking("mesh1", {
             meshId: "mesh1",
@@ -404,7 +404,7 @@ describe("a mesh split across stacks", () => {
         });
         const east = new NetworkGroup("east", { multiNetworking: mn, clusters: ["hosted"] });
         const gwEast = new EastWestGateway("hosted", { networkGroup: east, cluster: "hosted", address: "203.0.113.5" });
-        const west = new NetworkGroupReference("west", { multiNetworking: mn, group: group as never });
+        const west = new NetworkGroupReference("west", { multiNetworking: mn, group: exported });
         return { mn, east, gwEast, west, Interconnect };
     }
 
